@@ -1,0 +1,44 @@
+# The two commands: `make up` (the local stack and the services) and `make test`.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export PYTHONDONTWRITEBYTECODE := 1
+export XDG_RUNTIME_DIR ?= /tmp
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+RUN := $(UV) run --frozen
+BAPAS := $(RUN) bapas
+
+.PHONY: env up down status test lint format tools
+
+tools:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
+		{ echo "installing uv with pip"; python3 -m pip install --quiet uv; }
+	@command -v java >/dev/null 2>&1 || { echo "error: Java 17+ is required for Kafka (no 'java' on PATH)"; exit 1; }
+	@command -v mvn >/dev/null 2>&1 || test -n "$$(ls infra/kafka/lib/kafka_2.13-*.jar 2>/dev/null)" || \
+		{ echo "error: Maven is required once to fetch Kafka's jars (no 'mvn' on PATH)"; exit 1; }
+
+env: tools
+	@$(UV) sync --frozen --quiet
+
+up: env
+	@$(BAPAS) stack up --with-services
+	@echo
+	@echo "Development token (bapas_officer of Bapas Balikpapan, valid 12 hours):"
+	@$(BAPAS) token --role bapas_officer --bapas balikpapan
+
+down: env
+	@$(BAPAS) stack down
+
+status: env
+	@$(BAPAS) stack status
+
+lint: env
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy
+
+format: env
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+test: lint
+	$(RUN) pytest

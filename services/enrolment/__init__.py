@@ -1,0 +1,1 @@
+"""The enrolment service: klien in integration, their training enrolments and outcomes."""

@@ -1,0 +1,15 @@
+"""The enrolment service's composition root: its settings and routers, wired by the
+shared runtime into one ASGI app (run by uvicorn with ``--factory``)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.enrolment.settings import EnrolmentSettings
+from shared.runtime import build_service_app
+
+
+def create_app() -> FastAPI:
+    return build_service_app(
+        EnrolmentSettings(), title="Bapas enrolment service", description=__doc__ or ""
+    )

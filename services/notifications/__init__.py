@@ -1,0 +1,1 @@
+"""The notifications service: tells PK officers, Bapas offices, Pokmas and subscribers."""

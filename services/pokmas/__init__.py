@@ -1,0 +1,1 @@
+"""The pokmas service: the Pokmas registry, MoU life cycle and training programmes."""

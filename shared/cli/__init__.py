@@ -1,0 +1,1 @@
+"""The ``bapas`` command: runs the local stack and the developer's everyday chores."""

@@ -1,0 +1,29 @@
+"""The ``bapas`` command's entry point: gathers the command groups."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from shared.cli.contracts import contracts_app
+from shared.cli.stack import stack_app, topics_app
+from shared.cli.token import token
+
+app = typer.Typer(
+    help="Bapas platform: the local stack, topics, tokens and projections.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def quiet_client_libraries() -> None:
+    """The CLI speaks for itself: client libraries' connection retries stay quiet."""
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+
+
+app.add_typer(stack_app, name="stack")
+app.add_typer(topics_app, name="topics")
+app.add_typer(contracts_app, name="contracts")
+app.command("token")(token)

@@ -1,0 +1,43 @@
+"""``bapas token``: mints a development token for a role, signed with the secret the
+services verify (``BAPAS_JWT_SECRET``, the development secret by default)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+from uuid import UUID
+
+import typer
+from pydantic import ValidationError
+
+from shared.cli.console import console, fail
+from shared.http import Role, issue_token
+from shared.reference import is_known_bapas
+from shared.settings import AuthSettings
+
+
+def token(
+    role: Annotated[Role, typer.Option(help="The caller's role.")],
+    bapas: Annotated[str | None, typer.Option(help="Bapas code (officer, partner).")] = None,
+    pokmas_id: Annotated[UUID | None, typer.Option(help="The partner's Pokmas.")] = None,
+    province: Annotated[str | None, typer.Option(help="Province code (regional).")] = None,
+    sub: Annotated[str, typer.Option(help="Who the token speaks for.")] = "developer",
+    hours: Annotated[float, typer.Option(min=0.01, help="Hours until it expires.")] = 12.0,
+) -> None:
+    """Print a signed development token (paste it as ``Authorization: Bearer …``)."""
+    if bapas is not None and not is_known_bapas(bapas):
+        raise fail(f"unknown Bapas code {bapas!r}")
+    try:
+        settings = AuthSettings()
+        minted = issue_token(
+            settings,
+            role=role,
+            sub=sub,
+            bapas=bapas,
+            pokmas_id=pokmas_id,
+            province=province,
+            ttl=timedelta(hours=hours),
+        )
+    except (ValueError, ValidationError) as error:
+        raise fail(str(error)) from None
+    console.print(minted, soft_wrap=True)

@@ -1,0 +1,272 @@
+"""Events of the enrolment service: klien, their enrolments in training and outcomes.
+
+Written to ``enrolment.events.v1``. A klien's personal data (full name, NIK, phone,
+address) never appears here (UU 27/2022): events name the klien only by the
+pseudonymous ``client_id``, and the profile stays in the enrolment service's database.
+The PK officer's contact details are the officer's work contact, not personal data of
+the klien.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import Field
+
+from shared.events.envelope import (
+    AggregateType,
+    ContractModel,
+    Email,
+    EventPayload,
+    Phone,
+    ShortText,
+    Source,
+    Text,
+)
+from shared.reference.skills import SkillCode
+
+
+class IntegrationType(StrEnum):
+    """The community integration a klien was released into."""
+
+    PB = "PB"  # Pembebasan Bersyarat, parole
+    CB = "CB"  # Cuti Bersyarat, conditional leave
+    CMB = "CMB"  # Cuti Menjelang Bebas, pre-release leave
+    ASIMILASI = "ASIMILASI"  # assimilation in the community
+
+
+class AttendanceStatus(StrEnum):
+    PRESENT = "present"
+    LATE = "late"
+    ABSENT = "absent"
+
+
+class Assessment(StrEnum):
+    COMPETENT = "competent"
+    NOT_YET_COMPETENT = "not_yet_competent"
+
+
+class WithdrawalReason(StrEnum):
+    MOVED = "moved"
+    EMPLOYED = "employed"
+    HEALTH = "health"
+    REVOKED = "revoked"
+    NON_ATTENDANCE = "non_attendance"
+    OTHER = "other"
+
+
+class EmploymentKind(StrEnum):
+    EMPLOYED = "employed"
+    SELF_EMPLOYED = "self_employed"
+
+
+class SupervisionOutcome(StrEnum):
+    COMPLETED = "completed"
+    REVOKED = "revoked"
+
+
+class PkOfficer(ContractModel):
+    """The Pembimbing Kemasyarakatan who supervises the klien, with a work contact."""
+
+    id: ShortText = Field(description="The officer's staff identifier (e.g. NIP).")
+    name: ShortText
+    email: Email | None = None
+    phone: Phone | None = None
+
+
+class EnrolmentEvent(EventPayload):
+    source: ClassVar[Source] = Source.ENROLMENT
+
+
+class ClientReleased(EnrolmentEvent):
+    """A klien left prison into community integration under a Bapas's supervision."""
+
+    event_type: ClassVar[str] = "ClientReleased"
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[AggregateType] = AggregateType.CLIENT
+
+    client_id: UUID
+    register_number: ShortText
+    integration_type: IntegrationType
+    released_on: date
+    supervision_ends_on: date
+    pk_officer: PkOfficer
+
+    @property
+    def aggregate_id(self) -> UUID:
+        return self.client_id
+
+
+class ClientEnrolled(EnrolmentEvent):
+    """A klien took a seat in a programme."""
+
+    event_type: ClassVar[str] = "ClientEnrolled"
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[AggregateType] = AggregateType.ENROLMENT
+
+    enrolment_id: UUID
+    client_id: UUID
+    programme_id: UUID
+    pokmas_id: UUID
+    enrolled_on: date
+
+    @property
+    def aggregate_id(self) -> UUID:
+        return self.enrolment_id
+
+
+class AttendanceRecorded(EnrolmentEvent):
+    """Attendance at one session of a programme, recorded once per session."""
+
+    event_type: ClassVar[str] = "AttendanceRecorded"
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[AggregateType] = AggregateType.ENROLMENT
+
+    enrolment_id: UUID
+    session_no: int = Field(ge=1)
+    session_date: date
+    status: AttendanceStatus
+    concern: Text | None = None
+
+    @property
+    def aggregate_id(self) -> UUID:
+        return self.enrolment_id
+
+
+class TrainingCompleted(EnrolmentEvent):
+    """A klien finished a programme and was assessed."""
+
+    event_type: ClassVar[str] = "TrainingCompleted"
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[AggregateType] = AggregateType.ENROLMENT
+
+    enrolment_id: UUID
+    client_id: UUID
+    programme_id: UUID
+    completed_on: date
+    assessment: Assessment
+    certificate_number: ShortText | None = None
+
+    @property
+    def aggregate_id(self) -> UUID:
+        return self.enrolment_id
+
+
+class TrainingWithdrawn(EnrolmentEvent):
+    """A klien left a programme before completing it; the seat is free again."""
+
+    event_type: ClassVar[str] = "TrainingWithdrawn"
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[AggregateType] = AggregateType.ENROLMENT
+
+    enrolment_id: UUID
+    client_id: UUID
+    programme_id: UUID
+    withdrawn_on: date
+    reason_code: WithdrawalReason
+    note: Text | None = None
+
+    @property
+    def aggregate_id(self) -> UUID:
+        return self.enrolment_id
+
+
+class EnrolmentSuspended(EnrolmentEvent):
+    """The MoU of the enrolment's programme ended (MoUTerminated or MoUExpired)."""
+
+    event_type: ClassVar[str] = "EnrolmentSuspended"
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[AggregateType] = AggregateType.ENROLMENT
+
+    enrolment_id: UUID
+    programme_id: UUID
+    mou_id: UUID
+    reason: Text
+
+    @property
+    def aggregate_id(self) -> UUID:
+        return self.enrolment_id
+
+
+class EnrolmentResumed(EnrolmentEvent):
+    """The MoU of a suspended enrolment's programme was renewed (MoURenewed)."""
+
+    event_type: ClassVar[str] = "EnrolmentResumed"
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[AggregateType] = AggregateType.ENROLMENT
+
+    enrolment_id: UUID
+    programme_id: UUID
+    mou_id: UUID
+
+    @property
+    def aggregate_id(self) -> UUID:
+        return self.enrolment_id
+
+
+class ClientEmployed(EnrolmentEvent):
+    """A klien found work or started a business."""
+
+    event_type: ClassVar[str] = "ClientEmployed"
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[AggregateType] = AggregateType.CLIENT
+
+    client_id: UUID
+    employment_kind: EmploymentKind
+    employer_name: ShortText | None = None
+    started_on: date
+    skill: SkillCode | None = None
+
+    @property
+    def aggregate_id(self) -> UUID:
+        return self.client_id
+
+
+class ClientReoffended(EnrolmentEvent):
+    """A re-offence of a klien under supervision was recorded."""
+
+    event_type: ClassVar[str] = "ClientReoffended"
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[AggregateType] = AggregateType.CLIENT
+
+    client_id: UUID
+    recorded_on: date
+    note: Text | None = None
+
+    @property
+    def aggregate_id(self) -> UUID:
+        return self.client_id
+
+
+class SupervisionEnded(EnrolmentEvent):
+    """A klien's supervision ended, completed or revoked."""
+
+    event_type: ClassVar[str] = "SupervisionEnded"
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[AggregateType] = AggregateType.CLIENT
+
+    client_id: UUID
+    ended_on: date
+    outcome: SupervisionOutcome
+
+    @property
+    def aggregate_id(self) -> UUID:
+        return self.client_id
+
+
+class ClientProfileErased(EnrolmentEvent):
+    """A klien's personal profile was erased on request; the event history stays."""
+
+    event_type: ClassVar[str] = "ClientProfileErased"
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[AggregateType] = AggregateType.CLIENT
+
+    client_id: UUID
+    erased_on: date
+
+    @property
+    def aggregate_id(self) -> UUID:
+        return self.client_id

@@ -1,0 +1,142 @@
+"""The outbox relay: publishes the outbox to the service's topic, then deletes it.
+
+Events reach Kafka only through here, after the transaction that wrote them committed,
+so none is lost when Kafka or the service is down and none is published for a change
+that rolled back. One relay is active per service, whatever the number of instances:
+it holds a PostgreSQL advisory lock for as long as its connection lives; the others
+wait to take over. It wakes on the NOTIFY of each append and on a short timer.
+
+aiokafka's producer defaults to ``acks=1`` without idempotence; this one uses
+``acks="all"`` with the idempotent producer, and sends a whole batch before awaiting
+the acknowledgements (awaiting each send would cost milliseconds per event).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from prometheus_client import Counter
+
+from shared.events.registry import kafka_headers
+from shared.eventstore.store import OUTBOX_CHANNEL
+
+log = logging.getLogger(__name__)
+
+PUBLISHED = Counter("bapas_outbox_published_total", "Events the relay published", ["service"])
+FAILURES = Counter("bapas_outbox_failures_total", "Relay rounds that failed", ["service"])
+
+_FETCH = """
+SELECT position, topic, message_key, event_id, event_type, schema_version, value
+FROM outbox ORDER BY position LIMIT $1
+"""
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        service: str,
+        database_url: str,
+        bootstrap_servers: str,
+        batch_size: int = 1000,
+        idle_interval: float = 1.0,
+        max_backoff: float = 5.0,
+    ) -> None:
+        self.service = service
+        self.database_url = database_url
+        self.bootstrap_servers = bootstrap_servers
+        self.batch_size = batch_size
+        self.idle_interval = idle_interval
+        self.max_backoff = max_backoff
+        self.active = False
+        self._wake = asyncio.Event()
+
+    async def run(self) -> None:
+        """Relay until cancelled, recovering from any outage with back-off."""
+        backoff = 0.2
+        while True:
+            try:
+                await self._lead_and_publish()
+            except (OSError, asyncpg.PostgresError, KafkaError, TimeoutError) as error:
+                FAILURES.labels(self.service).inc()
+                log.warning("outbox relay of %s paused: %r", self.service, error)
+                self.active = False
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+            else:
+                backoff = 0.2
+
+    async def _lead_and_publish(self) -> None:
+        connection = await asyncpg.connect(self.database_url, timeout=10)
+        try:
+            await self._become_leader(connection)
+            await connection.add_listener(OUTBOX_CHANNEL, self._on_notify)
+            producer = AIOKafkaProducer(
+                bootstrap_servers=self.bootstrap_servers,
+                acks="all",
+                enable_idempotence=True,
+                linger_ms=5,
+                request_timeout_ms=10_000,
+                client_id=f"{self.service}-outbox-relay",
+            )
+            await producer.start()
+            try:
+                while True:
+                    self._wake.clear()
+                    published = await self.publish_batch(connection, producer)
+                    if published < self.batch_size:
+                        await self._sleep_until_woken()
+            finally:
+                await producer.stop()
+        finally:
+            self.active = False
+            await connection.close(timeout=5)
+
+    async def _become_leader(self, connection: asyncpg.Connection) -> None:
+        lock = f"outbox-relay:{self.service}"
+        while not await connection.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", lock):
+            await asyncio.sleep(self.idle_interval)
+        self.active = True
+
+    async def publish_batch(
+        self, connection: asyncpg.Connection, producer: AIOKafkaProducer
+    ) -> int:
+        """Publish the oldest outbox rows and delete them once Kafka acknowledged all."""
+        rows = await connection.fetch(_FETCH, self.batch_size)
+        if not rows:
+            return 0
+        acknowledgements = [
+            await producer.send(
+                row["topic"],
+                value=row["value"],
+                key=row["message_key"].encode(),
+                headers=kafka_headers(
+                    event_id=row["event_id"],
+                    event_type=row["event_type"],
+                    schema_version=row["schema_version"],
+                ),
+            )
+            for row in rows
+        ]
+        await asyncio.gather(*acknowledgements)
+        await connection.execute(
+            "DELETE FROM outbox WHERE position = ANY($1::bigint[])",
+            [row["position"] for row in rows],
+        )
+        PUBLISHED.labels(self.service).inc(len(rows))
+        return len(rows)
+
+    def _on_notify(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def _sleep_until_woken(self) -> None:
+        try:
+            async with asyncio.timeout(self.idle_interval):
+                await self._wake.wait()
+        except TimeoutError:
+            pass

@@ -1,0 +1,45 @@
+"""The one place a service's FastAPI app gets the conventions all services share.
+
+Each service's composition root calls :func:`create_service_app` and then includes
+its own routers, so problem documents, bearer authentication, health, readiness and
+metrics are the same everywhere and no service can forget one of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fastapi import FastAPI
+from starlette.types import Lifespan
+
+from shared.http.auth import install_auth
+from shared.http.health import ReadinessCheck, health_router
+from shared.http.metrics import RequestMetricsMiddleware, metrics_router
+from shared.http.problems import install_problem_handlers
+from shared.settings import AuthSettings
+
+
+def create_service_app(
+    *,
+    title: str,
+    version: str,
+    auth: AuthSettings,
+    bapas_provinces: Mapping[str, str],
+    readiness_checks: Mapping[str, ReadinessCheck],
+    lifespan: Lifespan[FastAPI] | None = None,
+    description: str = "",
+) -> FastAPI:
+    """A FastAPI app with problem handlers, auth, health, readiness and metrics installed.
+
+    ``bapas_provinces`` maps each Bapas code to its province code (from the reference
+    data) for the ``regional`` role's scope. ``readiness_checks`` name the
+    dependencies ``/health/ready`` checks, e.g. ``{"database": ..., "kafka": ...}``.
+    """
+    app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
+    install_problem_handlers(app)
+    # Added after the problem handlers' middleware, so it wraps it and sees the 500s.
+    app.add_middleware(RequestMetricsMiddleware)
+    install_auth(app, auth, bapas_provinces=bapas_provinces)
+    app.include_router(health_router(readiness_checks))
+    app.include_router(metrics_router())
+    return app

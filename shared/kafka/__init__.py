@@ -1,0 +1,1 @@
+"""What every service and tool needs from Kafka: topic names, topic creation, probes."""

@@ -1,0 +1,1 @@
+"""What every service needs from PostgreSQL: a pool sized for the machine, migrations."""

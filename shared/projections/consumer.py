@@ -1,0 +1,626 @@
+"""The projection consumer: Kafka batches in, one PostgreSQL transaction per batch.
+
+Why it exists, rather than a FastStream subscriber: a projection must be exactly-once
+in effect (``events.md``), fast enough for B1 (``quality.md``) and must survive
+rebalances, crashes and rebuilds. So:
+
+* **Postgres is the truth, the Kafka commit a hint.** Each batch is applied in one
+  transaction that also records the next offset per (projection, topic, partition) in
+  ``projection_offsets``. On assignment the consumer seeks to those offsets. FastStream's
+  default ack policy commits on receipt (at-most-once), and a Kafka commit acknowledges
+  everything received, the whole batch in batch mode (style.md pitfalls): neither may
+  decide what a projection has applied. The consumer still commits its offsets to Kafka
+  after each batch, so that tools showing group lag stay meaningful.
+* **Re-checked under lock.** Inside the transaction the tracking rows are locked
+  (``SELECT … FOR UPDATE``) and re-read: a message below the recorded offset is skipped,
+  so two instances holding a partition during a rebalance cannot both apply it. An
+  event whose aggregate version is not above the recorded one is skipped too (the same
+  event published twice), and versions are upserted in one statement per batch.
+* **Raw bytes, parsed once.** ``getmany`` returns raw values (no deserializer) that
+  :mod:`shared.projections.parsing` validates with pydantic's ``model_validate_json``
+  through the registry. FastStream's default batch decoder cost four times the rest of
+  the consumer here (``infra.md``).
+* **Nothing stops the stream.** A message that cannot be parsed or validated, or that
+  the projection rejects, goes to the dead letters (awaited before the commit); an
+  unknown event type is skipped and counted. Lost connections to Postgres or Kafka
+  roll the batch back and it is retried after a pause.
+* ``auto_offset_reset="earliest"``: the default, ``latest``, would make a new
+  projection silently skip the history (style.md pitfall).
+* **Rebuilds win.** Each batch transaction takes the projection's advisory lock in
+  shared mode; :func:`shared.projections.rebuild.rebuild_projection` holds it exclusively,
+  so live batches wait while a rebuild runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from time import perf_counter
+from types import TracebackType
+from typing import Any, Self
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError, UnknownTopicOrPartitionError
+
+from shared.kafka.topics import DEAD_LETTERS
+from shared.projections import metrics
+from shared.projections.batch import last_versions, newer_than_recorded, plan_batch
+from shared.projections.deadletter import DeadLetterPublisher
+from shared.projections.parsing import (
+    KafkaMessage,
+    ParsedEvent,
+    ReadMessage,
+    UnknownEvent,
+    read_message,
+)
+from shared.projections.projection import EventRejected, Projection
+from shared.projections.tracking import (
+    lock_offsets,
+    record_offsets,
+    record_versions,
+    recorded_offsets,
+    recorded_versions,
+    take_shared_batch_lock,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_BATCH_SIZE = 2_000
+_TRANSIENT_SQLSTATE_CLASSES = frozenset({"08", "40", "53", "57", "58"})
+"""Connection exception, transaction rollback (deadlock, serialization), insufficient
+resources, operator intervention (shutdown), system error: worth retrying."""
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether retrying the batch later may succeed (Postgres or Kafka was unavailable)."""
+    if isinstance(error, asyncpg.PostgresError):
+        return (error.sqlstate or "")[:2] in _TRANSIENT_SQLSTATE_CLASSES
+    return isinstance(error, OSError | TimeoutError | KafkaError)
+
+
+def _is_rejection(error: BaseException) -> bool:
+    """Errors that mean "this event cannot be applied", rather than a bug or an outage.
+
+    A projection's own :class:`EventRejected`, and Postgres data exceptions (class 22)
+    and integrity constraint violations (class 23) raised by the event's values. Other
+    errors (a missing table, a ``TypeError``) stop the consumer: dead-lettering every
+    event because of a bug would silently empty the projection.
+    """
+    return isinstance(
+        error, EventRejected | asyncpg.DataError | asyncpg.IntegrityConstraintViolationError
+    )
+
+
+def _rejection_reason(error: BaseException) -> str:
+    if isinstance(error, EventRejected):
+        return error.reason
+    if isinstance(error, asyncpg.PostgresError):
+        return f"{type(error).__name__} ({error.sqlstate}): {error}"
+    return f"{type(error).__name__}: {error}"
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What one batch did; passed to ``on_batch`` callbacks (the rebuild's progress)."""
+
+    messages: int
+    applied: int
+    dead_lettered: int
+    skipped_unknown_type: int
+    skipped_duplicate: int
+    skipped_redelivered: int
+    duration: float
+
+
+@dataclass
+class ConsumerStats:
+    """Totals since the consumer was created (the metrics have the same, per process)."""
+
+    batches: int = 0
+    messages: int = 0
+    applied: int = 0
+    dead_lettered: int = 0
+    skipped_unknown_type: int = 0
+    skipped_duplicate: int = 0
+    skipped_redelivered: int = 0
+
+    def add(self, outcome: BatchOutcome) -> None:
+        self.batches += 1
+        self.messages += outcome.messages
+        self.applied += outcome.applied
+        self.dead_lettered += outcome.dead_lettered
+        self.skipped_unknown_type += outcome.skipped_unknown_type
+        self.skipped_duplicate += outcome.skipped_duplicate
+        self.skipped_redelivered += outcome.skipped_redelivered
+
+
+async def topic_partitions(bootstrap_servers: str, topics: Sequence[str]) -> list[TopicPartition]:
+    """Every partition of ``topics``; ``UnknownTopicOrPartitionError`` names a missing topic."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        described: list[dict[str, Any]] = await admin.describe_topics(list(topics))
+    finally:
+        await admin.close()
+    partitions: list[TopicPartition] = []
+    for topic in described:
+        if topic["error_code"] != 0 or not topic["partitions"]:
+            raise UnknownTopicOrPartitionError(f"topic {topic['topic']} does not exist")
+        partitions.extend(
+            TopicPartition(topic["topic"], p["partition"]) for p in topic["partitions"]
+        )
+    return sorted(partitions)
+
+
+class _SeekToRecordedOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
+    """On assignment, seek to the offsets recorded in Postgres (not Kafka's committed ones)."""
+
+    def __init__(self, consumer: ProjectionConsumer) -> None:
+        self._consumer = consumer
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        await self._consumer._forget_positions(revoked)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        try:
+            await self._consumer._seek_to_recorded(assigned)
+        except Exception:
+            # aiokafka would swallow the error. The positions stay unknown, so the first
+            # batch of each partition is dropped and the consumer seeks to the offset it
+            # then reads under lock (see batch.plan_batch).
+            log.exception("could not read the recorded offsets of %s", sorted(assigned))
+
+
+class ProjectionConsumer:
+    """Feeds one projection from its topics, one transaction per batch.
+
+    In a consumer group (the default, ``group_id`` defaults to ``projection.<name>``)
+    instances of a service share the partitions. With ``assign_all_partitions=True`` it
+    joins no group and reads every partition (rebuilds, tools).
+
+    The database is either ``database_url`` (the consumer connects, and reconnects after
+    a failure) or a borrowed ``connection`` (its owner keeps it, e.g. holding a session
+    lock; a lost connection then ends :meth:`run` with the error).
+
+    Use ``async with consumer:`` or :meth:`start` / :meth:`stop`; in between, :meth:`run`
+    consumes until :meth:`stop` (or :meth:`request_stop`), and :meth:`run_until_caught_up`
+    until the projection has applied everything up to given end offsets.
+    """
+
+    def __init__(
+        self,
+        projection: Projection,
+        *,
+        bootstrap_servers: str,
+        database_url: str | None = None,
+        connection: asyncpg.Connection | None = None,
+        group_id: str | None = None,
+        assign_all_partitions: bool = False,
+        dead_letter_topic: str = DEAD_LETTERS,
+        max_batch_size: int = DEFAULT_MAX_BATCH_SIZE,
+        poll_timeout_ms: int = 200,
+        session_timeout_ms: int = 10_000,
+        heartbeat_interval_ms: int = 3_000,
+        max_retry_pause: float = 10.0,
+    ) -> None:
+        if (database_url is None) == (connection is None):
+            raise ValueError("give either database_url or connection")
+        self.projection = projection
+        self.name = projection.name
+        self.group_id = group_id or f"projection.{projection.name}"
+        self.stats = ConsumerStats()
+        self._bootstrap_servers = bootstrap_servers
+        self._database_url = database_url
+        self._connection = connection
+        self._owns_connection = connection is None
+        self._assign = assign_all_partitions
+        self._max_batch_size = max_batch_size
+        self._poll_timeout_ms = poll_timeout_ms
+        self._max_retry_pause = max_retry_pause
+        self._kafka = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap_servers,
+            group_id=None if assign_all_partitions else self.group_id,
+            client_id=f"projection-{projection.name}",
+            enable_auto_commit=False,  # the offsets that count are in Postgres
+            auto_offset_reset="earliest",  # not `latest`: a new projection reads history
+            isolation_level="read_committed",
+            max_poll_records=max_batch_size,
+            session_timeout_ms=session_timeout_ms,
+            heartbeat_interval_ms=heartbeat_interval_ms,
+        )
+        self._dead_letters = DeadLetterPublisher(
+            bootstrap_servers,
+            consumer_group=self.group_id,
+            projection=projection.name,
+            topic=dead_letter_topic,
+        )
+        # The position of each assigned partition as far as this consumer knows it: set
+        # from Postgres on assignment, moved by each committed batch.
+        self._positions: dict[TopicPartition, int] = {}
+        # Held while a batch transaction runs and by the rebalance callbacks, so positions
+        # and seeks never interleave with a batch.
+        self._lock = asyncio.Lock()
+        self._stop_requested = asyncio.Event()
+        self._running = False
+        self._started = False
+        self._run_finished = asyncio.Event()
+        self._run_finished.set()
+        self._partitions: list[TopicPartition] | None = None
+
+    # -- life cycle ---------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connect to Postgres and Kafka; join the group or assign every partition."""
+        self._stop_requested.clear()
+        await self._database()
+        await self._dead_letters.start()
+        try:
+            await self._kafka.start()
+            if self._assign:
+                partitions = await self.partitions()
+                self._kafka.assign(partitions)
+                await self._seek_to_recorded(set(partitions))
+            else:
+                self._kafka.subscribe(
+                    list(self.projection.topics), listener=_SeekToRecordedOffsets(self)
+                )
+        except BaseException:
+            await self._close_clients()
+            raise
+        self._started = True
+
+    def request_stop(self) -> None:
+        """Ask :meth:`run` to return after the current batch (safe from a signal handler)."""
+        self._stop_requested.set()
+
+    async def stop(self) -> None:
+        """Finish the current batch, then leave the group and close the connections."""
+        self.request_stop()
+        await self._run_finished.wait()
+        if self._started:
+            self._started = False
+            await self._close_clients()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def _close_clients(self) -> None:
+        for partition in list(self._positions):
+            self._forget_lag(partition)
+        try:
+            await self._kafka.stop()
+        finally:
+            try:
+                await self._dead_letters.stop()
+            finally:
+                if self._owns_connection and self._connection is not None:
+                    connection, self._connection = self._connection, None
+                    await connection.close()
+
+    # -- running ------------------------------------------------------------------
+
+    async def run(self, *, on_batch: Callable[[BatchOutcome], None] | None = None) -> None:
+        """Consume and apply batches until :meth:`stop` or :meth:`request_stop`."""
+        await self._run(None, on_batch)
+
+    async def run_until_caught_up(
+        self,
+        end_offsets: Mapping[TopicPartition, int] | None = None,
+        *,
+        timeout: float | None = None,
+        on_batch: Callable[[BatchOutcome], None] | None = None,
+    ) -> None:
+        """Consume until every partition's next offset reaches ``end_offsets``.
+
+        By default, the end offsets of all the projection's partitions now: "apply
+        everything currently on the topics". In a group, partitions held by other
+        instances never advance here; pass only this instance's partitions then.
+        Raises ``TimeoutError`` after ``timeout`` seconds.
+        """
+        ends = dict(end_offsets) if end_offsets is not None else await self.end_offsets()
+        async with asyncio.timeout(timeout):
+            await self._run(ends, on_batch)
+
+    async def _run(
+        self,
+        until: Mapping[TopicPartition, int] | None,
+        on_batch: Callable[[BatchOutcome], None] | None,
+    ) -> None:
+        if not self._started:
+            raise RuntimeError("start the consumer first")
+        if self._running:
+            raise RuntimeError("the consumer is already running")
+        self._running = True
+        self._run_finished.clear()
+        pause = 0.0
+        try:
+            idle = False
+            while not self._stop_requested.is_set():
+                if until is not None and await self._caught_up(until, idle=idle):
+                    return
+                fetched = await self._kafka.getmany(
+                    timeout_ms=self._poll_timeout_ms, max_records=self._max_batch_size
+                )
+                idle = not fetched
+                if idle:
+                    continue
+                try:
+                    outcome = await self._apply_batch(fetched)
+                except Exception as error:
+                    if not is_transient(error) or self._connection_lost_for_good():
+                        raise
+                    pause = min(max(pause * 2, 0.25), self._max_retry_pause)
+                    log.warning(
+                        "projection %s: batch failed (%s); retrying in %.2f s",
+                        self.name,
+                        error,
+                        pause,
+                    )
+                    await self._rewind(fetched)
+                    await self._pause(pause)
+                    continue
+                pause = 0.0
+                if on_batch is not None:
+                    on_batch(outcome)
+        finally:
+            self._running = False
+            self._run_finished.set()
+
+    async def _pause(self, seconds: float) -> None:
+        try:
+            async with asyncio.timeout(seconds):
+                await self._stop_requested.wait()
+        except TimeoutError:
+            pass
+
+    def _connection_lost_for_good(self) -> bool:
+        """A borrowed connection that broke cannot be replaced by this consumer."""
+        return not self._owns_connection and (
+            self._connection is None or self._connection.is_closed()
+        )
+
+    async def _rewind(self, fetched: Mapping[TopicPartition, object]) -> None:
+        """After a failed batch: fetch its partitions again from the last known positions."""
+        async with self._lock:
+            if self._owns_connection and self._connection is not None:
+                connection, self._connection = self._connection, None
+                connection.terminate()
+            assigned = self._kafka.assignment()
+            for tp in fetched:
+                position = self._positions.get(tp)
+                if tp in assigned and position is not None:
+                    self._kafka.seek(tp, position)
+
+    async def _caught_up(self, ends: Mapping[TopicPartition, int], *, idle: bool) -> bool:
+        assigned = self._kafka.assignment()
+        for tp, end in ends.items():
+            if end <= 0 or self._positions.get(tp, -1) >= end:
+                continue
+            # A partition whose last offsets are transaction markers never returns them:
+            # once nothing is left to fetch, the fetch position says it is done.
+            if idle and tp in assigned and await self._kafka.position(tp) >= end:
+                continue
+            return False
+        return True
+
+    # -- one batch ----------------------------------------------------------------
+
+    async def _apply_batch(self, fetched: Mapping[TopicPartition, list[Any]]) -> BatchOutcome:
+        started = perf_counter()
+        read: dict[TopicPartition, list[ReadMessage]] = {
+            tp: [read_message(message) for message in messages] for tp, messages in fetched.items()
+        }
+        deliveries: list[asyncio.Future[object]] = []
+        async with self._lock:
+            connection = await self._database()
+            async with connection.transaction():
+                await take_shared_batch_lock(connection, self.name)
+                recorded = await lock_offsets(
+                    connection, self.name, [(tp.topic, tp.partition) for tp in read]
+                )
+                plan = plan_batch(read, recorded, self._positions)
+                parsed: list[ParsedEvent] = []
+                unknown = 0
+                for item in plan.messages:
+                    if isinstance(item, ParsedEvent):
+                        parsed.append(item)
+                    elif isinstance(item, UnknownEvent):
+                        unknown += 1
+                    else:
+                        deliveries.append(await self._dead_letter(item.message, item.error))
+                versions = await recorded_versions(
+                    connection, self.name, (p.event.aggregate_id for p in parsed)
+                )
+                new, duplicates = newer_than_recorded(parsed, versions)
+                applied, rejected = await self._apply(connection, new)
+                for item, reason in rejected:
+                    deliveries.append(await self._dead_letter(item.message, reason))
+                await record_versions(connection, self.name, last_versions(applied))
+                await record_offsets(connection, self.name, plan.next_offsets)
+                # The dead letters must be in Kafka before the offsets move past them.
+                await asyncio.gather(*deliveries)
+            self._positions.update(plan.positions)
+            assigned = self._kafka.assignment()
+            for tp, offset in plan.seeks.items():
+                if tp in assigned:
+                    self._kafka.seek(tp, offset)
+        outcome = BatchOutcome(
+            messages=sum(len(messages) for messages in read.values()),
+            applied=len(applied),
+            dead_lettered=len(deliveries),
+            skipped_unknown_type=unknown,
+            skipped_duplicate=len(duplicates),
+            skipped_redelivered=plan.redelivered,
+            duration=perf_counter() - started,
+        )
+        self._record(outcome)
+        await self._commit_hint(plan.next_offsets)
+        self._update_lag()
+        return outcome
+
+    async def _dead_letter(self, message: KafkaMessage, error: str) -> asyncio.Future[object]:
+        log.warning(
+            "projection %s: dead letter %s[%s]@%s: %s",
+            self.name,
+            message.topic,
+            message.partition,
+            message.offset,
+            error,
+        )
+        delivery = await self._dead_letters.send(message, error)
+        # If the transaction fails before awaiting it, the error is retrieved anyway.
+        delivery.add_done_callback(lambda done: done.cancelled() or done.exception())
+        return delivery
+
+    async def _apply(
+        self, connection: asyncpg.Connection, events: list[ParsedEvent]
+    ) -> tuple[list[ParsedEvent], list[tuple[ParsedEvent, str]]]:
+        """Apply the batch; if an event is rejected, apply them one by one without it."""
+        if not events:
+            return [], []
+        try:
+            async with connection.transaction():  # a savepoint: the batch can be undone
+                await self.projection.apply(connection, [p.event for p in events])
+            return events, []
+        except Exception as error:
+            if not _is_rejection(error):
+                raise
+            log.warning("projection %s: an event was rejected, isolating it", self.name)
+        applied: list[ParsedEvent] = []
+        rejected: list[tuple[ParsedEvent, str]] = []
+        for parsed in events:
+            try:
+                async with connection.transaction():
+                    await self.projection.apply(connection, [parsed.event])
+            except Exception as error:
+                if not _is_rejection(error):
+                    raise
+                rejected.append((parsed, f"rejected by {self.name}: {_rejection_reason(error)}"))
+            else:
+                applied.append(parsed)
+        return applied, rejected
+
+    def _record(self, outcome: BatchOutcome) -> None:
+        self.stats.add(outcome)
+        metrics.BATCH_DURATION.labels(self.name).observe(outcome.duration)
+        if outcome.applied:
+            metrics.EVENTS_APPLIED.labels(self.name).inc(outcome.applied)
+        if outcome.dead_lettered:
+            metrics.EVENTS_DEAD_LETTERED.labels(self.name).inc(outcome.dead_lettered)
+        for reason, count in (
+            (metrics.SKIPPED_UNKNOWN_TYPE, outcome.skipped_unknown_type),
+            (metrics.SKIPPED_DUPLICATE, outcome.skipped_duplicate),
+            (metrics.SKIPPED_REDELIVERED, outcome.skipped_redelivered),
+        ):
+            if count:
+                metrics.EVENTS_SKIPPED.labels(self.name, reason).inc(count)
+
+    async def _commit_hint(self, next_offsets: Mapping[tuple[str, int], int]) -> None:
+        """Tell Kafka too, for lag dashboards; Postgres already has the truth."""
+        if self._assign or not next_offsets:
+            return
+        assigned = self._kafka.assignment()
+        offsets = {
+            tp: offset
+            for (topic, partition), offset in next_offsets.items()
+            if (tp := TopicPartition(topic, partition)) in assigned
+        }
+        if not offsets:
+            return
+        try:
+            await self._kafka.commit(offsets)
+        except KafkaError as error:  # a rebalance in progress: harmless, it is a hint
+            log.info("projection %s: Kafka commit skipped: %s", self.name, error)
+
+    def _update_lag(self) -> None:
+        for tp in self._kafka.assignment():
+            position = self._positions.get(tp)
+            highwater = self._kafka.highwater(tp)
+            if position is not None and highwater is not None:
+                metrics.LAG.labels(self.name, tp.topic, str(tp.partition)).set(
+                    max(highwater - position, 0)
+                )
+
+    def _forget_lag(self, tp: TopicPartition) -> None:
+        with contextlib.suppress(KeyError):
+            metrics.LAG.remove(self.name, tp.topic, str(tp.partition))
+
+    # -- positions ----------------------------------------------------------------
+
+    async def _database(self) -> asyncpg.Connection:
+        if self._connection is None or (self._owns_connection and self._connection.is_closed()):
+            assert self._database_url is not None
+            self._connection = await asyncpg.connect(self._database_url)
+        return self._connection
+
+    async def _seek_to_recorded(self, partitions: set[TopicPartition]) -> None:
+        """Seek each partition to the next offset recorded in Postgres (or its beginning)."""
+        async with self._lock:
+            for tp in partitions:
+                self._positions.pop(tp, None)
+            connection = await self._database()
+            recorded = await recorded_offsets(
+                connection, self.name, sorted({tp.topic for tp in partitions})
+            )
+            from_beginning: list[TopicPartition] = []
+            for tp in sorted(partitions):
+                offset = recorded.get((tp.topic, tp.partition))
+                if offset is None:
+                    self._positions[tp] = 0
+                    from_beginning.append(tp)
+                else:
+                    self._positions[tp] = offset
+                    self._kafka.seek(tp, offset)
+            if from_beginning:
+                await self._kafka.seek_to_beginning(*from_beginning)
+        log.info(
+            "projection %s: assigned %s",
+            self.name,
+            ", ".join(
+                f"{tp.topic}[{tp.partition}]@{self._positions[tp]}" for tp in sorted(partitions)
+            ),
+        )
+
+    async def _forget_positions(self, partitions: set[TopicPartition]) -> None:
+        async with self._lock:  # waits for a batch in flight to commit
+            for tp in partitions:
+                self._positions.pop(tp, None)
+                self._forget_lag(tp)
+
+    def positions(self) -> dict[TopicPartition, int]:
+        """The next offset of each assigned partition: what has been applied before it."""
+        return dict(self._positions)
+
+    async def partitions(self) -> list[TopicPartition]:
+        """Every partition of the projection's topics."""
+        if self._partitions is None:
+            self._partitions = await topic_partitions(
+                self._bootstrap_servers, self.projection.topics
+            )
+        return self._partitions
+
+    async def end_offsets(self) -> dict[TopicPartition, int]:
+        """The offset after the last message of every partition of the projection's topics."""
+        offsets: dict[TopicPartition, int] = await self._kafka.end_offsets(await self.partitions())
+        return offsets
+
+    async def beginning_offsets(self) -> dict[TopicPartition, int]:
+        """The offset of the first message kept of every partition of the projection's topics."""
+        offsets: dict[TopicPartition, int] = await self._kafka.beginning_offsets(
+            await self.partitions()
+        )
+        return offsets

@@ -1,0 +1,42 @@
+"""Prometheus metrics of the projection consumers, labelled by projection.
+
+Registered once, in the default registry, so they appear on every service's
+``/metrics`` (:mod:`shared.http.metrics`). Labels stay bounded: projection names are
+code, topics and partitions are few.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_APPLIED = Counter(
+    "projection_events_applied",
+    "Events applied to a projection (new to it: not redelivered, not duplicates).",
+    ("projection",),
+)
+EVENTS_DEAD_LETTERED = Counter(
+    "projection_events_dead_lettered",
+    "Messages a projection could not parse, validate or apply, sent to the dead letters.",
+    ("projection",),
+)
+EVENTS_SKIPPED = Counter(
+    "projection_events_skipped",
+    "Messages a projection skipped: unknown_type (a newer producer's event), duplicate "
+    "(aggregate version already applied), redelivered (offset already applied).",
+    ("projection", "reason"),
+)
+LAG = Gauge(
+    "projection_lag_events",
+    "Messages on the partition not yet applied by this instance (highwater - next offset).",
+    ("projection", "topic", "partition"),
+)
+BATCH_DURATION = Histogram(
+    "projection_batch_duration_seconds",
+    "Time to parse and apply one batch and record its offsets, in one transaction.",
+    ("projection",),
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+
+SKIPPED_UNKNOWN_TYPE = "unknown_type"
+SKIPPED_DUPLICATE = "duplicate"
+SKIPPED_REDELIVERED = "redelivered"

@@ -1,0 +1,112 @@
+"""Starts the three services as background processes of the local stack, each with
+its own database URL and port, logging to ``var/log/<service>.log``."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from shared.settings import DEVELOPMENT_JWT_SECRET
+from shared.stack.errors import StackError
+from shared.stack.local import LocalStack
+from shared.stack.processes import (
+    require_free_ports,
+    running_pid,
+    start_detached,
+    stop_pid_file,
+    tail,
+)
+
+
+@dataclass(frozen=True)
+class ServiceProcess:
+    name: str
+    port: int
+
+    @property
+    def env_prefix(self) -> str:
+        return self.name.upper() + "_"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+SERVICES = (
+    ServiceProcess("pokmas", 8001),
+    ServiceProcess("enrolment", 8002),
+    ServiceProcess("notifications", 8003),
+)
+
+
+def service_environment(stack: LocalStack, service: ServiceProcess) -> dict[str, str]:
+    """The environment a service process gets from the local stack."""
+    env = dict(os.environ)
+    env.setdefault("BAPAS_ENVIRONMENT", "development")
+    env.setdefault("BAPAS_JWT_SECRET", DEVELOPMENT_JWT_SECRET)
+    env["KAFKA_BOOTSTRAP_SERVERS"] = stack.bootstrap_servers
+    env[f"{service.env_prefix}DATABASE_URL"] = stack.database_url(service.name)
+    env[f"{service.env_prefix}PORT"] = str(service.port)
+    return env
+
+
+class ServiceRunner:
+    def __init__(self, stack: LocalStack) -> None:
+        self.stack = stack
+
+    def _pid_file(self, service: ServiceProcess) -> Path:
+        return self.stack.paths.pids / f"{service.name}.pid"
+
+    def start(self) -> None:
+        pending = [s for s in SERVICES if running_pid(self._pid_file(s)) is None]
+        require_free_ports({f"{s.name} service": s.port for s in pending})
+        for service in pending:
+            start_detached(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "--factory",
+                    f"services.{service.name}.app:create_app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(service.port),
+                    "--no-access-log",
+                ],
+                pid_file=self._pid_file(service),
+                log_file=self.stack.paths.logs / f"{service.name}.log",
+                env=service_environment(self.stack, service),
+                cwd=self.stack.paths.root,
+            )
+
+    def stop(self) -> list[str]:
+        return [service.name for service in SERVICES if stop_pid_file(self._pid_file(service))]
+
+    async def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            for service in SERVICES:
+                while True:
+                    if running_pid(self._pid_file(service)) is None:
+                        log = self.stack.paths.logs / f"{service.name}.log"
+                        raise StackError(
+                            f"the {service.name} service exited; the end of {log}:\n{tail(log)}"
+                        )
+                    try:
+                        response = await client.get(f"{service.url}/health/ready")
+                        if response.status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        pass
+                    if time.monotonic() > deadline:
+                        raise StackError(
+                            f"the {service.name} service is not ready at {service.url}"
+                        )
+                    await asyncio.sleep(0.3)

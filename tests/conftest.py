@@ -1,0 +1,60 @@
+"""Session-wide fixtures: the real Kafka and PostgreSQL, fresh databases and topics."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from tests.support.infrastructure import Infrastructure, infrastructure
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Infrastructure]:
+    with infrastructure() as found:
+        yield found
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(infra: Infrastructure) -> str:
+    return infra.kafka_bootstrap_servers
+
+
+@pytest.fixture
+async def database_url(infra: Infrastructure) -> AsyncIterator[str]:
+    """A new, empty database for one test, dropped afterwards."""
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(infra.database_admin_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base, _, _ = infra.database_admin_url.rpartition("/")
+    yield f"{base}/{name}"
+    admin = await asyncpg.connect(infra.database_admin_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def create_topic(bootstrap: str, partitions: int = 12, prefix: str = "test") -> str:
+    """A new topic with a unique name, so tests never see each other's messages."""
+    name = f"{prefix}.{uuid.uuid4().hex[:12]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics(
+            [NewTopic(name=name, num_partitions=partitions, replication_factor=1)]
+        )
+    finally:
+        await admin.close()
+    return name
+
+
+@pytest.fixture
+async def topic(kafka_bootstrap: str) -> str:
+    return await create_topic(kafka_bootstrap)

@@ -1,0 +1,2 @@
+"""Helpers the tests share: where the real Kafka and PostgreSQL are, and fresh
+databases and topics for each test."""
