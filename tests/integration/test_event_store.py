@@ -88,10 +88,13 @@ async def test_a_rolled_back_transaction_leaves_neither_event_nor_outbox_row(
 ) -> None:
     partner = PartnerRecord.register("balikpapan", "Pokmas Gagal")
 
-    with pytest.raises(RuntimeError, match="projection failed"):
+    async def save_then_fail() -> None:
         async with store.pool.acquire() as connection, connection.transaction():
             await store.save(partner, OFFICER, connection=connection)
             raise RuntimeError("projection failed")
+
+    with pytest.raises(RuntimeError, match="projection failed"):
+        await save_then_fail()
 
     assert await _count(store, "events") == 0
     assert await _count(store, "outbox") == 0
@@ -112,4 +115,5 @@ async def test_migrations_apply_once_even_when_run_twice(database_url: str) -> N
     finally:
         await connection.close()
 
-    assert first and not second
+    assert first
+    assert not second

@@ -141,7 +141,8 @@ async def test_events_appended_while_kafka_is_down_arrive_once_after_it_returns(
         await private_kafka.wait_for_kafka()
         seen = await _read_all(private_kafka.bootstrap_servers, store.topic, expected=104)
 
-    assert backlog and backlog >= 80
+    assert backlog
+    assert backlog >= 80
     assert len(seen) == 104
     assert len({event_id for _, _, event_id in seen}) == 104
     versions: dict[str, list[int]] = defaultdict(list)

@@ -25,7 +25,7 @@ def path_without(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     monkeypatch.setenv("PATH", str(bin_dir))
-    yield bin_dir
+    return bin_dir
 
 
 def test_stack_up_without_java_says_java_is_missing(path_without: Path) -> None:
