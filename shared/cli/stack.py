@@ -54,7 +54,7 @@ def stack_up(
             asyncio.run(runner.wait_ready())
         for service in SERVICES:
             console.print(
-                f"[green]✓[/] {service.name:<14} {service.url}  (docs: {service.url}/docs)"
+                f"[green]✓[/] {service.name:<14} {service.url}   docs: {service.url}/docs"
             )
         console.print(f"  logs under {stack.paths.logs}")
 

@@ -20,7 +20,7 @@ from shared.postgres.migrations import apply_migrations, migrations_of
 from shared.postgres.pool import create_pool
 from shared.stack.local import LocalStack
 from tests.conftest import create_topic
-from tests.support.infrastructure import local_test_stack
+from tests.support.infrastructure import FAULT_KAFKA_PORT, local_test_stack
 from tests.support.registry_events import PartnerRecord
 
 OFFICER = CommandContext(actor=Actor(role="bapas_officer", sub="pk-001"))
@@ -30,7 +30,7 @@ OFFICES = ("balikpapan", "samarinda", "surabaya", "jayapura")
 @pytest.fixture(scope="module")
 def private_kafka() -> Iterator[LocalStack]:
     """A Kafka broker of this module's own, so stopping it disturbs no other test."""
-    stack = local_test_stack(name="relay-outage", kafka_port=19292)
+    stack = local_test_stack(name="relay-outage", kafka_port=FAULT_KAFKA_PORT)
     stack.kafka.wipe()
     stack.kafka.start()
     asyncio.run(stack.wait_for_kafka())

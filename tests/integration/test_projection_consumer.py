@@ -8,7 +8,6 @@ import asyncio
 import json
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,12 +92,12 @@ class Setup:
 
 
 @pytest.fixture
-async def setup(kafka_bootstrap: str, database_url: str) -> AsyncIterator[Setup]:
+async def setup(kafka_bootstrap: str, database_url: str) -> Setup:
     topic = await create_topic(kafka_bootstrap, partitions=4)
     dead_letters = await create_topic(kafka_bootstrap, partitions=1, prefix="deadletter")
     projection = CountingProjection(f"counting_{uuid.uuid4().hex[:8]}", (topic,))
     await prepare_database(database_url, projection)
-    yield Setup(kafka_bootstrap, database_url, topic, dead_letters, projection)
+    return Setup(kafka_bootstrap, database_url, topic, dead_letters, projection)
 
 
 def _assert_each_applied_once(applied: list[uuid.UUID], events: list[Event]) -> None:
@@ -133,7 +132,7 @@ async def test_the_same_events_published_twice_leave_the_projection_unchanged(
     )
 
 
-async def test_bad_messages_go_to_the_dead_letters_unknown_types_are_skipped_and_the_consumer_goes_on(
+async def test_bad_messages_are_dead_lettered_unknown_types_skipped_and_the_consumer_goes_on(
     setup: Setup,
 ) -> None:
     first, last = pokmas_registered("medan"), pokmas_registered("medan")

@@ -22,8 +22,11 @@ from shared.stack.local import LocalStack
 from shared.stack.paths import StackPaths, repository_root
 from shared.stack.postgres import PostgresServer
 
-TEST_KAFKA_PORT = 19092
-TEST_POSTGRES_PORT = 55433
+# Ports of the test session's own stack; another checkout's suite can move them.
+TEST_KAFKA_PORT = int(os.environ.get("BAPAS_TEST_KAFKA_PORT", "19092"))
+TEST_POSTGRES_PORT = int(os.environ.get("BAPAS_TEST_POSTGRES_PORT", "55433"))
+FAULT_KAFKA_PORT = TEST_KAFKA_PORT + 200
+"""Where fault tests start brokers of their own, to stop and kill them freely."""
 
 
 @dataclass(frozen=True)
