@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ def _invoke(*args: str) -> tuple[int, str]:
 
 
 @pytest.fixture
-def path_without(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def path_without(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A PATH holding only what a test links into it: no java, no mvn by default."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
