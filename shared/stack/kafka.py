@@ -153,13 +153,15 @@ class KafkaRunner:
     def kill_node(self, node_id: int) -> None:
         """Stop one node abruptly (SIGKILL), as a crash would; for fault tests."""
         node = self.cluster.nodes[node_id - 1]
-        stop_pid_file(self.pid_file(node), timeout=0)
+        stop_pid_file(self.pid_file(node), crash=True)
 
     def start_node(self, node_id: int) -> None:
         self._start_node(require_java(), self.cluster.nodes[node_id - 1])
 
     def wipe(self) -> None:
-        self.stop()
+        """Kill the nodes and delete their data: nothing of them is worth a clean stop."""
+        for node in self.cluster.nodes:
+            stop_pid_file(self.pid_file(node), crash=True)
         shutil.rmtree(self.data, ignore_errors=True)
 
     def _properties(self, node: KafkaNode) -> str:

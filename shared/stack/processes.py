@@ -73,8 +73,9 @@ def start_detached(
     return process.pid
 
 
-def stop_pid_file(pid_file: Path, *, timeout: float = 20.0) -> bool:
-    """Stop the process group recorded in ``pid_file``: SIGTERM, then SIGKILL.
+def stop_pid_file(pid_file: Path, *, timeout: float = 20.0, crash: bool = False) -> bool:
+    """Stop the process group recorded in ``pid_file``: SIGTERM, then SIGKILL after
+    ``timeout``; with ``crash``, SIGKILL at once, as a crash would.
 
     Returns whether a running process was stopped.
     """
@@ -82,7 +83,7 @@ def stop_pid_file(pid_file: Path, *, timeout: float = 20.0) -> bool:
     if pid is None:
         pid_file.unlink(missing_ok=True)
         return False
-    _signal_group(pid, signal.SIGTERM)
+    _signal_group(pid, signal.SIGKILL if crash else signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and pid_alive(pid):
         time.sleep(0.1)

@@ -55,7 +55,11 @@ class Setup:
     projection: CountingProjection
 
     def consumer(
-        self, *, group_id: str | None = None, max_batch_size: int = 2_000
+        self,
+        *,
+        group_id: str | None = None,
+        max_batch_size: int = 2_000,
+        heartbeat_interval_ms: int = 3_000,
     ) -> ProjectionConsumer:
         return ProjectionConsumer(
             self.projection,
@@ -64,6 +68,7 @@ class Setup:
             dead_letter_topic=self.dead_letters,
             group_id=group_id,
             max_batch_size=max_batch_size,
+            heartbeat_interval_ms=heartbeat_interval_ms,
         )
 
     async def connect(self) -> asyncpg.Connection:
@@ -306,16 +311,24 @@ async def test_a_restarted_consumer_resumes_from_postgres_when_the_kafka_commit_
     assert (restarted.stats.messages, restarted.stats.applied) == (100, 100)
 
 
-async def test_two_instances_in_one_group_apply_each_event_once(setup: Setup) -> None:
+async def test_a_second_instance_joining_mid_stream_takes_partitions_and_nothing_doubles(
+    setup: Setup,
+) -> None:
     events = sample_events(2_000)
+    await publish_events(setup.bootstrap, setup.topic, events)
+    # Slow batches keep the stream going for seconds; frequent heartbeats tell the first
+    # instance of the rebalance soon after the second joins.
+    setup.projection.batch_delay = 0.1
     group = f"group-{uuid.uuid4().hex[:6]}"
-    first = setup.consumer(group_id=group, max_batch_size=100)
-    second = setup.consumer(group_id=group, max_batch_size=100)
-    await first.start()
-    await second.start()
-    runs = [asyncio.create_task(first.run()), asyncio.create_task(second.run())]
+    first = setup.consumer(group_id=group, max_batch_size=50, heartbeat_interval_ms=300)
+    second = setup.consumer(group_id=group, max_batch_size=50, heartbeat_interval_ms=300)
+    runs: list[asyncio.Task[None]] = []
     try:
-        await publish_events(setup.bootstrap, setup.topic, events)
+        await first.start()
+        runs.append(asyncio.create_task(first.run()))
+        await _wait_for_offsets(setup, 300)
+        await second.start()
+        runs.append(asyncio.create_task(second.run()))
         await _wait_for_offsets(setup, 2_000)
     finally:
         await asyncio.gather(first.stop(), second.stop())
@@ -324,6 +337,9 @@ async def test_two_instances_in_one_group_apply_each_event_once(setup: Setup) ->
     counts, applied = await setup.state()
     assert counts == expected_counts(events)
     _assert_each_applied_once(applied, events)
+    print(first.stats, second.stats)
+    assert first.stats.applied > 0
+    assert second.stats.applied > 0
     assert first.stats.applied + second.stats.applied == 2_000
 
 
