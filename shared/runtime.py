@@ -10,29 +10,46 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import asyncpg
 from aiokafka.errors import KafkaError
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 from faststream.kafka import KafkaBroker
 
+from shared.asyncapi import asyncapi_router, declare_publications
+from shared.events.envelope import Source
 from shared.eventstore.relay import OutboxRelay
 from shared.eventstore.store import EventStore
 from shared.http import ServiceUnavailable, create_service_app
+from shared.http.commands import install_store_error_handlers
 from shared.kafka.topics import TOPIC_OF_SERVICE
+from shared.periodic import run_periodically
 from shared.postgres.migrations import apply_migrations, migrations_of
 from shared.postgres.pool import create_pool
+from shared.projections.consumer import ProjectionConsumer
+from shared.projections.projection import Projection
 from shared.reference import bapas_offices
 from shared.settings import AuthSettings, ServiceSettings
 
 log = logging.getLogger(__name__)
 
 STARTUP_ATTEMPTS = 30
+API_VERSION = "1.0.0"
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job the service runs every ``every_seconds`` with its runtime (see ``periodic``)."""
+
+    name: str
+    every_seconds: float
+    run: Callable[[ServiceRuntime], Awaitable[object]]
 
 
 @dataclass
@@ -40,9 +57,12 @@ class ServiceRuntime:
     """The resources of one running service instance, opened by its lifespan."""
 
     settings: ServiceSettings
+    projections: Sequence[Projection] = ()
+    periodic_jobs: Sequence[PeriodicJob] = ()
     broker: KafkaBroker = field(init=False)
     _pool: asyncpg.Pool | None = field(default=None, init=False)
-    _relay_task: asyncio.Task[None] | None = field(default=None, init=False)
+    _consumers: list[ProjectionConsumer] = field(default_factory=list, init=False)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         self.topic = TOPIC_OF_SERVICE[self.settings.service_name]
@@ -51,6 +71,9 @@ class ServiceRuntime:
             self.settings.kafka_bootstrap_servers,
             client_id=self.settings.service_name,
             logger=None,
+        )
+        declare_publications(
+            self.broker, topic=self.topic, source=Source(self.settings.service_name)
         )
 
     @property
@@ -76,13 +99,36 @@ class ServiceRuntime:
             database_url=self.settings.database_url,
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
         )
-        self._relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
+        self._tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
+        for projection in self.projections:
+            consumer = ProjectionConsumer(
+                projection,
+                bootstrap_servers=self.settings.kafka_bootstrap_servers,
+                database_url=self.settings.database_url,
+            )
+            await _retry(f"the {projection.name} consumer", consumer.start)
+            self._consumers.append(consumer)
+            self._tasks.append(asyncio.create_task(consumer.run(), name=projection.name))
+        for job in self.periodic_jobs:
+            self._tasks.append(
+                asyncio.create_task(
+                    run_periodically(
+                        functools.partial(job.run, self),
+                        every_seconds=job.every_seconds,
+                        name=job.name,
+                    ),
+                    name=job.name,
+                )
+            )
 
     async def stop(self) -> None:
-        if self._relay_task is not None:
-            self._relay_task.cancel()
+        for consumer in self._consumers:
+            await consumer.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._relay_task
+                await task
         await self.broker.stop()
         if self._pool is not None:
             await self._pool.close()
@@ -122,19 +168,35 @@ def build_service_app(
     title: str,
     description: str,
     routers: Sequence[APIRouter] = (),
+    projections: Sequence[Projection] = (),
+    periodic_jobs: Sequence[PeriodicJob] = (),
 ) -> FastAPI:
-    """The service's ASGI app: shared conventions, its routers, its runtime's lifespan."""
-    runtime = ServiceRuntime(settings)
+    """The service's ASGI app: shared conventions, its routers, its runtime's lifespan.
+
+    Routes reach the runtime (pool, event store) through :func:`service_runtime`.
+    """
+    runtime = ServiceRuntime(settings, projections=projections, periodic_jobs=periodic_jobs)
     app = create_service_app(
         title=title,
-        version="1.0.0",
+        version=API_VERSION,
         description=description,
         auth=AuthSettings(),
         bapas_provinces={office.code: office.province for office in bapas_offices()},
         readiness_checks={"database": runtime.check_database, "kafka": runtime.check_kafka},
         lifespan=runtime.lifespan,
     )
+    install_store_error_handlers(app)
+    app.include_router(asyncapi_router(runtime.broker, title=title, version=API_VERSION))
     for router in routers:
         app.include_router(router)
     app.state.runtime = runtime
     return app
+
+
+def service_runtime(request: Request) -> ServiceRuntime:
+    """FastAPI dependency: the runtime of the service that serves the request."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+Runtime = Annotated[ServiceRuntime, Depends(service_runtime)]

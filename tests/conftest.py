@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -9,12 +10,15 @@ import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from shared.kafka.topics import create_topics
 from tests.support.infrastructure import Infrastructure, infrastructure
 
 
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Infrastructure]:
+    """The broker and server of the session, with the contract's topics created."""
     with infrastructure() as found:
+        asyncio.run(create_topics(found.kafka_bootstrap_servers))
         yield found
 
 

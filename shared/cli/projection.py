@@ -36,6 +36,12 @@ projection_app = typer.Typer(
     help="Projections: the read models services compute from events.", no_args_is_help=True
 )
 
+
+@projection_app.callback()
+def projection_commands() -> None:
+    """Projections: the read models services compute from events."""
+
+
 _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 

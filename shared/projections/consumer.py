@@ -222,23 +222,21 @@ class ProjectionConsumer:
         self._max_batch_size = max_batch_size
         self._poll_timeout_ms = poll_timeout_ms
         self._max_retry_pause = max_retry_pause
-        self._kafka = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers,
-            group_id=None if assign_all_partitions else self.group_id,
-            client_id=f"projection-{projection.name}",
-            enable_auto_commit=False,  # the offsets that count are in Postgres
-            auto_offset_reset="earliest",  # not `latest`: a new projection reads history
-            isolation_level="read_committed",
-            max_poll_records=max_batch_size,
-            session_timeout_ms=session_timeout_ms,
-            heartbeat_interval_ms=heartbeat_interval_ms,
-        )
-        self._dead_letters = DeadLetterPublisher(
-            bootstrap_servers,
-            consumer_group=self.group_id,
-            projection=projection.name,
-            topic=dead_letter_topic,
-        )
+        self._dead_letter_topic = dead_letter_topic
+        self._kafka_options: dict[str, Any] = {
+            "bootstrap_servers": bootstrap_servers,
+            "group_id": None if assign_all_partitions else self.group_id,
+            "client_id": f"projection-{projection.name}",
+            "enable_auto_commit": False,  # the offsets that count are in Postgres
+            "auto_offset_reset": "earliest",  # not `latest`: a new projection reads history
+            "isolation_level": "read_committed",
+            "max_poll_records": max_batch_size,
+            "session_timeout_ms": session_timeout_ms,
+            "heartbeat_interval_ms": heartbeat_interval_ms,
+        }
+        # Created by start(): aiokafka's clients belong to the running event loop.
+        self._kafka: Any = None
+        self._dead_letters: DeadLetterPublisher | None = None
         # The position of each assigned partition as far as this consumer knows it: set
         # from Postgres on assignment, moved by each committed batch.
         self._positions: dict[TopicPartition, int] = {}
@@ -256,10 +254,19 @@ class ProjectionConsumer:
 
     async def start(self) -> None:
         """Connect to Postgres and Kafka; join the group or assign every partition."""
+        if self._started:
+            raise RuntimeError("the consumer is already started")
         self._stop_requested.clear()
-        await self._database()
-        await self._dead_letters.start()
+        self._kafka = AIOKafkaConsumer(**self._kafka_options)
+        self._dead_letters = DeadLetterPublisher(
+            self._bootstrap_servers,
+            consumer_group=self.group_id,
+            projection=self.name,
+            topic=self._dead_letter_topic,
+        )
         try:
+            await self._database()
+            await self._dead_letters.start()
             await self._kafka.start()
             if self._assign:
                 partitions = await self.partitions()
@@ -301,11 +308,13 @@ class ProjectionConsumer:
     async def _close_clients(self) -> None:
         for partition in list(self._positions):
             self._forget_lag(partition)
+        self._positions.clear()
         try:
             await self._kafka.stop()
         finally:
             try:
-                await self._dead_letters.stop()
+                if self._dead_letters is not None:
+                    await self._dead_letters.stop()
             finally:
                 if self._owns_connection and self._connection is not None:
                     connection, self._connection = self._connection, None
@@ -481,6 +490,7 @@ class ProjectionConsumer:
             message.offset,
             error,
         )
+        assert self._dead_letters is not None
         delivery = await self._dead_letters.send(message, error)
         # If the transaction fails before awaiting it, the error is retrieved anyway.
         delivery.add_done_callback(lambda done: done.cancelled() or done.exception())

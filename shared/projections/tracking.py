@@ -148,7 +148,6 @@ async def record_versions(
     """
     if not versions:
         return
-    ordered = sorted(versions.items())
     await connection.execute(
         "INSERT INTO projection_versions (projection, aggregate_id, aggregate_version)"
         " SELECT $1, aggregate_id, aggregate_version"
@@ -156,8 +155,8 @@ async def record_versions(
         " ON CONFLICT (projection, aggregate_id) DO UPDATE SET aggregate_version ="
         " GREATEST(projection_versions.aggregate_version, EXCLUDED.aggregate_version)",
         projection,
-        [aggregate_id for aggregate_id, _ in ordered],
-        [version for _, version in ordered],
+        list(versions),
+        list(versions.values()),
     )
 
 

@@ -337,7 +337,6 @@ async def test_a_second_instance_joining_mid_stream_takes_partitions_and_nothing
     counts, applied = await setup.state()
     assert counts == expected_counts(events)
     _assert_each_applied_once(applied, events)
-    print(first.stats, second.stats)
     assert first.stats.applied > 0
     assert second.stats.applied > 0
     assert first.stats.applied + second.stats.applied == 2_000

@@ -40,8 +40,9 @@ class Infrastructure:
 def local_test_stack(
     name: str = "test", kafka_nodes: int = 1, kafka_port: int = TEST_KAFKA_PORT
 ) -> LocalStack:
+    """A stack under ``var/<name>-<port>/``: suites on other ports never share files."""
     root = repository_root()
-    paths = StackPaths(root=root, var=root / "var" / name)
+    paths = StackPaths(root=root, var=root / "var" / f"{name}-{kafka_port}")
     return LocalStack(
         paths=paths,
         kafka=KafkaRunner(paths, KafkaCluster(name=name, size=kafka_nodes, base_port=kafka_port)),
