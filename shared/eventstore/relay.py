@@ -84,8 +84,8 @@ class OutboxRelay:
                 request_timeout_ms=10_000,
                 client_id=f"{self.service}-outbox-relay",
             )
-            await producer.start()
             try:
+                await producer.start()
                 while True:
                     self._wake.clear()
                     published = await self.publish_batch(connection, producer)

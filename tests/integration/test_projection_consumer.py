@@ -342,6 +342,35 @@ async def test_a_second_instance_joining_mid_stream_takes_partitions_and_nothing
     assert first.stats.applied + second.stats.applied == 2_000
 
 
+async def test_a_lost_database_connection_rolls_the_batch_back_and_it_is_retried(
+    setup: Setup,
+) -> None:
+    events = sample_events(1_000)
+    await publish_events(setup.bootstrap, setup.topic, events)
+    setup.projection.batch_delay = 0.05  # the termination lands inside a transaction
+    async with setup.consumer(max_batch_size=50) as consumer:
+        running = asyncio.create_task(consumer.run())
+        try:
+            await _wait_for_offsets(setup, 200)
+            connection = await setup.connect()
+            try:
+                terminated = await connection.fetchval(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            finally:
+                await connection.close()
+            assert terminated == 1
+            await _wait_for_offsets(setup, 1_000)
+        finally:
+            consumer.request_stop()
+            await running
+
+    counts, applied = await setup.state()
+    assert counts == expected_counts(events)
+    _assert_each_applied_once(applied, events)
+
+
 async def _wait_for_offsets(setup: Setup, total: int) -> None:
     async with asyncio.timeout(CAUGHT_UP_TIMEOUT):
         while sum((await setup.recorded_offsets()).values()) < total:
