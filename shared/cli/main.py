@@ -8,6 +8,7 @@ import typer
 
 from shared.cli.contracts import contracts_app
 from shared.cli.stack import stack_app, topics_app
+from shared.cli.tail import events_app
 from shared.cli.token import token
 
 app = typer.Typer(
@@ -26,4 +27,5 @@ def quiet_client_libraries() -> None:
 app.add_typer(stack_app, name="stack")
 app.add_typer(topics_app, name="topics")
 app.add_typer(contracts_app, name="contracts")
+app.add_typer(events_app, name="events")
 app.command("token")(token)

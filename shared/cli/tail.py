@@ -1,0 +1,87 @@
+"""``bapas events tail``: a readable live view of the event topics, one line per
+event, for a person watching the platform work (and for the demo)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Annotated
+
+import typer
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
+
+from shared.cli.console import console, fail
+from shared.events.registry import Event, InvalidEvent, UnknownEventType, parse_event
+from shared.kafka.topics import EVENT_TOPICS
+from shared.stack.local import LocalStack
+
+events_app = typer.Typer(help="Watch the events on the topics.")
+
+_SKIPPED_FIELDS = frozenset({"address", "contact", "pk_officer", "location", "note", "reason"})
+
+
+def describe(event: Event) -> str:
+    """One line: time, office, type, aggregate, and the payload's short fields."""
+    fields = event.payload.model_dump(mode="json")
+    details = " ".join(
+        f"{name}={value}"
+        for name, value in fields.items()
+        if name not in _SKIPPED_FIELDS and not name.endswith("_id") and not isinstance(value, dict)
+    )
+    return (
+        f"[dim]{event.recorded_at:%H:%M:%S}[/] [cyan]{event.bapas_code:<14}[/] "
+        f"[bold]{event.event_type:<22}[/] {event.aggregate_type.value}:"
+        f"{str(event.aggregate_id)[:8]} v{event.aggregate_version} {details}"
+    )
+
+
+async def _tail(bootstrap: str, topics: list[str], from_beginning: bool, types: set[str]) -> None:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [
+            TopicPartition(topic, partition)
+            for topic in topics
+            for partition in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        if not partitions:
+            raise fail(f"none of the topics {', '.join(topics)} exists at {bootstrap}")
+        consumer.assign(partitions)
+        if from_beginning:
+            await consumer.seek_to_beginning(*partitions)
+        else:
+            await consumer.seek_to_end(*partitions)
+        async for record in consumer:
+            try:
+                event = parse_event(record.value or b"")
+            except UnknownEventType as unknown:
+                console.print(f"[yellow]{record.topic}@{record.offset}: {unknown}[/]")
+                continue
+            except InvalidEvent as invalid:
+                console.print(f"[red]{record.topic}@{record.offset}: {invalid}[/]")
+                continue
+            if not types or event.event_type in types:
+                console.print(describe(event), soft_wrap=True)
+    finally:
+        await consumer.stop()
+
+
+@events_app.command("tail")
+def tail(
+    topic: Annotated[list[str] | None, typer.Option(help="A topic (repeatable).")] = None,
+    from_beginning: Annotated[bool, typer.Option(help="Start at the oldest event.")] = False,
+    type_: Annotated[
+        list[str] | None, typer.Option("--type", help="Only this event type (repeatable).")
+    ] = None,
+) -> None:
+    """Print the events as they arrive, until Ctrl-C."""
+    bootstrap = (
+        os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or LocalStack.from_environment().bootstrap_servers
+    )
+    try:
+        asyncio.run(_tail(bootstrap, topic or list(EVENT_TOPICS), from_beginning, set(type_ or ())))
+    except KafkaError as error:
+        raise fail(f"Kafka does not answer at {bootstrap}: is the stack up? ({error!r})") from None
+    except KeyboardInterrupt:
+        pass
