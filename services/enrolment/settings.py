@@ -1,14 +1,65 @@
-"""The enrolment service's settings: ``ENROLMENT_``-prefixed variables, plus Kafka's."""
+"""The enrolment service's settings: ``ENROLMENT_``-prefixed variables, plus Kafka's.
+
+Besides what every service reads, the enrolment service needs the master key that
+wraps each klien's profile data key (``ENROLMENT_PROFILE_MASTER_KEY``, 32 bytes in
+base64). Development has a fixed default so the local stack runs without setup; like
+the JWT secret in :class:`shared.settings.AuthSettings`, the default is refused when
+``BAPAS_ENVIRONMENT=production``.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings
+from shared.settings import Environment, ServiceSettings
+
+MASTER_KEY_BYTES = 32
+
+DEVELOPMENT_PROFILE_MASTER_KEY = base64.b64encode(b"enrolment-dev-only-master-key-32").decode()
+"""Known to everyone who reads this file: it protects nothing, and production refuses it."""
 
 
 class EnrolmentSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="ENROLMENT_", extra="ignore")
+    # Validation errors never echo the input: it may be the master key.
+    model_config = SettingsConfigDict(
+        env_prefix="ENROLMENT_", extra="ignore", hide_input_in_errors=True
+    )
 
     service_name: str = "enrolment"
     port: int = 8002
+    environment: Environment = Field(
+        default=Environment.DEVELOPMENT, validation_alias="BAPAS_ENVIRONMENT"
+    )
+    profile_master_key: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_PROFILE_MASTER_KEY),
+        description="Base64 of 32 random bytes; wraps the data key of every klien profile.",
+    )
+
+    @model_validator(mode="after")
+    def _require_a_usable_master_key(self) -> EnrolmentSettings:
+        self.master_key()
+        if (
+            self.environment is Environment.PRODUCTION
+            and self.profile_master_key.get_secret_value() == DEVELOPMENT_PROFILE_MASTER_KEY
+        ):
+            raise ValueError(
+                "ENROLMENT_PROFILE_MASTER_KEY is the development key; "
+                "set a real key outside development"
+            )
+        return self
+
+    def master_key(self) -> bytes:
+        """The 32 bytes of the master key; ``ValueError`` (naming no byte of it) otherwise."""
+        try:
+            key = base64.b64decode(self.profile_master_key.get_secret_value(), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("ENROLMENT_PROFILE_MASTER_KEY is not valid base64") from None
+        if len(key) != MASTER_KEY_BYTES:
+            raise ValueError(
+                f"ENROLMENT_PROFILE_MASTER_KEY must decode to {MASTER_KEY_BYTES} bytes"
+            )
+        return key

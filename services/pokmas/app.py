@@ -1,15 +1,40 @@
-"""The pokmas service's composition root: its settings and routers, wired by the
-shared runtime into one ASGI app (run by uvicorn with ``--factory``)."""
+"""The pokmas service's composition root: its settings, routers, the projection of
+enrolments into programme seats and the daily MoU expiry, wired by the shared
+runtime into one ASGI app (run by uvicorn with ``--factory``)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from uuid import UUID
+
 from fastapi import FastAPI
 
+from services.pokmas.api import install_domain_error_handlers, router
+from services.pokmas.commands import expire_lapsed_mous
+from services.pokmas.projections import ProgrammeSeats
 from services.pokmas.settings import PokmasSettings
-from shared.runtime import build_service_app
+from shared.runtime import PeriodicJob, ServiceRuntime, build_service_app
+
+
+async def expire_lapsed_mous_now(runtime: ServiceRuntime) -> list[UUID]:
+    return await expire_lapsed_mous(runtime.event_store, datetime.now(UTC))
 
 
 def create_app() -> FastAPI:
-    return build_service_app(
-        PokmasSettings(), title="Bapas pokmas service", description=__doc__ or ""
+    settings = PokmasSettings()
+    app = build_service_app(
+        settings,
+        title="Bapas pokmas service",
+        description=__doc__ or "",
+        routers=[router],
+        projections=[ProgrammeSeats()],
+        periodic_jobs=[
+            PeriodicJob(
+                name="pokmas.mou_expiry",
+                every_seconds=settings.mou_expiry_every_seconds,
+                run=expire_lapsed_mous_now,
+            )
+        ],
     )
+    install_domain_error_handlers(app)
+    return app

@@ -370,7 +370,7 @@ class ProjectionConsumer:
                 try:
                     outcome = await self._apply_batch(fetched)
                 except Exception as error:
-                    if not is_transient(error) or self._connection_lost_for_good():
+                    if not self._retryable(error):
                         raise
                     pause = min(max(pause * 2, 0.25), self._max_retry_pause)
                     log.warning(
@@ -396,11 +396,17 @@ class ProjectionConsumer:
         except TimeoutError:
             pass
 
-    def _connection_lost_for_good(self) -> bool:
-        """A borrowed connection that broke cannot be replaced by this consumer."""
-        return not self._owns_connection and (
-            self._connection is None or self._connection.is_closed()
-        )
+    def _retryable(self, error: Exception) -> bool:
+        """Whether a failed batch may succeed later: Postgres or Kafka was unavailable.
+
+        Once its connection is closed, asyncpg reports any call on it as an
+        ``InterfaceError``; that is an outage too, unless the connection is borrowed
+        (it cannot be replaced here).
+        """
+        closed = self._connection is None or self._connection.is_closed()
+        if closed and not self._owns_connection:
+            return False
+        return closed or is_transient(error)
 
     async def _rewind(self, fetched: Mapping[TopicPartition, object]) -> None:
         """After a failed batch: fetch its partitions again from the last known positions."""
@@ -462,11 +468,13 @@ class ProjectionConsumer:
                 await record_offsets(connection, self.name, plan.next_offsets)
                 # The dead letters must be in Kafka before the offsets move past them.
                 await asyncio.gather(*deliveries)
-            self._positions.update(plan.positions)
+            # A partition revoked while its records waited for the lock is no longer ours.
             assigned = self._kafka.assignment()
-            for tp, offset in plan.seeks.items():
+            for tp, offset in plan.positions.items():
                 if tp in assigned:
-                    self._kafka.seek(tp, offset)
+                    self._positions[tp] = offset
+                    if tp in plan.seeks:
+                        self._kafka.seek(tp, offset)
         outcome = BatchOutcome(
             messages=sum(len(messages) for messages in read.values()),
             applied=len(applied),

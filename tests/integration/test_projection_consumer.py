@@ -249,7 +249,7 @@ async def test_a_rebuild_while_the_live_consumer_runs_ends_with_the_complete_pro
     async with setup.consumer(max_batch_size=100) as live:
         running = asyncio.create_task(live.run())
         try:
-            await _wait_for_offsets(setup, 1_000)
+            await _wait_for_offsets(setup, 1_000, running)
             await asyncio.gather(
                 rebuild_projection(
                     setup.projection,
@@ -260,7 +260,7 @@ async def test_a_rebuild_while_the_live_consumer_runs_ends_with_the_complete_pro
                 ),
                 publish_events(setup.bootstrap, setup.topic, during),
             )
-            await _wait_for_offsets(setup, 2_000)
+            await _wait_for_offsets(setup, 2_000, running)
         finally:
             live.request_stop()
             await running
@@ -326,10 +326,10 @@ async def test_a_second_instance_joining_mid_stream_takes_partitions_and_nothing
     try:
         await first.start()
         runs.append(asyncio.create_task(first.run()))
-        await _wait_for_offsets(setup, 300)
+        await _wait_for_offsets(setup, 300, *runs)
         await second.start()
         runs.append(asyncio.create_task(second.run()))
-        await _wait_for_offsets(setup, 2_000)
+        await _wait_for_offsets(setup, 2_000, *runs)
     finally:
         await asyncio.gather(first.stop(), second.stop())
         await asyncio.gather(*runs)
@@ -351,7 +351,7 @@ async def test_a_lost_database_connection_rolls_the_batch_back_and_it_is_retried
     async with setup.consumer(max_batch_size=50) as consumer:
         running = asyncio.create_task(consumer.run())
         try:
-            await _wait_for_offsets(setup, 200)
+            await _wait_for_offsets(setup, 200, running)
             connection = await setup.connect()
             try:
                 terminated = await connection.fetchval(
@@ -361,7 +361,7 @@ async def test_a_lost_database_connection_rolls_the_batch_back_and_it_is_retried
             finally:
                 await connection.close()
             assert terminated == 1
-            await _wait_for_offsets(setup, 1_000)
+            await _wait_for_offsets(setup, 1_000, running)
         finally:
             consumer.request_stop()
             await running
@@ -371,9 +371,14 @@ async def test_a_lost_database_connection_rolls_the_batch_back_and_it_is_retried
     _assert_each_applied_once(applied, events)
 
 
-async def _wait_for_offsets(setup: Setup, total: int) -> None:
+async def _wait_for_offsets(setup: Setup, total: int, *running: asyncio.Task[None]) -> None:
+    """Until the recorded next offsets add up to ``total``; a consumer that ends fails it."""
     async with asyncio.timeout(CAUGHT_UP_TIMEOUT):
         while sum((await setup.recorded_offsets()).values()) < total:
+            for task in running:
+                if task.done():
+                    task.result()
+                    raise AssertionError("the consumer stopped before catching up")
             await asyncio.sleep(0.05)
 
 

@@ -1,0 +1,449 @@
+"""The aggregates of the enrolment service, Client and Enrolment, and the rules they
+check before recording an event (``domain.md``: life cycles, rules 2–5).
+
+A command method checks the rules, then records an event; state changes only in
+``apply``, so replaying the events rebuilds the aggregate. What an aggregate needs to
+know about the world (the programme, its MoU, the seats taken, the klien's other
+enrolments) is handed to it as plain values read from the service's own tables; the
+domain knows nothing of SQL, Kafka or HTTP.
+
+Two kinds of refusal: :class:`RuleViolated` for a business rule (HTTP 409, the detail
+says which rule) and :class:`InvalidField` for input that contradicts itself or the
+stored facts, such as dates out of order (HTTP 422 naming the field).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from uuid import UUID
+
+from shared.events.enrolment import (
+    Assessment,
+    AttendanceRecorded,
+    AttendanceStatus,
+    ClientEmployed,
+    ClientEnrolled,
+    ClientProfileErased,
+    ClientReleased,
+    ClientReoffended,
+    EmploymentKind,
+    EnrolmentResumed,
+    EnrolmentSuspended,
+    IntegrationType,
+    PkOfficer,
+    SupervisionEnded,
+    SupervisionOutcome,
+    TrainingCompleted,
+    TrainingWithdrawn,
+    WithdrawalReason,
+)
+from shared.events.envelope import AggregateType, EventPayload
+from shared.eventstore.aggregate import Aggregate
+
+COMPLETION_ATTENDANCE_PERCENT = 75
+"""Rule 3: completion needs attendance at this share of the planned sessions."""
+
+_ATTENDED = frozenset({AttendanceStatus.PRESENT, AttendanceStatus.LATE})
+
+
+class RuleViolated(Exception):
+    """A business rule refuses the command; the message says which (HTTP 409)."""
+
+
+class InvalidField(Exception):
+    """A field of the command is invalid given the others or the stored facts (HTTP 422)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class ClientStatus(StrEnum):
+    UNDER_SUPERVISION = "under_supervision"
+    SUPERVISION_ENDED = "supervision_ended"
+
+
+class EnrolmentStatus(StrEnum):
+    ENROLLED = "enrolled"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+    SUSPENDED = "suspended"
+
+
+class MoUStatus(StrEnum):
+    ACTIVE = "active"
+    TERMINATED = "terminated"
+    EXPIRED = "expired"
+
+
+class ProgrammeStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class MoU:
+    """What the enrolment service knows of an MoU, from the pokmas events."""
+
+    mou_id: UUID
+    status: MoUStatus
+    valid_from: date
+    valid_until: date
+
+    def is_active_on(self, day: date) -> bool:
+        return self.status is MoUStatus.ACTIVE and self.valid_from <= day <= self.valid_until
+
+
+@dataclass(frozen=True)
+class Programme:
+    """What the enrolment service knows of a programme, from the pokmas events."""
+
+    programme_id: UUID
+    bapas_code: str
+    pokmas_id: UUID
+    mou_id: UUID
+    status: ProgrammeStatus
+    capacity: int
+    starts_on: date
+    ends_on: date
+    sessions_planned: int
+
+    def overlaps(self, starts_on: date, ends_on: date) -> bool:
+        return self.starts_on <= ends_on and starts_on <= self.ends_on
+
+
+@dataclass(frozen=True)
+class Seat:
+    """One of a klien's enrolments that is not withdrawn: the programme and its dates."""
+
+    programme_id: UUID
+    starts_on: date
+    ends_on: date
+
+
+@dataclass(frozen=True)
+class ProgrammeTerms:
+    """The terms of an enrolment's programme that attendance and completion depend on."""
+
+    starts_on: date
+    ends_on: date
+    sessions_planned: int
+
+
+class Client(Aggregate):
+    """A klien in community integration, supervised by one Bapas."""
+
+    aggregate_type = AggregateType.CLIENT
+
+    status: ClientStatus
+    released_on: date
+    supervision_ends_on: date
+    supervision_ended_on: date | None
+    profile_erased: bool
+
+    @classmethod
+    def release(
+        cls,
+        client_id: UUID,
+        bapas_code: str,
+        *,
+        register_number: str,
+        integration_type: IntegrationType,
+        released_on: date,
+        supervision_ends_on: date,
+        pk_officer: PkOfficer,
+    ) -> Client:
+        if supervision_ends_on < released_on:
+            raise InvalidField("supervision_ends_on", "must not be before released_on")
+        client = cls(client_id, bapas_code)
+        client.record(
+            ClientReleased(
+                client_id=client_id,
+                register_number=register_number,
+                integration_type=integration_type,
+                released_on=released_on,
+                supervision_ends_on=supervision_ends_on,
+                pk_officer=pk_officer,
+            )
+        )
+        return client
+
+    def require_under_supervision(self) -> None:
+        if self.status is not ClientStatus.UNDER_SUPERVISION:
+            raise RuleViolated(
+                f"the supervision of klien {self.id} ended on {self.supervision_ended_on}"
+            )
+
+    def _require_not_before_release(self, field: str, day: date) -> None:
+        if day < self.released_on:
+            raise InvalidField(field, f"must not be before the release on {self.released_on}")
+
+    def record_employment(
+        self,
+        *,
+        employment_kind: EmploymentKind,
+        employer_name: str | None,
+        started_on: date,
+        skill: str | None,
+    ) -> None:
+        self.require_under_supervision()
+        self._require_not_before_release("started_on", started_on)
+        self.record(
+            ClientEmployed(
+                client_id=self.id,
+                employment_kind=employment_kind,
+                employer_name=employer_name,
+                started_on=started_on,
+                skill=skill,
+            )
+        )
+
+    def record_reoffence(self, *, recorded_on: date, note: str | None) -> None:
+        self.require_under_supervision()
+        self._require_not_before_release("recorded_on", recorded_on)
+        self.record(ClientReoffended(client_id=self.id, recorded_on=recorded_on, note=note))
+
+    def end_supervision(self, *, ended_on: date, outcome: SupervisionOutcome) -> None:
+        self.require_under_supervision()
+        self._require_not_before_release("ended_on", ended_on)
+        self.record(SupervisionEnded(client_id=self.id, ended_on=ended_on, outcome=outcome))
+
+    def erase_profile(self, *, erased_on: date) -> None:
+        if self.profile_erased:
+            raise RuleViolated(f"the profile of klien {self.id} is already erased")
+        self.record(ClientProfileErased(client_id=self.id, erased_on=erased_on))
+
+    def apply(self, event: EventPayload) -> None:
+        match event:
+            case ClientReleased():
+                self.status = ClientStatus.UNDER_SUPERVISION
+                self.released_on = event.released_on
+                self.supervision_ends_on = event.supervision_ends_on
+                self.supervision_ended_on = None
+                self.profile_erased = False
+            case SupervisionEnded():
+                self.status = ClientStatus.SUPERVISION_ENDED
+                self.supervision_ended_on = event.ended_on
+            case ClientProfileErased():
+                self.profile_erased = True
+            case ClientEmployed() | ClientReoffended():
+                pass  # outcomes on record; no rule depends on them
+
+
+class Enrolment(Aggregate):
+    """A klien's seat in one programme, from enrolment to completion or withdrawal."""
+
+    aggregate_type = AggregateType.ENROLMENT
+
+    client_id: UUID
+    programme_id: UUID
+    status: EnrolmentStatus
+    enrolled_on: date
+    attendance: dict[int, AttendanceStatus]
+    suspended_by: UUID | None
+
+    @classmethod
+    def enrol(
+        cls,
+        enrolment_id: UUID,
+        *,
+        client: Client,
+        programme: Programme,
+        mou: MoU,
+        seats_taken: int,
+        klien_seats: Sequence[Seat],
+        enrolled_on: date,
+        today: date,
+    ) -> Enrolment:
+        """Rule 2. ``seats_taken`` counts the programme's enrolments that are not
+        withdrawn; ``klien_seats`` are the klien's own; ``today`` is the Bapas's date."""
+        client.require_under_supervision()
+        if programme.bapas_code != client.bapas_code:
+            raise RuleViolated(
+                f"programme {programme.programme_id} is run for Bapas {programme.bapas_code}, "
+                f"not for the klien's Bapas {client.bapas_code}"
+            )
+        if programme.status is not ProgrammeStatus.OPEN:
+            raise RuleViolated(f"programme {programme.programme_id} is closed")
+        if not mou.is_active_on(today):
+            raise RuleViolated(
+                f"the MoU {mou.mou_id} of programme {programme.programme_id} is not active "
+                f"({mou.status}, valid {mou.valid_from} to {mou.valid_until})"
+            )
+        if enrolled_on < client.released_on:
+            raise RuleViolated(
+                f"the enrolment date {enrolled_on} is before the klien's release "
+                f"on {client.released_on}"
+            )
+        if enrolled_on > client.supervision_ends_on:
+            raise RuleViolated(
+                f"the enrolment date {enrolled_on} is after the klien's supervision ends "
+                f"on {client.supervision_ends_on}"
+            )
+        if not programme.starts_on <= enrolled_on <= programme.ends_on:
+            raise RuleViolated(
+                f"the enrolment date {enrolled_on} is outside the programme's dates "
+                f"{programme.starts_on} to {programme.ends_on}"
+            )
+        for seat in klien_seats:
+            if seat.programme_id == programme.programme_id:
+                raise RuleViolated(
+                    f"the klien is already enrolled in programme {programme.programme_id}"
+                )
+            if programme.overlaps(seat.starts_on, seat.ends_on):
+                raise RuleViolated(
+                    f"the programme's dates overlap those of programme {seat.programme_id}, "
+                    "in which the klien is enrolled"
+                )
+        if seats_taken >= programme.capacity:
+            raise RuleViolated(
+                f"programme {programme.programme_id} is full "
+                f"({seats_taken} of {programme.capacity} seats taken)"
+            )
+        enrolment = cls(enrolment_id, client.bapas_code)
+        enrolment.record(
+            ClientEnrolled(
+                enrolment_id=enrolment_id,
+                client_id=client.id,
+                programme_id=programme.programme_id,
+                pokmas_id=programme.pokmas_id,
+                enrolled_on=enrolled_on,
+            )
+        )
+        return enrolment
+
+    def _require_enrolled(self, action: str) -> None:
+        """Rule 4: attendance, completion and withdrawal only while ``enrolled``."""
+        if self.status is not EnrolmentStatus.ENROLLED:
+            raise RuleViolated(f"cannot {action}: the enrolment is {self.status}, not enrolled")
+
+    def _require_not_before_enrolment(self, field: str, day: date) -> None:
+        if day < self.enrolled_on:
+            raise InvalidField(field, f"must not be before the enrolment on {self.enrolled_on}")
+
+    @property
+    def sessions_attended(self) -> int:
+        return sum(1 for status in self.attendance.values() if status in _ATTENDED)
+
+    def record_attendance(
+        self,
+        terms: ProgrammeTerms,
+        *,
+        session_no: int,
+        session_date: date,
+        status: AttendanceStatus,
+        concern: str | None,
+    ) -> None:
+        self._require_enrolled("record attendance")
+        if session_no > terms.sessions_planned:
+            raise InvalidField(
+                "session_no", f"the programme plans {terms.sessions_planned} sessions"
+            )
+        if not terms.starts_on <= session_date <= terms.ends_on:
+            raise InvalidField(
+                "session_date",
+                f"must lie within the programme's dates {terms.starts_on} to {terms.ends_on}",
+            )
+        if session_no in self.attendance:
+            raise RuleViolated(f"session {session_no} is already recorded for this enrolment")
+        self.record(
+            AttendanceRecorded(
+                enrolment_id=self.id,
+                session_no=session_no,
+                session_date=session_date,
+                status=status,
+                concern=concern,
+            )
+        )
+
+    def complete(
+        self,
+        terms: ProgrammeTerms,
+        *,
+        completed_on: date,
+        assessment: Assessment,
+        certificate_number: str | None,
+    ) -> None:
+        """Rule 3: attendance (present or late) at 75 % of the planned sessions or more."""
+        self._require_enrolled("complete the training")
+        self._require_not_before_enrolment("completed_on", completed_on)
+        attended = self.sessions_attended
+        if attended * 100 < COMPLETION_ATTENDANCE_PERCENT * terms.sessions_planned:
+            raise RuleViolated(
+                f"completion needs attendance at {COMPLETION_ATTENDANCE_PERCENT} % of the "
+                f"{terms.sessions_planned} planned sessions; the klien attended {attended}"
+            )
+        self.record(
+            TrainingCompleted(
+                enrolment_id=self.id,
+                client_id=self.client_id,
+                programme_id=self.programme_id,
+                completed_on=completed_on,
+                assessment=assessment,
+                certificate_number=certificate_number,
+            )
+        )
+
+    def withdraw(
+        self, *, withdrawn_on: date, reason_code: WithdrawalReason, note: str | None
+    ) -> None:
+        self._require_enrolled("withdraw")
+        self._require_not_before_enrolment("withdrawn_on", withdrawn_on)
+        self.record(
+            TrainingWithdrawn(
+                enrolment_id=self.id,
+                client_id=self.client_id,
+                programme_id=self.programme_id,
+                withdrawn_on=withdrawn_on,
+                reason_code=reason_code,
+                note=note,
+            )
+        )
+
+    def suspend(self, *, mou_id: UUID, reason: str) -> None:
+        """The programme's MoU ended; only an ``enrolled`` enrolment is suspended, so a
+        cause delivered again changes nothing."""
+        if self.status is EnrolmentStatus.ENROLLED:
+            self.record(
+                EnrolmentSuspended(
+                    enrolment_id=self.id,
+                    programme_id=self.programme_id,
+                    mou_id=mou_id,
+                    reason=reason,
+                )
+            )
+
+    def resume(self, *, mou_id: UUID) -> None:
+        """The MoU that suspended the enrolment was renewed."""
+        if self.status is EnrolmentStatus.SUSPENDED and self.suspended_by == mou_id:
+            self.record(
+                EnrolmentResumed(
+                    enrolment_id=self.id, programme_id=self.programme_id, mou_id=mou_id
+                )
+            )
+
+    def apply(self, event: EventPayload) -> None:
+        match event:
+            case ClientEnrolled():
+                self.client_id = event.client_id
+                self.programme_id = event.programme_id
+                self.enrolled_on = event.enrolled_on
+                self.status = EnrolmentStatus.ENROLLED
+                self.attendance = {}
+                self.suspended_by = None
+            case AttendanceRecorded():
+                self.attendance[event.session_no] = event.status
+            case TrainingCompleted():
+                self.status = EnrolmentStatus.COMPLETED
+            case TrainingWithdrawn():
+                self.status = EnrolmentStatus.WITHDRAWN
+            case EnrolmentSuspended():
+                self.status = EnrolmentStatus.SUSPENDED
+                self.suspended_by = event.mou_id
+            case EnrolmentResumed():
+                self.status = EnrolmentStatus.ENROLLED
+                self.suspended_by = None

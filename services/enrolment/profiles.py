@@ -1,0 +1,154 @@
+"""Klien profiles: the only personal data of the platform, kept encrypted at rest.
+
+A profile (full name, NIK, phone, address) is personal data under UU 27/2022
+(``domain.md``, privacy). It never leaves this module in clear except to a caller
+entitled to it, and never travels in an event:
+
+* Each klien has a **data key** of its own (AES-256-GCM, from ``cryptography``), stored
+  only *wrapped* (encrypted) by the **master key** from the environment. The profile is
+  encrypted under the data key. Both ciphertexts are bound to the ``client_id`` as
+  associated data, so a row copied onto another klien does not decrypt.
+* **Erasure** deletes the data key and the profile: nothing left in the database can
+  give the profile back, while the events (which carry only the ``client_id``) stay.
+* "Is this NIK already registered at this Bapas?" is answered with a keyed hash
+  (HMAC-SHA256 under a key derived from the master key with HKDF), never the
+  plaintext: without the master key the digests cannot be tested against the
+  ten-million-odd plausible NIKs of a region.
+
+Nothing here logs, and no error raised here carries a profile field or a key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from typing import Annotated
+from uuid import UUID
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.events.envelope import Phone, ShortText, Text
+from shared.postgres.pool import Connection
+
+NONCE_BYTES = 12
+DATA_KEY_BITS = 256
+_NIK_LOOKUP_INFO = b"bapas.enrolment: NIK lookup key v1"
+
+Nik = Annotated[
+    str,
+    Field(pattern=r"^[0-9]{16}$", description="Nomor Induk Kependudukan: 16 digits."),
+]
+
+
+class ClientProfile(BaseModel):
+    """A klien's personal data, as an entitled officer enters and reads it."""
+
+    # A validation error names the field, never its value.
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    full_name: ShortText
+    nik: Nik
+    phone: Phone | None = None
+    address: Text | None = None
+
+    def __repr__(self) -> str:
+        return "ClientProfile(<personal data>)"
+
+    __str__ = __repr__
+
+
+class ProfileUnreadable(Exception):
+    """A stored profile does not decrypt (a wrong master key, or a tampered row)."""
+
+
+class ProfileVault:
+    """Encrypts, decrypts and digests profiles with keys derived from the master key."""
+
+    def __init__(self, master_key: bytes) -> None:
+        self._master = AESGCM(master_key)
+        self._nik_key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=_NIK_LOOKUP_INFO
+        ).derive(master_key)
+
+    def __repr__(self) -> str:
+        return "ProfileVault(<keys>)"
+
+    def nik_digest(self, nik: str) -> bytes:
+        """The keyed hash a NIK is looked up by."""
+        return hmac.new(self._nik_key, nik.encode(), hashlib.sha256).digest()
+
+    def seal(self, client_id: UUID, profile: ClientProfile) -> tuple[bytes, bytes]:
+        """A new data key wrapped by the master key, and the profile encrypted under it."""
+        data_key = AESGCM.generate_key(bit_length=DATA_KEY_BITS)
+        wrapped = _encrypt(self._master, data_key, client_id)
+        sealed = _encrypt(AESGCM(data_key), profile.model_dump_json().encode(), client_id)
+        return wrapped, sealed
+
+    def open(self, client_id: UUID, wrapped_key: bytes, sealed: bytes) -> ClientProfile:
+        try:
+            data_key = _decrypt(self._master, wrapped_key, client_id)
+            plaintext = _decrypt(AESGCM(data_key), sealed, client_id)
+        except InvalidTag:
+            raise ProfileUnreadable(f"the profile of klien {client_id} does not decrypt") from None
+        return ClientProfile.model_validate_json(plaintext)
+
+
+def _encrypt(cipher: AESGCM, plaintext: bytes, client_id: UUID) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + cipher.encrypt(nonce, plaintext, client_id.bytes)
+
+
+def _decrypt(cipher: AESGCM, stored: bytes, client_id: UUID) -> bytes:
+    return cipher.decrypt(stored[:NONCE_BYTES], stored[NONCE_BYTES:], client_id.bytes)
+
+
+async def store_profile(
+    connection: Connection,
+    vault: ProfileVault,
+    *,
+    client_id: UUID,
+    bapas_code: str,
+    profile: ClientProfile,
+) -> bool:
+    """Keep the klien's profile; ``False`` if its NIK is already registered at this Bapas."""
+    wrapped_key, sealed = vault.seal(client_id, profile)
+    await connection.execute(
+        "INSERT INTO client_data_keys (client_id, wrapped_key) VALUES ($1, $2)",
+        client_id,
+        wrapped_key,
+    )
+    stored = await connection.fetchval(
+        "INSERT INTO client_profiles (client_id, bapas_code, nik_digest, sealed)"
+        " VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (bapas_code, nik_digest) DO NOTHING RETURNING true",
+        client_id,
+        bapas_code,
+        vault.nik_digest(profile.nik),
+        sealed,
+    )
+    return stored is True
+
+
+async def read_profile(
+    connection: Connection, vault: ProfileVault, client_id: UUID
+) -> ClientProfile | None:
+    """The klien's profile in clear, or ``None`` once it is erased."""
+    row = await connection.fetchrow(
+        "SELECT k.wrapped_key, p.sealed FROM client_profiles p"
+        " JOIN client_data_keys k USING (client_id) WHERE p.client_id = $1",
+        client_id,
+    )
+    if row is None:
+        return None
+    return vault.open(client_id, row["wrapped_key"], row["sealed"])
+
+
+async def erase_profile(connection: Connection, client_id: UUID) -> None:
+    """Delete the klien's data key and profile: nothing stored can give it back."""
+    await connection.execute("DELETE FROM client_profiles WHERE client_id = $1", client_id)
+    await connection.execute("DELETE FROM client_data_keys WHERE client_id = $1", client_id)

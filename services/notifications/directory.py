@@ -1,0 +1,386 @@
+"""The recipient directory: who to tell, projected from the pokmas and enrolment events.
+
+An event names ids; the people to tell are found here. A Pokmas's contact comes from
+PokmasRegistered and PokmasContactChanged; the Pokmas of an MoU and of a programme from
+MoUSigned and ProgrammeOpened; a klien's PK officer from ClientReleased, and the klien
+of an enrolment from ClientEnrolled. Bapas offices are reference data.
+
+Updates are folded per table in a few statements per batch: within one table an
+entity's creation precedes its changes (events of an aggregate arrive in version
+order), so inserting a batch's creations first and then applying its changes in order
+gives the same result as applying each event in turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from shared.events.enrolment import ClientEnrolled, ClientReleased, SupervisionEnded
+from shared.events.envelope import Envelope, EventPayload
+from shared.events.notifications import RecipientKind
+from shared.events.pokmas import (
+    MoUExpired,
+    MoURenewed,
+    MoUSigned,
+    MoUTerminated,
+    PokmasContactChanged,
+    PokmasRegistered,
+    ProgrammeOpened,
+)
+from shared.postgres.pool import Connection
+from shared.reference import BapasOffice
+
+from services.notifications.domain import Recipient
+
+Event = Envelope[EventPayload]
+
+
+@dataclass(frozen=True, slots=True)
+class PokmasEntry:
+    pokmas_id: UUID
+    name: str
+    contact: Recipient
+
+
+@dataclass(frozen=True, slots=True)
+class MouEntry:
+    mou_id: UUID
+    pokmas_id: UUID
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeEntry:
+    programme_id: UUID
+    pokmas_id: UUID
+    title: str
+    skill: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClientEntry:
+    client_id: UUID
+    register_number: str
+    integration_type: str
+    officer: Recipient
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolmentEntry:
+    enrolment_id: UUID
+    client_id: UUID
+    programme_id: UUID
+    pokmas_id: UUID
+
+
+def office_recipient(office: BapasOffice) -> Recipient:
+    return Recipient(RecipientKind.BAPAS, office.code, office.name, email=office.email)
+
+
+def pokmas_entry(row: Any) -> PokmasEntry:
+    """A ``pokmas`` row (or one joined under the same column names) as an entry."""
+    contact = Recipient(
+        RecipientKind.POKMAS,
+        str(row["pokmas_id"]),
+        row["contact_name"],
+        email=row["contact_email"],
+        phone=row["contact_phone"],
+    )
+    return PokmasEntry(row["pokmas_id"], row["name"], contact)
+
+
+def officer_recipient(row: Any) -> Recipient:
+    """The PK officer of a ``clients`` row."""
+    return Recipient(
+        RecipientKind.PK_OFFICER,
+        row["officer_id"],
+        row["officer_name"],
+        email=row["officer_email"],
+        phone=row["officer_phone"],
+    )
+
+
+# -- updates from events ---------------------------------------------------------------
+
+_REGISTER_POKMAS = """
+INSERT INTO pokmas (pokmas_id, bapas_code, name, contact_name, contact_email, contact_phone)
+VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (pokmas_id) DO NOTHING
+"""
+_CHANGE_CONTACT = """
+UPDATE pokmas SET contact_name = $2, contact_email = $3, contact_phone = $4
+WHERE pokmas_id = $1
+"""
+_SIGN_MOU = """
+INSERT INTO mous (mou_id, bapas_code, pokmas_id, number, valid_until, term_event_id,
+                  term_event_type, status)
+VALUES ($1, $2, $3, $4, $5, $6, 'MoUSigned', 'active') ON CONFLICT (mou_id) DO NOTHING
+"""
+_CHANGE_MOU = """
+UPDATE mous SET valid_until = COALESCE($2, valid_until),
+                term_event_id = COALESCE($3, term_event_id),
+                term_event_type = COALESCE($4, term_event_type),
+                status = $5
+WHERE mou_id = $1
+"""
+_OPEN_PROGRAMME = """
+INSERT INTO programmes (programme_id, bapas_code, pokmas_id, title, skill)
+VALUES ($1, $2, $3, $4, $5) ON CONFLICT (programme_id) DO NOTHING
+"""
+_RELEASE_CLIENT = """
+INSERT INTO clients (client_id, bapas_code, register_number, integration_type,
+                     supervision_ends_on, release_event_id, under_supervision,
+                     officer_id, officer_name, officer_email, officer_phone)
+VALUES ($1, $2, $3, $4, $5, $6, true, $7, $8, $9, $10) ON CONFLICT (client_id) DO NOTHING
+"""
+_END_SUPERVISION = "UPDATE clients SET under_supervision = false WHERE client_id = $1"
+_ENROL = """
+INSERT INTO enrolments (enrolment_id, client_id, programme_id, pokmas_id)
+VALUES ($1, $2, $3, $4) ON CONFLICT (enrolment_id) DO NOTHING
+"""
+
+
+async def update_directory(connection: Connection, events: Sequence[Event]) -> None:
+    """Fold the directory's share of ``events`` into its tables."""
+    writes: dict[str, list[tuple[Any, ...]]] = {}
+
+    def add(statement: str, *args: Any) -> None:
+        writes.setdefault(statement, []).append(args)
+
+    for event in events:
+        code = event.bapas_code
+        match event.payload:
+            case PokmasRegistered(pokmas_id=pokmas_id, name=name, contact=contact):
+                add(_REGISTER_POKMAS, pokmas_id, code, name, *_contact(contact))
+            case PokmasContactChanged(pokmas_id=pokmas_id, contact=contact):
+                add(_CHANGE_CONTACT, pokmas_id, *_contact(contact))
+            case MoUSigned() as signed:
+                add(
+                    _SIGN_MOU,
+                    signed.mou_id,
+                    code,
+                    signed.pokmas_id,
+                    signed.number,
+                    signed.valid_until,
+                    event.event_id,
+                )
+            case MoURenewed(mou_id=mou_id, valid_until=valid_until):
+                add(_CHANGE_MOU, mou_id, valid_until, event.event_id, event.event_type, "active")
+            case MoUTerminated(mou_id=mou_id):
+                add(_CHANGE_MOU, mou_id, None, None, None, "terminated")
+            case MoUExpired(mou_id=mou_id):
+                add(_CHANGE_MOU, mou_id, None, None, None, "expired")
+            case ProgrammeOpened() as opened:
+                add(
+                    _OPEN_PROGRAMME,
+                    opened.programme_id,
+                    code,
+                    opened.pokmas_id,
+                    opened.title,
+                    opened.skill,
+                )
+            case ClientReleased() as released:
+                officer = released.pk_officer
+                add(
+                    _RELEASE_CLIENT,
+                    released.client_id,
+                    code,
+                    released.register_number,
+                    released.integration_type.value,
+                    released.supervision_ends_on,
+                    event.event_id,
+                    officer.id,
+                    officer.name,
+                    officer.email,
+                    officer.phone,
+                )
+            case SupervisionEnded(client_id=client_id):
+                add(_END_SUPERVISION, client_id)
+            case ClientEnrolled() as enrolled:
+                add(
+                    _ENROL,
+                    enrolled.enrolment_id,
+                    enrolled.client_id,
+                    enrolled.programme_id,
+                    enrolled.pokmas_id,
+                )
+    # Creations before changes (see the module's docstring); dicts keep insertion order.
+    for statement in (_REGISTER_POKMAS, _SIGN_MOU, _OPEN_PROGRAMME, _RELEASE_CLIENT, _ENROL):
+        if statement in writes:
+            await connection.executemany(statement, writes.pop(statement))
+    for statement, rows in writes.items():
+        await connection.executemany(statement, rows)
+
+
+def _contact(contact: Any) -> tuple[str, str, str]:
+    return contact.name, contact.email, contact.phone
+
+
+async def reset_directory(connection: Connection) -> None:
+    await connection.execute("TRUNCATE pokmas, mous, programmes, clients, enrolments")
+
+
+# -- lookups --------------------------------------------------------------------------
+
+
+def _ids(events: Iterable[Event], field: str) -> set[UUID]:
+    found: set[UUID] = set()
+    for event in events:
+        value = getattr(event.payload, field, None)
+        if isinstance(value, UUID):
+            found.add(value)
+    return found
+
+
+class Directory:
+    """What the directory knows of the entities a batch of events names."""
+
+    def __init__(self) -> None:
+        self.pokmas: dict[UUID, PokmasEntry] = {}
+        self.mous: dict[UUID, MouEntry] = {}
+        self.programmes: dict[UUID, ProgrammeEntry] = {}
+        self.clients: dict[UUID, ClientEntry] = {}
+        self.enrolments: dict[UUID, EnrolmentEntry] = {}
+
+    @classmethod
+    async def load(cls, connection: Connection, events: Sequence[Event]) -> Directory:
+        """The entries ``events`` name, and those their entries name, in a few queries."""
+        directory = cls()
+        for row in await _fetch(
+            connection, "SELECT * FROM enrolments WHERE enrolment_id = ANY($1)",
+            _ids(events, "enrolment_id"),
+        ):
+            directory.enrolments[row["enrolment_id"]] = EnrolmentEntry(
+                row["enrolment_id"], row["client_id"], row["programme_id"], row["pokmas_id"]
+            )
+        enrolments = directory.enrolments.values()
+        client_ids = _ids(events, "client_id") | {e.client_id for e in enrolments}
+        for row in await _fetch(
+            connection, "SELECT * FROM clients WHERE client_id = ANY($1)", client_ids
+        ):
+            directory.clients[row["client_id"]] = ClientEntry(
+                row["client_id"],
+                row["register_number"],
+                row["integration_type"],
+                officer_recipient(row),
+            )
+        programme_ids = _ids(events, "programme_id") | {e.programme_id for e in enrolments}
+        for row in await _fetch(
+            connection, "SELECT * FROM programmes WHERE programme_id = ANY($1)", programme_ids
+        ):
+            directory.programmes[row["programme_id"]] = ProgrammeEntry(
+                row["programme_id"], row["pokmas_id"], row["title"], row["skill"]
+            )
+        for row in await _fetch(
+            connection, "SELECT * FROM mous WHERE mou_id = ANY($1)", _ids(events, "mou_id")
+        ):
+            directory.mous[row["mou_id"]] = MouEntry(row["mou_id"], row["pokmas_id"], row["number"])
+        pokmas_ids = (
+            _ids(events, "pokmas_id")
+            | {e.pokmas_id for e in enrolments}
+            | {m.pokmas_id for m in directory.mous.values()}
+            | {p.pokmas_id for p in directory.programmes.values()}
+        )
+        for row in await _fetch(
+            connection, "SELECT * FROM pokmas WHERE pokmas_id = ANY($1)", pokmas_ids
+        ):
+            directory.pokmas[row["pokmas_id"]] = pokmas_entry(row)
+        return directory
+
+
+async def _fetch(connection: Connection, query: str, ids: set[UUID]) -> list[Any]:
+    if not ids:
+        return []
+    return list(await connection.fetch(query, list(ids)))
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiringMou:
+    """An active MoU near its end, for the daily check."""
+
+    mou_id: UUID
+    bapas_code: str
+    number: str
+    valid_until: date
+    term_event_id: UUID
+    term_event_type: str
+    pokmas: PokmasEntry | None
+
+
+@dataclass(frozen=True, slots=True)
+class EndingSupervision:
+    """A klien whose supervision ends soon, for the daily check."""
+
+    client: ClientEntry
+    bapas_code: str
+    supervision_ends_on: date
+    release_event_id: UUID
+
+
+async def mous_ending_between(
+    connection: Connection, today_at: dict[str, date], days: int
+) -> list[ExpiringMou]:
+    """Active MoUs whose last day is from today to ``days`` days later, today being
+    the date at each office (``today_at`` maps Bapas codes to their date)."""
+    rows = await connection.fetch(
+        """
+        SELECT m.mou_id, m.bapas_code, m.number, m.valid_until, m.term_event_id,
+               m.term_event_type, m.pokmas_id, p.name, p.contact_name, p.contact_email,
+               p.contact_phone, p.pokmas_id IS NOT NULL AS pokmas_known
+        FROM unnest($1::text[], $2::date[]) AS office(bapas_code, today)
+        JOIN mous m ON m.bapas_code = office.bapas_code
+        LEFT JOIN pokmas p ON p.pokmas_id = m.pokmas_id
+        WHERE m.status = 'active'
+          AND m.valid_until BETWEEN office.today AND office.today + $3::int
+        """,
+        list(today_at),
+        list(today_at.values()),
+        days,
+    )
+    return [
+        ExpiringMou(
+            row["mou_id"],
+            row["bapas_code"],
+            row["number"],
+            row["valid_until"],
+            row["term_event_id"],
+            row["term_event_type"],
+            pokmas_entry(row) if row["pokmas_known"] else None,
+        )
+        for row in rows
+    ]
+
+
+async def supervisions_ending_between(
+    connection: Connection, today_at: dict[str, date], days: int
+) -> list[EndingSupervision]:
+    """Klien under supervision whose supervision ends from today to ``days`` days later."""
+    rows = await connection.fetch(
+        """
+        SELECT c.*
+        FROM unnest($1::text[], $2::date[]) AS office(bapas_code, today)
+        JOIN clients c ON c.bapas_code = office.bapas_code
+        WHERE c.under_supervision
+          AND c.supervision_ends_on BETWEEN office.today AND office.today + $3::int
+        """,
+        list(today_at),
+        list(today_at.values()),
+        days,
+    )
+    return [
+        EndingSupervision(
+            ClientEntry(
+                row["client_id"],
+                row["register_number"],
+                row["integration_type"],
+                officer_recipient(row),
+            ),
+            row["bapas_code"],
+            row["supervision_ends_on"],
+            row["release_event_id"],
+        )
+        for row in rows
+    ]

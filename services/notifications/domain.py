@@ -1,0 +1,175 @@
+"""The rules of notifying, apart from SQL, SMTP and HTTP.
+
+* Who is told what (``api.md``): :data:`WHO_IS_TOLD` for events, :class:`Reminder` for
+  the daily checks.
+* How a person is reached: e-mail when an address is known, else SMS when a phone
+  number is known and a gateway is configured, else not at all (:func:`reach`).
+* How often a failing delivery is tried again: exponential back-off with jitter, up to
+  a number of attempts (:func:`retry_delay`).
+* The outcome of a delivery is an aggregate of its own, :class:`Notification`, whose
+  single event (NotificationSent or NotificationFailed) goes to
+  ``notifications.events.v1``. The event store's key on (aggregate, version) makes a
+  second outcome for the same delivery a conflict, so it is recorded once.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+from uuid import UUID
+
+from shared.events.envelope import AggregateType, EventPayload
+from shared.events.notifications import (
+    Channel,
+    NotificationFailed,
+    NotificationSent,
+    RecipientKind,
+)
+from shared.eventstore.aggregate import Aggregate
+
+WHO_IS_TOLD: Mapping[str, tuple[RecipientKind, ...]] = MappingProxyType(
+    {
+        "ClientReleased": (RecipientKind.PK_OFFICER,),
+        "ClientEnrolled": (RecipientKind.POKMAS, RecipientKind.PK_OFFICER),
+        "TrainingCompleted": (RecipientKind.PK_OFFICER,),
+        "TrainingWithdrawn": (RecipientKind.PK_OFFICER,),
+        "EnrolmentSuspended": (RecipientKind.PK_OFFICER, RecipientKind.POKMAS),
+        "MoUSigned": (RecipientKind.BAPAS, RecipientKind.POKMAS),
+        "MoUTerminated": (RecipientKind.BAPAS, RecipientKind.POKMAS),
+        "MoUExpired": (RecipientKind.BAPAS, RecipientKind.POKMAS),
+    }
+)
+"""The events that are announced to people, and to whom (webhooks aside)."""
+
+WEBHOOK_TEMPLATE = "event_envelope"
+"""The template name a webhook delivery records: its body is the event envelope."""
+
+ERROR_LENGTH = 2000
+"""NotificationFailed's ``error`` is at most this long (the contract's Text)."""
+
+
+class Reminder(StrEnum):
+    """The daily checks; each is sent once per recipient and channel for one date."""
+
+    MOU_EXPIRING_30 = "mou_expiring_30"
+    MOU_EXPIRING_7 = "mou_expiring_7"
+    SUPERVISION_ENDING_14 = "supervision_ending_14"
+
+    @property
+    def template(self) -> str:
+        return "supervision_ending" if self is Reminder.SUPERVISION_ENDING_14 else "mou_expiring"
+
+
+MOU_REMINDER_DAYS = 30
+SUPERVISION_REMINDER_DAYS = 14
+
+
+def mou_reminder(days_left: int) -> Reminder | None:
+    """Which reminder an active MoU ending in ``days_left`` days is due.
+
+    A window rather than an exact day, so that a check missed (the service was down
+    that day) is made up the next day; the unique key keeps each reminder single.
+    """
+    if 0 <= days_left <= 7:
+        return Reminder.MOU_EXPIRING_7
+    if 7 < days_left <= MOU_REMINDER_DAYS:
+        return Reminder.MOU_EXPIRING_30
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Someone to tell: ``key`` says who (the officer's staff id, the Pokmas id, the
+    Bapas code, the subscription id), so a delivery is once per person, not per address."""
+
+    kind: RecipientKind
+    key: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
+
+
+def reach(recipient: Recipient, *, sms_enabled: bool) -> tuple[Channel, str] | None:
+    """The channel and address to reach a person by, or ``None`` when there is none.
+
+    E-mail first; a PK officer without an e-mail address (it is optional in
+    ClientReleased) gets an SMS if the gateway is configured; without either, nothing
+    is recorded for that person.
+    """
+    if recipient.email:
+        return Channel.EMAIL, recipient.email
+    if recipient.phone and sms_enabled:
+        return Channel.SMS, recipient.phone
+    return None
+
+
+def retry_delay(
+    attempts: int,
+    *,
+    base_seconds: float,
+    max_seconds: float,
+    random_fraction: Callable[[], float] = random.random,
+) -> float:
+    """Seconds to wait after the ``attempts``-th failed attempt: ``base × 2^(attempts-1)``,
+    capped, of which a random half is taken off ("equal jitter"), so that deliveries
+    failing together (a server down) do not come back together."""
+    ceiling = min(max_seconds, base_seconds * 2 ** (attempts - 1))
+    return ceiling / 2 + random_fraction() * ceiling / 2
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """What an outcome event says about the delivery it closes."""
+
+    notification_id: UUID
+    cause_event_id: UUID
+    channel: Channel
+    template: str
+    recipient_kind: RecipientKind
+    attempts: int
+
+
+class Notification(Aggregate):
+    """One delivery's outcome: sent, or failed for good after its attempts."""
+
+    aggregate_type = AggregateType.NOTIFICATION
+
+    sent: bool
+
+    @classmethod
+    def delivered(cls, delivery: Delivered, *, bapas_code: str) -> Notification:
+        notification = cls(delivery.notification_id, bapas_code)
+        notification.record(
+            NotificationSent(
+                notification_id=delivery.notification_id,
+                cause_event_id=delivery.cause_event_id,
+                channel=delivery.channel,
+                template=delivery.template,
+                recipient_kind=delivery.recipient_kind,
+            )
+        )
+        return notification
+
+    @classmethod
+    def given_up(cls, delivery: Delivered, *, bapas_code: str, error: str) -> Notification:
+        notification = cls(delivery.notification_id, bapas_code)
+        notification.record(
+            NotificationFailed(
+                notification_id=delivery.notification_id,
+                cause_event_id=delivery.cause_event_id,
+                channel=delivery.channel,
+                error=error[:ERROR_LENGTH] or "unknown error",
+                attempts=delivery.attempts,
+            )
+        )
+        return notification
+
+    def apply(self, event: EventPayload) -> None:
+        match event:
+            case NotificationSent():
+                self.sent = True
+            case NotificationFailed():
+                self.sent = False

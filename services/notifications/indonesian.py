@@ -1,0 +1,84 @@
+"""How the messages write dates, times and codes in Bahasa Indonesia.
+
+Readers are officers and Pokmas contacts, so a date reads "28 November 2026" (never
+an ISO date, and not the English month names ``strftime`` gives under a default
+locale), a time carries the Bapas's own zone ("pukul 14.05 WITA"), and codes of the
+event contract become the words an officer uses ("Pembebasan Bersyarat").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from shared.events.enrolment import Assessment, IntegrationType, WithdrawalReason
+from shared.reference import skills
+
+MONTHS = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+
+_ZONE_NAMES = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+
+INTEGRATION_TYPES = {
+    IntegrationType.PB: "Pembebasan Bersyarat",
+    IntegrationType.CB: "Cuti Bersyarat",
+    IntegrationType.CMB: "Cuti Menjelang Bebas",
+    IntegrationType.ASIMILASI: "Asimilasi",
+}
+
+WITHDRAWAL_REASONS = {
+    WithdrawalReason.MOVED: "pindah domisili",
+    WithdrawalReason.EMPLOYED: "sudah bekerja",
+    WithdrawalReason.HEALTH: "alasan kesehatan",
+    WithdrawalReason.REVOKED: "pembimbingan dicabut",
+    WithdrawalReason.NON_ATTENDANCE: "tidak hadir",
+    WithdrawalReason.OTHER: "alasan lain",
+}
+
+ASSESSMENTS = {
+    Assessment.COMPETENT: "kompeten",
+    Assessment.NOT_YET_COMPETENT: "belum kompeten",
+}
+
+
+def format_date(day: date) -> str:
+    """``28 November 2026``."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def format_time(instant: datetime, time_zone: str) -> str:
+    """``28 November 2026 pukul 14.05 WITA``: the instant on the clock of that zone."""
+    local = instant.astimezone(ZoneInfo(time_zone))
+    zone = _ZONE_NAMES.get(time_zone, local.tzname() or time_zone)
+    return f"{format_date(local.date())} pukul {local:%H.%M} {zone}"
+
+
+def skill_name(code: str) -> str:
+    """The Indonesian name of a skill (``Servis AC``); the code if the data lacks it."""
+    return next((skill.name_id for skill in skills() if skill.code == code), code)
+
+
+def skill_names(codes: Iterable[str]) -> str:
+    """``Servis AC, Pengelasan dan Menjahit``."""
+    names = [skill_name(code) for code in codes]
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} dan {names[-1]}"

@@ -1,0 +1,405 @@
+"""The pokmas HTTP API (``api.md``, pokmas table): commands in, read models out.
+
+Routes translate: a request body into a command of :mod:`services.pokmas.commands`,
+a query into :mod:`services.pokmas.queries`, and the domain's refusals into problems
+(:func:`install_domain_error_handlers`). Who may do what is the scope table of
+``api.md``: writes outside the caller's scope answer 403, single-item reads 404, and
+lists show only what is inside it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, TypeVar
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from pydantic import Field, field_validator
+
+from services.pokmas import commands, queries
+from services.pokmas.commands import UnknownMoUOfPokmas
+from services.pokmas.domain import InvalidValue, MoUStatus, ProgrammeStatus, RuleViolated
+from services.pokmas.queries import MoUView, PokmasView, ProgrammeView
+from shared.events.envelope import ShortText, Text
+from shared.events.pokmas import Contact, PokmasKind, Skills
+from shared.http import (
+    PROBLEM_RESPONSES,
+    Caller,
+    Conflict,
+    FieldError,
+    NotFound,
+    Page,
+    PageRequest,
+    Principal,
+    Unprocessable,
+    page_request,
+)
+from shared.http.commands import CommandAccepted, Context, RequestBody, accepted
+from shared.reference import KnownBapasCode, SkillCode
+from shared.runtime import Runtime
+
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+BusinessDate = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+"""A date of the programme's business; far-off years are typing mistakes."""
+
+
+async def request_instant() -> datetime:
+    """The instant the request is handled at; each office's "today" derives from it."""
+    return datetime.now(UTC)
+
+
+Now = Annotated[datetime, Depends(request_instant)]
+Paging = Annotated[PageRequest, Depends(page_request)]
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+class PokmasRequest(RequestBody):
+    """Base of this service's bodies: no text may hold a NUL, which PostgreSQL refuses."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _without_nul(cls, value: object) -> object:
+        if _holds_nul(value):
+            raise ValueError("must not contain a NUL character")
+        return value
+
+
+class RegisterPokmas(PokmasRequest):
+    bapas_code: KnownBapasCode
+    name: ShortText
+    kind: PokmasKind
+    registration_number: ShortText | None = None
+    contact: Contact
+    address: Text
+    skills: Skills
+
+
+class ChangeContact(PokmasRequest):
+    contact: Contact
+
+
+class SignMoU(PokmasRequest):
+    number: ShortText
+    signed_on: BusinessDate
+    valid_from: BusinessDate
+    valid_until: BusinessDate
+    scope: Skills
+
+
+class RenewMoU(PokmasRequest):
+    valid_until: BusinessDate
+
+
+class TerminateMoU(PokmasRequest):
+    effective_on: BusinessDate
+    reason: Text
+
+
+class OpenProgramme(PokmasRequest):
+    mou_id: UUID
+    skill: SkillCode
+    title: ShortText
+    capacity: int = Field(ge=1, le=10_000)
+    starts_on: BusinessDate
+    ends_on: BusinessDate
+    sessions_planned: int = Field(ge=1, le=1_000)
+    location: Text
+
+
+class CloseProgramme(PokmasRequest):
+    closed_on: BusinessDate
+    reason: Text
+
+
+router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+
+BapasFilter = Annotated[KnownBapasCode | None, Query(description="Only this Bapas")]
+PokmasFilter = Annotated[UUID | None, Query(description="Only this Pokmas")]
+
+
+View = TypeVar("View", PokmasView, MoUView, ProgrammeView)
+
+
+def _readable(caller: Principal, item: View | None, what: str) -> View:
+    """The item if the caller may read it; else the 404 an unknown id gets."""
+    if item is None:
+        raise NotFound(f"no {what}")
+    caller.require_read(item.bapas_code, pokmas_id=item.pokmas_id, detail=f"no {what}")
+    return item
+
+
+# -- Pokmas ---------------------------------------------------------------------------
+
+
+@router.post("/pokmas", status_code=201, tags=["pokmas"])
+async def register_pokmas(
+    body: RegisterPokmas, caller: Caller, context: Context, runtime: Runtime, response: Response
+) -> CommandAccepted:
+    """Register a Pokmas with a Bapas (PokmasRegistered). Its Bapas's officers only."""
+    events = await commands.register_pokmas(
+        runtime.event_store,
+        caller,
+        context,
+        bapas_code=body.bapas_code,
+        name=body.name,
+        kind=body.kind,
+        registration_number=body.registration_number,
+        contact=body.contact,
+        address=body.address,
+        skills=body.skills,
+    )
+    return accepted(response, events, location=f"/api/v1/pokmas/{events[-1].aggregate_id}")
+
+
+@router.get("/pokmas", tags=["pokmas"])
+async def list_pokmas(
+    caller: Caller, runtime: Runtime, paging: Paging, bapas_code: BapasFilter = None
+) -> Page[PokmasView]:
+    """The Pokmas in the caller's scope, by name."""
+    scope = caller.list_scope().narrowed(bapas_code=bapas_code)
+    return await queries.list_pokmas(runtime.pool, scope, paging)
+
+
+@router.get("/pokmas/{pokmas_id}", tags=["pokmas"])
+async def get_pokmas(pokmas_id: UUID, caller: Caller, runtime: Runtime) -> PokmasView:
+    found = await queries.pokmas_by_id(runtime.pool, pokmas_id)
+    return _readable(caller, found, f"pokmas {pokmas_id}")
+
+
+@router.put("/pokmas/{pokmas_id}/contact", status_code=201, tags=["pokmas"])
+async def change_contact(
+    pokmas_id: UUID,
+    body: ChangeContact,
+    caller: Caller,
+    context: Context,
+    runtime: Runtime,
+    response: Response,
+) -> CommandAccepted:
+    """Replace the Pokmas's contact person (PokmasContactChanged)."""
+    events = await commands.change_contact(
+        runtime.event_store, caller, context, pokmas_id=pokmas_id, contact=body.contact
+    )
+    return accepted(response, events, location=f"/api/v1/pokmas/{pokmas_id}")
+
+
+# -- MoUs -----------------------------------------------------------------------------
+
+
+@router.post("/pokmas/{pokmas_id}/mous", status_code=201, tags=["mous"])
+async def sign_mou(
+    pokmas_id: UUID,
+    body: SignMoU,
+    caller: Caller,
+    context: Context,
+    runtime: Runtime,
+    now: Now,
+    response: Response,
+) -> CommandAccepted:
+    """Record an MoU signed with the Pokmas (MoUSigned)."""
+    events = await commands.sign_mou(
+        runtime.event_store,
+        caller,
+        context,
+        now,
+        pokmas_id=pokmas_id,
+        number=body.number,
+        signed_on=body.signed_on,
+        valid_from=body.valid_from,
+        valid_until=body.valid_until,
+        scope=body.scope,
+    )
+    return accepted(response, events, location=f"/api/v1/mous/{events[-1].aggregate_id}")
+
+
+@router.get("/mous", tags=["mous"])
+async def list_mous(
+    caller: Caller,
+    runtime: Runtime,
+    paging: Paging,
+    now: Now,
+    bapas_code: BapasFilter = None,
+    pokmas_id: PokmasFilter = None,
+    status: MoUStatus | None = None,
+    expiring_within_days: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=3650,
+            description="Only active MoUs whose validity ends within this many days "
+            "(counted in each Bapas's time zone)",
+        ),
+    ] = None,
+) -> Page[MoUView]:
+    """The MoUs in the caller's scope, by the last day of their validity."""
+    scope = caller.list_scope().narrowed(bapas_code=bapas_code, pokmas_id=pokmas_id)
+    return await queries.list_mous(
+        runtime.pool,
+        scope,
+        paging,
+        status=status,
+        expiring_within_days=expiring_within_days,
+        now=now,
+    )
+
+
+@router.get("/mous/{mou_id}", tags=["mous"])
+async def get_mou(mou_id: UUID, caller: Caller, runtime: Runtime) -> MoUView:
+    found = await queries.mou_by_id(runtime.pool, mou_id)
+    return _readable(caller, found, f"MoU {mou_id}")
+
+
+@router.post("/mous/{mou_id}/renewal", status_code=201, tags=["mous"])
+async def renew_mou(
+    mou_id: UUID,
+    body: RenewMoU,
+    caller: Caller,
+    context: Context,
+    runtime: Runtime,
+    now: Now,
+    response: Response,
+) -> CommandAccepted:
+    """Extend an active MoU to a later ``valid_until`` (MoURenewed)."""
+    events = await commands.renew_mou(
+        runtime.event_store, caller, context, now, mou_id=mou_id, valid_until=body.valid_until
+    )
+    return accepted(response, events, location=f"/api/v1/mous/{mou_id}")
+
+
+@router.post("/mous/{mou_id}/termination", status_code=201, tags=["mous"])
+async def terminate_mou(
+    mou_id: UUID,
+    body: TerminateMoU,
+    caller: Caller,
+    context: Context,
+    runtime: Runtime,
+    now: Now,
+    response: Response,
+) -> CommandAccepted:
+    """End an active MoU before its term (MoUTerminated)."""
+    events = await commands.terminate_mou(
+        runtime.event_store,
+        caller,
+        context,
+        now,
+        mou_id=mou_id,
+        effective_on=body.effective_on,
+        reason=body.reason,
+    )
+    return accepted(response, events, location=f"/api/v1/mous/{mou_id}")
+
+
+# -- Programmes -----------------------------------------------------------------------
+
+
+@router.post("/pokmas/{pokmas_id}/programmes", status_code=201, tags=["programmes"])
+async def open_programme(
+    pokmas_id: UUID,
+    body: OpenProgramme,
+    caller: Caller,
+    context: Context,
+    runtime: Runtime,
+    now: Now,
+    response: Response,
+) -> CommandAccepted:
+    """Open a training programme under one of the Pokmas's active MoUs (ProgrammeOpened).
+
+    The Bapas's officers and the Pokmas's own partner may. Rule 1: the MoU must be
+    active, cover the skill, and its validity must contain the programme's dates.
+    """
+    events = await commands.open_programme(
+        runtime.event_store,
+        caller,
+        context,
+        now,
+        pokmas_id=pokmas_id,
+        mou_id=body.mou_id,
+        skill=body.skill,
+        title=body.title,
+        capacity=body.capacity,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        sessions_planned=body.sessions_planned,
+        location=body.location,
+    )
+    return accepted(response, events, location=f"/api/v1/programmes/{events[-1].aggregate_id}")
+
+
+@router.get("/programmes", tags=["programmes"])
+async def list_programmes(
+    caller: Caller,
+    runtime: Runtime,
+    paging: Paging,
+    bapas_code: BapasFilter = None,
+    pokmas_id: PokmasFilter = None,
+    skill: Annotated[SkillCode | None, Query(description="Only this skill")] = None,
+    status: ProgrammeStatus | None = None,
+) -> Page[ProgrammeView]:
+    """The programmes in the caller's scope, by their first day."""
+    scope = caller.list_scope().narrowed(bapas_code=bapas_code, pokmas_id=pokmas_id)
+    return await queries.list_programmes(runtime.pool, scope, paging, skill=skill, status=status)
+
+
+@router.get("/programmes/{programme_id}", tags=["programmes"])
+async def get_programme(programme_id: UUID, caller: Caller, runtime: Runtime) -> ProgrammeView:
+    """A programme with its ``capacity`` and ``enrolled``, the seats taken (rule 2)."""
+    found = await queries.programme_by_id(runtime.pool, programme_id)
+    return _readable(caller, found, f"programme {programme_id}")
+
+
+@router.post("/programmes/{programme_id}/closure", status_code=201, tags=["programmes"])
+async def close_programme(
+    programme_id: UUID,
+    body: CloseProgramme,
+    caller: Caller,
+    context: Context,
+    runtime: Runtime,
+    now: Now,
+    response: Response,
+) -> CommandAccepted:
+    """Close an open programme (ProgrammeClosed)."""
+    events = await commands.close_programme(
+        runtime.event_store,
+        caller,
+        context,
+        now,
+        programme_id=programme_id,
+        closed_on=body.closed_on,
+        reason=body.reason,
+    )
+    return accepted(response, events, location=f"/api/v1/programmes/{programme_id}")
+
+
+# -- The domain's refusals as problems --------------------------------------------------
+
+
+def install_domain_error_handlers(app: FastAPI) -> None:
+    """A broken rule is a 409 saying which; a bad value a 422 naming its body field."""
+
+    async def on_rule_violated(request: Request, error: Exception) -> Response:
+        return Conflict(str(error)).to_response(request.url.path)
+
+    async def on_invalid_value(request: Request, error: Exception) -> Response:
+        assert isinstance(error, InvalidValue)
+        return _unprocessable(f"body.{error.field}", error.message).to_response(request.url.path)
+
+    async def on_unknown_mou(request: Request, error: Exception) -> Response:
+        message = "no MoU of this Pokmas has this id"
+        return _unprocessable("body.mou_id", message).to_response(request.url.path)
+
+    app.add_exception_handler(RuleViolated, on_rule_violated)
+    app.add_exception_handler(InvalidValue, on_invalid_value)
+    app.add_exception_handler(UnknownMoUOfPokmas, on_unknown_mou)
+
+
+def _unprocessable(field: str, message: str) -> Unprocessable:
+    return Unprocessable(f"invalid input: {field}", errors=[FieldError(field, message)])

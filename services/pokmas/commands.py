@@ -1,0 +1,234 @@
+"""The pokmas service's application service: load, check scope, call the aggregate, save.
+
+Each command runs in one transaction that stores the events (and their outbox rows)
+and updates the read models, so a refused or failed command leaves nothing behind.
+``now`` is an argument, never read from a clock here: the API passes the request's
+instant and the daily expiry job the instant it runs for, so tests choose the day.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
+
+from services.pokmas.domain import MoU, Pokmas, Programme
+from services.pokmas.read_models import record_in_read_models
+from shared.events.envelope import Actor, Envelope, EventPayload
+from shared.events.pokmas import Contact, PokmasKind
+from shared.eventstore.aggregate import Aggregate
+from shared.eventstore.store import CommandContext, ConcurrencyConflict, EventStore
+from shared.http import Principal
+from shared.postgres.pool import Connection
+from shared.reference import today_in
+
+log = logging.getLogger(__name__)
+
+Events = list[Envelope[EventPayload]]
+
+EXPIRY_ACTOR = Actor(role="service", sub="pokmas.mou_expiry")
+
+
+async def _save(
+    store: EventStore, aggregate: Aggregate, context: CommandContext, connection: Connection
+) -> Events:
+    events = await store.save(aggregate, context, connection=connection)
+    await record_in_read_models(connection, events)
+    return events
+
+
+async def register_pokmas(
+    store: EventStore,
+    caller: Principal,
+    context: CommandContext,
+    *,
+    bapas_code: str,
+    name: str,
+    kind: PokmasKind,
+    registration_number: str | None,
+    contact: Contact,
+    address: str,
+    skills: Sequence[str],
+) -> Events:
+    caller.require_write(bapas_code)
+    pokmas = Pokmas.register(
+        bapas_code=bapas_code,
+        name=name,
+        kind=kind,
+        registration_number=registration_number,
+        contact=contact,
+        address=address,
+        skills=skills,
+    )
+    async with store.pool.acquire() as connection, connection.transaction():
+        return await _save(store, pokmas, context, connection)
+
+
+async def change_contact(
+    store: EventStore,
+    caller: Principal,
+    context: CommandContext,
+    *,
+    pokmas_id: UUID,
+    contact: Contact,
+) -> Events:
+    async with store.pool.acquire() as connection, connection.transaction():
+        pokmas = await store.load(Pokmas, pokmas_id, connection=connection)
+        caller.require_write(pokmas.bapas_code)
+        pokmas.change_contact(contact)
+        return await _save(store, pokmas, context, connection)
+
+
+async def sign_mou(
+    store: EventStore,
+    caller: Principal,
+    context: CommandContext,
+    now: datetime,
+    *,
+    pokmas_id: UUID,
+    number: str,
+    signed_on: date,
+    valid_from: date,
+    valid_until: date,
+    scope: Sequence[str],
+) -> Events:
+    async with store.pool.acquire() as connection, connection.transaction():
+        pokmas = await store.load(Pokmas, pokmas_id, connection=connection)
+        caller.require_write(pokmas.bapas_code)
+        mou = MoU.sign(
+            pokmas,
+            number=number,
+            signed_on=signed_on,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            scope=scope,
+            today=today_in(pokmas.bapas_code, now),
+        )
+        return await _save(store, mou, context, connection)
+
+
+async def renew_mou(
+    store: EventStore,
+    caller: Principal,
+    context: CommandContext,
+    now: datetime,
+    *,
+    mou_id: UUID,
+    valid_until: date,
+) -> Events:
+    async with store.pool.acquire() as connection, connection.transaction():
+        mou = await store.load(MoU, mou_id, connection=connection)
+        caller.require_write(mou.bapas_code)
+        mou.renew(valid_until=valid_until, today=today_in(mou.bapas_code, now))
+        return await _save(store, mou, context, connection)
+
+
+async def terminate_mou(
+    store: EventStore,
+    caller: Principal,
+    context: CommandContext,
+    now: datetime,
+    *,
+    mou_id: UUID,
+    effective_on: date,
+    reason: str,
+) -> Events:
+    async with store.pool.acquire() as connection, connection.transaction():
+        mou = await store.load(MoU, mou_id, connection=connection)
+        caller.require_write(mou.bapas_code)
+        mou.terminate(effective_on=effective_on, reason=reason, today=today_in(mou.bapas_code, now))
+        return await _save(store, mou, context, connection)
+
+
+class UnknownMoUOfPokmas(LookupError):
+    """The MoU named in the body is not one of the Pokmas's (or does not exist)."""
+
+
+async def open_programme(
+    store: EventStore,
+    caller: Principal,
+    context: CommandContext,
+    now: datetime,
+    *,
+    pokmas_id: UUID,
+    mou_id: UUID,
+    skill: str,
+    title: str,
+    capacity: int,
+    starts_on: date,
+    ends_on: date,
+    sessions_planned: int,
+    location: str,
+) -> Events:
+    async with store.pool.acquire() as connection, connection.transaction():
+        pokmas = await store.load(Pokmas, pokmas_id, connection=connection)
+        # The partner of this Pokmas may open its programmes too (api.md).
+        caller.require_write(pokmas.bapas_code, partner_of=pokmas.id)
+        history = await store.load_history(mou_id, connection=connection)
+        if not history or history[0].aggregate_type is not MoU.aggregate_type:
+            raise UnknownMoUOfPokmas(mou_id)
+        mou = MoU.replay(history)
+        if mou.pokmas_id != pokmas.id:
+            raise UnknownMoUOfPokmas(mou_id)
+        programme = Programme.open(
+            mou,
+            skill=skill,
+            title=title,
+            capacity=capacity,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            sessions_planned=sessions_planned,
+            location=location,
+            today=today_in(pokmas.bapas_code, now),
+        )
+        return await _save(store, programme, context, connection)
+
+
+async def close_programme(
+    store: EventStore,
+    caller: Principal,
+    context: CommandContext,
+    now: datetime,
+    *,
+    programme_id: UUID,
+    closed_on: date,
+    reason: str,
+) -> Events:
+    async with store.pool.acquire() as connection, connection.transaction():
+        programme = await store.load(Programme, programme_id, connection=connection)
+        caller.require_write(programme.bapas_code)
+        programme.close(
+            closed_on=closed_on, reason=reason, today=today_in(programme.bapas_code, now)
+        )
+        return await _save(store, programme, context, connection)
+
+
+async def expire_lapsed_mous(store: EventStore, now: datetime) -> list[UUID]:
+    """Record MoUExpired for each active MoU whose validity ended before today at its
+    Bapas (rule 5); returns the MoUs this call expired.
+
+    Every instance runs this daily job. The effect happens once however many run it,
+    and however often: an expired MoU records nothing more (:meth:`MoU.expire`), and
+    two instances expiring the same MoU at once both write its next version, which the
+    event store's primary key lets only one of them do.
+    """
+    # No office is more than a day ahead of UTC: a loose bound here, the exact day
+    # of each office in the aggregate.
+    latest_possible_today = now.astimezone(UTC).date() + timedelta(days=1)
+    candidates = await store.pool.fetch(
+        "SELECT mou_id FROM mous WHERE status = 'active' AND valid_until < $1",
+        latest_possible_today,
+    )
+    context = CommandContext(actor=EXPIRY_ACTOR, occurred_at=now.astimezone(UTC))
+    expired: list[UUID] = []
+    for row in candidates:
+        try:
+            async with store.pool.acquire() as connection, connection.transaction():
+                mou = await store.load(MoU, row["mou_id"], connection=connection)
+                if mou.expire(today=today_in(mou.bapas_code, now)):
+                    await _save(store, mou, context, connection)
+                    expired.append(mou.id)
+        except ConcurrencyConflict:
+            log.info("MoU %s changed meanwhile (another instance expired it?)", row["mou_id"])
+    return expired

@@ -1,0 +1,295 @@
+"""The pokmas service's aggregates and their rules: a Pokmas, its MoUs, its programmes.
+
+Command methods check a rule, then record an event; state changes only in ``apply``
+(``shared.eventstore.aggregate``). Every date rule takes ``today``, the date at the
+Bapas (rule 5), from the caller, so the domain never reads a clock.
+
+Two kinds of refusal, both free of HTTP: :class:`RuleViolated` when a business rule
+refuses the command (the API answers 409 with its reason) and :class:`InvalidValue`
+when a value of the command is wrong, in itself or against the entity it changes
+(422 naming the field).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from enum import StrEnum
+from uuid import UUID, uuid4
+
+from shared.events.envelope import AggregateType, EventPayload
+from shared.events.pokmas import (
+    Contact,
+    MoUExpired,
+    MoURenewed,
+    MoUSigned,
+    MoUTerminated,
+    PokmasContactChanged,
+    PokmasKind,
+    PokmasRegistered,
+    ProgrammeClosed,
+    ProgrammeOpened,
+)
+from shared.eventstore.aggregate import Aggregate
+
+
+class RuleViolated(Exception):
+    """A business rule refused the command; the message says which and why."""
+
+
+class InvalidValue(ValueError):
+    """A value of the command is wrong; ``field`` names it as the request body does."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class MoUStatus(StrEnum):
+    """Where an MoU is in its life cycle; a renewal keeps it ``active``.
+
+    ``active`` means signed and neither terminated nor expired, whether or not its
+    ``valid_from`` has come: a programme under it must still lie inside its validity.
+    """
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    TERMINATED = "terminated"
+
+
+class ProgrammeStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def _not_in_the_future(field: str, day: date, today: date) -> None:
+    """Something that happened cannot have happened after today at the Bapas."""
+    if day > today:
+        raise InvalidValue(field, f"{day} lies in the future at the Bapas (today is {today})")
+
+
+class Pokmas(Aggregate):
+    """A community group or person partnering with one Bapas."""
+
+    aggregate_type = AggregateType.POKMAS
+
+    name: str
+    contact: Contact
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        bapas_code: str,
+        name: str,
+        kind: PokmasKind,
+        registration_number: str | None,
+        contact: Contact,
+        address: str,
+        skills: Sequence[str],
+    ) -> Pokmas:
+        pokmas = cls(uuid4(), bapas_code)
+        pokmas.record(
+            PokmasRegistered(
+                pokmas_id=pokmas.id,
+                name=name,
+                kind=kind,
+                registration_number=registration_number,
+                contact=contact,
+                address=address,
+                skills=tuple(dict.fromkeys(skills)),
+            )
+        )
+        return pokmas
+
+    def change_contact(self, contact: Contact) -> None:
+        self.record(PokmasContactChanged(pokmas_id=self.id, contact=contact))
+
+    def apply(self, event: EventPayload) -> None:
+        match event:
+            case PokmasRegistered():
+                self.name = event.name
+                self.contact = event.contact
+            case PokmasContactChanged():
+                self.contact = event.contact
+
+
+class MoU(Aggregate):
+    """An MoU (PKS) between a Bapas and one of its Pokmas, for the skills of its scope."""
+
+    aggregate_type = AggregateType.MOU
+
+    pokmas_id: UUID
+    number: str
+    signed_on: date
+    valid_from: date
+    valid_until: date
+    scope: tuple[str, ...]
+    status: MoUStatus
+
+    @classmethod
+    def sign(
+        cls,
+        pokmas: Pokmas,
+        *,
+        number: str,
+        signed_on: date,
+        valid_from: date,
+        valid_until: date,
+        scope: Sequence[str],
+        today: date,
+    ) -> MoU:
+        if valid_until < valid_from:
+            raise InvalidValue("valid_until", f"must not be before valid_from ({valid_from})")
+        _not_in_the_future("signed_on", signed_on, today)
+        if valid_until < today:
+            raise InvalidValue(
+                "valid_until", f"{valid_until} has passed at the Bapas: the MoU would be expired"
+            )
+        mou = cls(uuid4(), pokmas.bapas_code)
+        mou.record(
+            MoUSigned(
+                mou_id=mou.id,
+                pokmas_id=pokmas.id,
+                number=number,
+                signed_on=signed_on,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                scope=tuple(dict.fromkeys(scope)),
+            )
+        )
+        return mou
+
+    def renew(self, *, valid_until: date, today: date) -> None:
+        self._require_in_force(today, "renewed")
+        if valid_until <= self.valid_until:
+            raise InvalidValue(
+                "valid_until",
+                f"a renewal must extend the MoU beyond its current valid_until {self.valid_until}",
+            )
+        self.record(MoURenewed(mou_id=self.id, valid_until=valid_until, renewed_on=today))
+
+    def terminate(self, *, effective_on: date, reason: str, today: date) -> None:
+        self._require_in_force(today, "terminated")
+        _not_in_the_future("effective_on", effective_on, today)
+        if effective_on < self.signed_on:
+            raise InvalidValue(
+                "effective_on", f"must not be before the MoU was signed ({self.signed_on})"
+            )
+        self.record(MoUTerminated(mou_id=self.id, effective_on=effective_on, reason=reason))
+
+    def expire(self, *, today: date) -> bool:
+        """Record that the MoU expired if its validity ended before ``today``.
+
+        Returns whether it did: an MoU that is still valid, or already expired or
+        terminated, records nothing, so running the daily job again changes nothing.
+        """
+        if self.status is not MoUStatus.ACTIVE or today <= self.valid_until:
+            return False
+        self.record(MoUExpired(mou_id=self.id, expired_on=self.valid_until + timedelta(days=1)))
+        return True
+
+    def check_can_host(self, *, skill: str, starts_on: date, ends_on: date, today: date) -> None:
+        """Rule 1: a programme needs an active MoU covering its skill and its dates."""
+        if self.status is not MoUStatus.ACTIVE:
+            raise RuleViolated(
+                f"rule 1: MoU {self.number} is {self.status}; a programme needs an active MoU"
+            )
+        if today > self.valid_until:
+            raise RuleViolated(
+                f"rule 1: MoU {self.number} lapsed after {self.valid_until}; "
+                "a programme needs an active MoU"
+            )
+        if skill not in self.scope:
+            raise RuleViolated(
+                f"rule 1: the scope of MoU {self.number} ({', '.join(self.scope)}) "
+                f"does not cover the skill {skill}"
+            )
+        if starts_on < self.valid_from or ends_on > self.valid_until:
+            raise RuleViolated(
+                f"rule 1: the programme's dates {starts_on}..{ends_on} must lie inside the "
+                f"validity of MoU {self.number} ({self.valid_from}..{self.valid_until})"
+            )
+
+    def _require_in_force(self, today: date, action: str) -> None:
+        if self.status is not MoUStatus.ACTIVE:
+            raise RuleViolated(f"MoU {self.number} is {self.status}; it cannot be {action}")
+        if today > self.valid_until:
+            raise RuleViolated(
+                f"MoU {self.number} lapsed after {self.valid_until}; it cannot be {action}"
+            )
+
+    def apply(self, event: EventPayload) -> None:
+        match event:
+            case MoUSigned():
+                self.pokmas_id = event.pokmas_id
+                self.number = event.number
+                self.signed_on = event.signed_on
+                self.valid_from = event.valid_from
+                self.valid_until = event.valid_until
+                self.scope = event.scope
+                self.status = MoUStatus.ACTIVE
+            case MoURenewed():
+                self.valid_until = event.valid_until
+            case MoUTerminated():
+                self.status = MoUStatus.TERMINATED
+            case MoUExpired():
+                self.status = MoUStatus.EXPIRED
+
+
+class Programme(Aggregate):
+    """A training programme a Pokmas runs in one skill under one of its MoUs."""
+
+    aggregate_type = AggregateType.PROGRAMME
+
+    pokmas_id: UUID
+    status: ProgrammeStatus
+
+    @classmethod
+    def open(
+        cls,
+        mou: MoU,
+        *,
+        skill: str,
+        title: str,
+        capacity: int,
+        starts_on: date,
+        ends_on: date,
+        sessions_planned: int,
+        location: str,
+        today: date,
+    ) -> Programme:
+        if ends_on < starts_on:
+            raise InvalidValue("ends_on", f"must not be before starts_on ({starts_on})")
+        mou.check_can_host(skill=skill, starts_on=starts_on, ends_on=ends_on, today=today)
+        programme = cls(uuid4(), mou.bapas_code)
+        programme.record(
+            ProgrammeOpened(
+                programme_id=programme.id,
+                pokmas_id=mou.pokmas_id,
+                mou_id=mou.id,
+                skill=skill,
+                title=title,
+                capacity=capacity,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                sessions_planned=sessions_planned,
+                location=location,
+            )
+        )
+        return programme
+
+    def close(self, *, closed_on: date, reason: str, today: date) -> None:
+        if self.status is ProgrammeStatus.CLOSED:
+            raise RuleViolated("the programme is already closed")
+        _not_in_the_future("closed_on", closed_on, today)
+        self.record(ProgrammeClosed(programme_id=self.id, closed_on=closed_on, reason=reason))
+
+    def apply(self, event: EventPayload) -> None:
+        match event:
+            case ProgrammeOpened():
+                self.pokmas_id = event.pokmas_id
+                self.status = ProgrammeStatus.OPEN
+            case ProgrammeClosed():
+                self.status = ProgrammeStatus.CLOSED

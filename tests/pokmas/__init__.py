@@ -1,0 +1,1 @@
+"""Tests of the pokmas service through its HTTP API, against real Kafka and PostgreSQL."""
