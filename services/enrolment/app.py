@@ -1,15 +1,33 @@
-"""The enrolment service's composition root: its settings and routers, wired by the
-shared runtime into one ASGI app (run by uvicorn with ``--factory``)."""
+"""The enrolment service's composition root: its settings, the profile vault, the
+pokmas projection (with the MoU reactions) and the routers, wired by the shared
+runtime into one ASGI app (run by uvicorn with ``--factory``)."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.enrolment.api import install_domain_error_handlers, router
+from services.enrolment.profiles import ProfileVault
+from services.enrolment.projections import PokmasProjection
 from services.enrolment.settings import EnrolmentSettings
-from shared.runtime import build_service_app
+from shared.eventstore.store import EventStore
+from shared.runtime import ServiceRuntime, build_service_app
 
 
 def create_app() -> FastAPI:
-    return build_service_app(
-        EnrolmentSettings(), title="Bapas enrolment service", description=__doc__ or ""
+    settings = EnrolmentSettings()
+
+    def event_store() -> EventStore:
+        runtime: ServiceRuntime = app.state.runtime
+        return runtime.event_store
+
+    app = build_service_app(
+        settings,
+        title="Bapas enrolment service",
+        description=__doc__ or "",
+        routers=[router],
+        projections=[PokmasProjection(event_store)],
     )
+    app.state.profile_vault = ProfileVault(settings.master_key())
+    install_domain_error_handlers(app)
+    return app

@@ -43,9 +43,7 @@ class MoUChange:
         if self.suspension_reason is None:
             enrolment.resume(mou_id=self.mou_id)
         else:
-            enrolment.suspend(
-                mou_id=self.mou_id, reason=self.suspension_reason[:REASON_MAX_LENGTH]
-            )
+            enrolment.suspend(mou_id=self.mou_id, reason=self.suspension_reason[:REASON_MAX_LENGTH])
 
 
 async def react_to_mou_changes(
@@ -86,12 +84,11 @@ async def react_to_mou_changes(
                 loaded[enrolment_id] = enrolment
             change.act_on(enrolment)
             if enrolment.pending_events:
-                await project(connection, await store.save(enrolment, context, connection=connection))
+                events = await store.save(enrolment, context, connection=connection)
+                await project(connection, events)
 
 
-async def _not_yet_reacted(
-    connection: Connection, changes: Sequence[MoUChange]
-) -> list[MoUChange]:
+async def _not_yet_reacted(connection: Connection, changes: Sequence[MoUChange]) -> list[MoUChange]:
     recorded = await connection.fetch(
         "INSERT INTO mou_reactions (cause_event_id) SELECT unnest($1::uuid[])"
         " ON CONFLICT DO NOTHING RETURNING cause_event_id",

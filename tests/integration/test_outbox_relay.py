@@ -149,3 +149,31 @@ async def test_events_appended_while_kafka_is_down_arrive_once_after_it_returns(
     for key, version, _ in seen:
         versions[key].append(version)
     assert versions == {office: list(range(1, 27)) for office in OFFICES}
+
+
+async def test_only_one_of_two_relays_of_a_service_is_active(
+    store: EventStore, private_kafka: LocalStack, database_url: str
+) -> None:
+    relays = [
+        OutboxRelay(
+            service="pokmas",
+            database_url=database_url,
+            bootstrap_servers=private_kafka.bootstrap_servers,
+            idle_interval=0.2,
+        )
+        for _ in range(2)
+    ]
+    async with running(relays[0]), running(relays[1]):
+        async with asyncio.timeout(30):
+            while not any(relay.active for relay in relays):
+                await asyncio.sleep(0.1)
+        await asyncio.sleep(1)
+        assert [relay.active for relay in relays].count(True) == 1
+        first_active = next(relay for relay in relays if relay.active)
+        standby = next(relay for relay in relays if not relay.active)
+
+    async with running(standby):
+        async with asyncio.timeout(30):
+            while not standby.active:
+                await asyncio.sleep(0.1)
+    assert not first_active.active

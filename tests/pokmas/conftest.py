@@ -47,7 +47,10 @@ async def pokmas_instance(database_url: str, kafka_bootstrap: str) -> AsyncItera
         return app
 
     async with running_service(
-        create_and_keep, service="pokmas", database_url=database_url, kafka_bootstrap=kafka_bootstrap
+        create_and_keep,
+        service="pokmas",
+        database_url=database_url,
+        kafka_bootstrap=kafka_bootstrap,
     ) as client:
         yield PokmasInstance(client, apps[0].state.runtime)
 

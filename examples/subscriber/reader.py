@@ -1,0 +1,107 @@
+"""A tolerant reader of the platform's events, with nothing but ``json``.
+
+A subscriber outside the platform does not import its pydantic models. It reads the
+few fields it needs and is tolerant of everything else, as ``events.md`` asks:
+
+* **Unknown event types and versions are skipped**, not errors: the platform may
+  publish a new event type, or a version 2 of one this code reads as version 1.
+  The Kafka headers ``event_type`` and ``schema_version`` let it skip without even
+  parsing the value; without headers it reads them from the body.
+* **Unknown fields are ignored**: a newer producer may add optional fields to the
+  envelope or a payload. The reader picks the fields it knows and never checks that
+  there are no others.
+* **A message it cannot read** (not JSON, a known event without a field it needs) is
+  reported as :class:`UnreadableMessage`; the consumer logs it and goes on.
+
+This subscriber's interest is the outcome of training (a manpower office that helps
+klien who completed a course find work): enrolments, completions and employment.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+KNOWN_EVENTS = frozenset(
+    {
+        ("ClientEnrolled", 1),
+        ("TrainingCompleted", 1),
+        ("ClientEmployed", 1),
+    }
+)
+"""The (event_type, schema_version) pairs this subscriber understands."""
+
+
+class UnreadableMessage(ValueError):
+    """The message is not JSON, or a known event lacks a field this subscriber needs."""
+
+
+@dataclass(frozen=True)
+class TrainingOutcomeEvent:
+    """The fields of a known event that this subscriber uses, and nothing else."""
+
+    event_id: str
+    event_type: str
+    schema_version: int
+    bapas_code: str
+    client_id: str
+    assessment: str | None
+    """``competent`` or ``not_yet_competent`` for TrainingCompleted; else ``None``."""
+    employer_name: str | None
+    """Who hired the klien, for ClientEmployed (may be absent); else ``None``."""
+
+
+def route_from_headers(headers: Iterable[tuple[str, bytes]]) -> tuple[str, int] | None:
+    """The (event_type, schema_version) named by the headers, or ``None`` if they do not."""
+    values = dict(headers)
+    try:
+        return values["event_type"].decode(), int(values["schema_version"])
+    except (KeyError, UnicodeDecodeError, ValueError):
+        return None
+
+
+def read_event(
+    value: bytes | None, headers: Iterable[tuple[str, bytes]] = ()
+) -> TrainingOutcomeEvent | None:
+    """The event in a message value, or ``None`` when this subscriber does not handle it.
+
+    Raises :class:`UnreadableMessage` for a message that is not a readable event.
+    """
+    route = route_from_headers(headers)
+    if route is not None and route not in KNOWN_EVENTS:
+        return None  # skipped on the headers alone: the value is not even parsed
+    try:
+        envelope = json.loads(value or b"")
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise UnreadableMessage(f"not JSON: {error}") from None
+    if not isinstance(envelope, dict):
+        raise UnreadableMessage("the value is not a JSON object")
+    key = (envelope.get("event_type"), envelope.get("schema_version"))
+    if key not in KNOWN_EVENTS:
+        return None
+    payload = envelope.get("payload")
+    if not isinstance(payload, dict):
+        raise UnreadableMessage(f"{key[0]} without a payload object")
+    return TrainingOutcomeEvent(
+        event_id=_text(envelope, "event_id"),
+        event_type=_text(envelope, "event_type"),
+        schema_version=int(envelope["schema_version"]),
+        bapas_code=_text(envelope, "bapas_code"),
+        client_id=_text(payload, "client_id"),
+        assessment=_optional_text(payload, "assessment"),
+        employer_name=_optional_text(payload, "employer_name"),
+    )
+
+
+def _text(container: dict[str, Any], field: str) -> str:
+    value = container.get(field)
+    if not isinstance(value, str) or not value:
+        raise UnreadableMessage(f"missing or not a string: {field}")
+    return value
+
+
+def _optional_text(container: dict[str, Any], field: str) -> str | None:
+    value = container.get(field)
+    return value if isinstance(value, str) else None

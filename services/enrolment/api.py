@@ -1,0 +1,361 @@
+"""The enrolment service's HTTP API (``api.md``, enrolment table): klien, their
+enrolments, attendance, completion, withdrawal and outcomes.
+
+Routes translate: a body in, one command or query out. Who may do what follows the
+scope table of ``api.md``: a Bapas officer reads and writes everything of its Bapas,
+profiles included; a Pokmas partner reads the enrolments in its own programmes and
+records their attendance, completion and withdrawal, and sees the trainee's full
+name (``trainee_name`` on the enrolment detail) but never a NIK, nor a klien
+record; ministry and regional roles read without profiles.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from pydantic import Field
+
+from services.enrolment.commands import EnrolmentCommands, Events
+from services.enrolment.domain import ClientStatus, EnrolmentStatus, InvalidField, RuleViolated
+from services.enrolment.profiles import ClientProfile, ProfileVault, read_profile
+from services.enrolment.queries import (
+    ClientDetail,
+    ClientSummary,
+    EnrolmentDetail,
+    EnrolmentSummary,
+    client_detail,
+    enrolment_detail,
+    list_clients,
+    list_enrolments,
+)
+from shared.events.enrolment import (
+    Assessment,
+    AttendanceStatus,
+    EmploymentKind,
+    IntegrationType,
+    PkOfficer,
+    SupervisionOutcome,
+    WithdrawalReason,
+)
+from shared.events.envelope import ShortText, Text
+from shared.http import (
+    PROBLEM_RESPONSES,
+    Caller,
+    Conflict,
+    FieldError,
+    NotFound,
+    Page,
+    PageRequest,
+    Unprocessable,
+    page_request,
+)
+from shared.http.commands import CommandAccepted, Context, RequestBody, accepted
+from shared.reference import KnownBapasCode, SkillCode
+from shared.runtime import Runtime
+
+router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES, tags=["enrolment"])
+
+NO_CLIENT = "no klien with this id"
+NO_ENROLMENT = "no enrolment with this id"
+
+Paging = Annotated[PageRequest, Depends(page_request)]
+
+
+def profile_vault(request: Request) -> ProfileVault:
+    vault: ProfileVault = request.app.state.profile_vault
+    return vault
+
+
+Vault = Annotated[ProfileVault, Depends(profile_vault)]
+
+
+def enrolment_commands(
+    runtime: Runtime, vault: Vault, caller: Caller, context: Context
+) -> EnrolmentCommands:
+    return EnrolmentCommands(store=runtime.event_store, vault=vault, caller=caller, context=context)
+
+
+Commands = Annotated[EnrolmentCommands, Depends(enrolment_commands)]
+
+
+def install_domain_error_handlers(app: FastAPI) -> None:
+    """A broken rule answers 409 saying which; an invalid field 422 naming it."""
+
+    async def on_rule_violated(request: Request, error: Exception) -> Response:
+        return Conflict(str(error)).to_response(request.url.path)
+
+    async def on_invalid_field(request: Request, error: Exception) -> Response:
+        assert isinstance(error, InvalidField)
+        field = f"body.{error.field}"
+        return Unprocessable(
+            f"invalid input: {field}", errors=[FieldError(field, error.message)]
+        ).to_response(request.url.path)
+
+    app.add_exception_handler(RuleViolated, on_rule_violated)
+    app.add_exception_handler(InvalidField, on_invalid_field)
+
+
+# -- bodies ---------------------------------------------------------------------------
+
+
+class ReleaseClient(RequestBody):
+    bapas_code: KnownBapasCode
+    register_number: ShortText
+    integration_type: IntegrationType
+    released_on: date
+    supervision_ends_on: date
+    pk_officer: PkOfficer
+    profile: ClientProfile
+
+
+class EnrolClient(RequestBody):
+    programme_id: UUID
+    enrolled_on: date
+
+
+class RecordAttendance(RequestBody):
+    session_no: Annotated[int, Field(ge=1, le=10_000)]
+    session_date: date
+    status: AttendanceStatus
+    concern: Text | None = None
+
+
+class CompleteTraining(RequestBody):
+    completed_on: date
+    assessment: Assessment
+    certificate_number: ShortText | None = None
+
+
+class WithdrawFromTraining(RequestBody):
+    withdrawn_on: date
+    reason_code: WithdrawalReason
+    note: Text | None = None
+
+
+class RecordEmployment(RequestBody):
+    employment_kind: EmploymentKind
+    employer_name: ShortText | None = None
+    started_on: date
+    skill: SkillCode | None = None
+
+
+class RecordReoffence(RequestBody):
+    recorded_on: date
+    note: Text | None = None
+
+
+class EndSupervision(RequestBody):
+    ended_on: date
+    outcome: SupervisionOutcome
+
+
+def _client_accepted(response: Response, events: Events) -> CommandAccepted:
+    return accepted(response, events, location=f"/api/v1/clients/{events[-1].aggregate_id}")
+
+
+def _enrolment_accepted(response: Response, events: Events) -> CommandAccepted:
+    return accepted(response, events, location=f"/api/v1/enrolments/{events[-1].aggregate_id}")
+
+
+# -- klien ----------------------------------------------------------------------------
+
+
+@router.post("/clients", status_code=201, summary="Record a klien released into integration")
+async def release_client(
+    body: ReleaseClient, commands: Commands, response: Response
+) -> CommandAccepted:
+    events = await commands.release_client(
+        bapas_code=body.bapas_code,
+        register_number=body.register_number,
+        integration_type=body.integration_type,
+        released_on=body.released_on,
+        supervision_ends_on=body.supervision_ends_on,
+        pk_officer=body.pk_officer,
+        profile=body.profile,
+    )
+    return _client_accepted(response, events)
+
+
+@router.get("/clients", summary="List klien (never with profiles)")
+async def get_clients(
+    caller: Caller,
+    runtime: Runtime,
+    page: Paging,
+    bapas_code: KnownBapasCode | None = None,
+    status: ClientStatus | None = None,
+) -> Page[ClientSummary]:
+    scope = caller.list_scope()
+    if scope.pokmas_id is not None:
+        # A Pokmas partner sees trainees through the enrolments, not klien records.
+        return Page(items=[], next_cursor=None)
+    return await list_clients(
+        runtime.pool, scope.narrowed(bapas_code=bapas_code), status=status, page=page
+    )
+
+
+@router.get("/clients/{client_id}", summary="One klien; the profile only for its Bapas's officers")
+async def get_client(
+    client_id: UUID, caller: Caller, runtime: Runtime, vault: Vault
+) -> ClientDetail:
+    client = await client_detail(runtime.pool, client_id)
+    if client is None:
+        raise NotFound(NO_CLIENT)
+    caller.require_read(client.bapas_code, detail=NO_CLIENT)
+    if caller.can_see_client_profile(client.bapas_code):
+        async with runtime.pool.acquire() as connection:
+            client.profile = await read_profile(connection, vault, client_id)
+    return client
+
+
+@router.delete(
+    "/clients/{client_id}/profile",
+    status_code=201,
+    summary="Erase a klien's profile; the event history stays",
+)
+async def erase_client_profile(
+    client_id: UUID, commands: Commands, response: Response
+) -> CommandAccepted:
+    return _client_accepted(response, await commands.erase_profile(client_id))
+
+
+@router.post("/clients/{client_id}/employment", status_code=201, summary="Record employment")
+async def record_employment(
+    client_id: UUID, body: RecordEmployment, commands: Commands, response: Response
+) -> CommandAccepted:
+    events = await commands.change_client(
+        client_id,
+        lambda client: client.record_employment(
+            employment_kind=body.employment_kind,
+            employer_name=body.employer_name,
+            started_on=body.started_on,
+            skill=body.skill,
+        ),
+    )
+    return _client_accepted(response, events)
+
+
+@router.post("/clients/{client_id}/reoffence", status_code=201, summary="Record a re-offence")
+async def record_reoffence(
+    client_id: UUID, body: RecordReoffence, commands: Commands, response: Response
+) -> CommandAccepted:
+    events = await commands.change_client(
+        client_id,
+        lambda client: client.record_reoffence(recorded_on=body.recorded_on, note=body.note),
+    )
+    return _client_accepted(response, events)
+
+
+@router.post("/clients/{client_id}/supervision-end", status_code=201, summary="End the supervision")
+async def end_supervision(
+    client_id: UUID, body: EndSupervision, commands: Commands, response: Response
+) -> CommandAccepted:
+    events = await commands.change_client(
+        client_id,
+        lambda client: client.end_supervision(ended_on=body.ended_on, outcome=body.outcome),
+    )
+    return _client_accepted(response, events)
+
+
+# -- enrolments -----------------------------------------------------------------------
+
+
+@router.post(
+    "/clients/{client_id}/enrolments", status_code=201, summary="Enrol a klien in a programme"
+)
+async def enrol_client(
+    client_id: UUID, body: EnrolClient, commands: Commands, response: Response
+) -> CommandAccepted:
+    events = await commands.enrol(
+        client_id, programme_id=body.programme_id, enrolled_on=body.enrolled_on
+    )
+    return _enrolment_accepted(response, events)
+
+
+@router.get("/enrolments", summary="List enrolments")
+async def get_enrolments(
+    caller: Caller,
+    runtime: Runtime,
+    page: Paging,
+    bapas_code: KnownBapasCode | None = None,
+    client_id: UUID | None = None,
+    programme_id: UUID | None = None,
+    status: EnrolmentStatus | None = None,
+) -> Page[EnrolmentSummary]:
+    return await list_enrolments(
+        runtime.pool,
+        caller.list_scope().narrowed(bapas_code=bapas_code),
+        client_id=client_id,
+        programme_id=programme_id,
+        status=status,
+        page=page,
+    )
+
+
+@router.get("/enrolments/{enrolment_id}", summary="One enrolment with its attendance")
+async def get_enrolment(
+    enrolment_id: UUID, caller: Caller, runtime: Runtime, vault: Vault
+) -> EnrolmentDetail:
+    enrolment = await enrolment_detail(runtime.pool, enrolment_id)
+    if enrolment is None:
+        raise NotFound(NO_ENROLMENT)
+    caller.require_read(enrolment.bapas_code, pokmas_id=enrolment.pokmas_id, detail=NO_ENROLMENT)
+    if caller.can_see_client_profile(enrolment.bapas_code) or caller.acts_for_pokmas(
+        enrolment.pokmas_id
+    ):
+        async with runtime.pool.acquire() as connection:
+            profile = await read_profile(connection, vault, enrolment.client_id)
+        enrolment.trainee_name = None if profile is None else profile.full_name
+    return enrolment
+
+
+@router.post("/enrolments/{enrolment_id}/attendance", status_code=201, summary="Record one session")
+async def record_attendance(
+    enrolment_id: UUID, body: RecordAttendance, commands: Commands, response: Response
+) -> CommandAccepted:
+    events = await commands.change_enrolment(
+        enrolment_id,
+        lambda enrolment, terms: enrolment.record_attendance(
+            terms,
+            session_no=body.session_no,
+            session_date=body.session_date,
+            status=body.status,
+            concern=body.concern,
+        ),
+    )
+    return _enrolment_accepted(response, events)
+
+
+@router.post(
+    "/enrolments/{enrolment_id}/completion", status_code=201, summary="Complete the training"
+)
+async def complete_training(
+    enrolment_id: UUID, body: CompleteTraining, commands: Commands, response: Response
+) -> CommandAccepted:
+    events = await commands.change_enrolment(
+        enrolment_id,
+        lambda enrolment, terms: enrolment.complete(
+            terms,
+            completed_on=body.completed_on,
+            assessment=body.assessment,
+            certificate_number=body.certificate_number,
+        ),
+    )
+    return _enrolment_accepted(response, events)
+
+
+@router.post(
+    "/enrolments/{enrolment_id}/withdrawal", status_code=201, summary="Withdraw from training"
+)
+async def withdraw_from_training(
+    enrolment_id: UUID, body: WithdrawFromTraining, commands: Commands, response: Response
+) -> CommandAccepted:
+    events = await commands.change_enrolment(
+        enrolment_id,
+        lambda enrolment, _: enrolment.withdraw(
+            withdrawn_on=body.withdrawn_on, reason_code=body.reason_code, note=body.note
+        ),
+    )
+    return _enrolment_accepted(response, events)

@@ -1,0 +1,211 @@
+"""The read side: what the enrolment API shows of klien and enrolments, read from the
+read models, every list filtered by the caller's scope in SQL.
+
+Profiles are not read here: :mod:`services.enrolment.api` adds them, decrypted, only
+for the callers entitled to them.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from pydantic import BaseModel
+
+from services.enrolment.domain import ClientStatus, EnrolmentStatus
+from services.enrolment.profiles import ClientProfile
+from shared.events.enrolment import (
+    Assessment,
+    AttendanceStatus,
+    EmploymentKind,
+    IntegrationType,
+    PkOfficer,
+    SupervisionOutcome,
+    WithdrawalReason,
+)
+from shared.http import CursorCodec, ListScope, Page, PageRequest
+
+SEQ_CURSOR = CursorCodec(int)
+"""Lists are in the order the items were recorded; the cursor is the last ``seq`` shown."""
+
+
+class Employment(BaseModel):
+    employment_kind: EmploymentKind
+    employer_name: str | None
+    started_on: date
+    skill: str | None
+
+
+class Reoffence(BaseModel):
+    recorded_on: date
+    note: str | None
+
+
+class ClientSummary(BaseModel):
+    """A klien as lists show it: the supervision, never the profile."""
+
+    client_id: UUID
+    bapas_code: str
+    register_number: str
+    integration_type: IntegrationType
+    released_on: date
+    supervision_ends_on: date
+    pk_officer: PkOfficer
+    status: ClientStatus
+    supervision_ended_on: date | None
+    supervision_outcome: SupervisionOutcome | None
+    profile_erased_on: date | None
+    version: int
+
+
+class ClientDetail(ClientSummary):
+    """One klien with its outcomes; ``profile`` only for the officers of its Bapas, and
+    ``None`` once erased."""
+
+    employments: list[Employment]
+    reoffences: list[Reoffence]
+    profile: ClientProfile | None = None
+
+
+class Attendance(BaseModel):
+    session_no: int
+    session_date: date
+    status: AttendanceStatus
+    concern: str | None
+
+
+class EnrolmentSummary(BaseModel):
+    enrolment_id: UUID
+    client_id: UUID
+    bapas_code: str
+    programme_id: UUID
+    pokmas_id: UUID
+    mou_id: UUID
+    enrolled_on: date
+    status: EnrolmentStatus
+    sessions_planned: int
+    sessions_attended: int
+    completed_on: date | None
+    assessment: Assessment | None
+    certificate_number: str | None
+    withdrawn_on: date | None
+    withdrawal_reason: WithdrawalReason | None
+    withdrawal_note: str | None
+    suspension_reason: str | None
+    version: int
+
+
+class EnrolmentDetail(EnrolmentSummary):
+    """One enrolment with its attendance. ``trainee_name`` is the klien's full name for
+    the officers of its Bapas and the partner of its programme's Pokmas (never the
+    NIK), ``None`` for everyone else and once the profile is erased."""
+
+    attendance: list[Attendance]
+    trainee_name: str | None = None
+
+
+_CLIENT_COLUMNS = (
+    "client_id, bapas_code, register_number, integration_type, released_on,"
+    " supervision_ends_on, pk_officer, status, supervision_ended_on, supervision_outcome,"
+    " profile_erased_on, version"
+)
+_ENROLMENT_COLUMNS = (
+    "enrolment_id, client_id, bapas_code, programme_id, pokmas_id, mou_id, enrolled_on,"
+    " status, sessions_planned, sessions_attended, completed_on, assessment,"
+    " certificate_number, withdrawn_on, withdrawal_reason, withdrawal_note,"
+    " suspension_reason, version"
+)
+
+
+def _codes(scope: ListScope) -> list[str] | None:
+    return None if scope.bapas_codes is None else sorted(scope.bapas_codes)
+
+
+def _decoded(row: asyncpg.Record, *json_columns: str) -> dict[str, Any]:
+    values = dict(row)
+    for column in json_columns:
+        values[column] = json.loads(values[column])
+    return values
+
+
+async def list_clients(
+    pool: asyncpg.Pool, scope: ListScope, *, status: ClientStatus | None, page: PageRequest
+) -> Page[ClientSummary]:
+    if scope.is_empty:
+        return Page(items=[], next_cursor=None)
+    rows = await pool.fetch(
+        f"SELECT seq, {_CLIENT_COLUMNS} FROM clients"
+        " WHERE ($1::text[] IS NULL OR bapas_code = ANY($1))"
+        " AND ($2::text IS NULL OR status = $2) AND ($3::bigint IS NULL OR seq > $3)"
+        " ORDER BY seq LIMIT $4",
+        _codes(scope),
+        None if status is None else status.value,
+        page.after(SEQ_CURSOR),
+        page.fetch_limit,
+    )
+    shown = page.page(rows, SEQ_CURSOR, key=lambda row: row["seq"])
+    return Page(
+        items=[ClientSummary.model_validate(_decoded(row, "pk_officer")) for row in shown.items],
+        next_cursor=shown.next_cursor,
+    )
+
+
+async def client_detail(pool: asyncpg.Pool, client_id: UUID) -> ClientDetail | None:
+    row = await pool.fetchrow(
+        f"SELECT {_CLIENT_COLUMNS}, employments, reoffences FROM clients WHERE client_id = $1",
+        client_id,
+    )
+    if row is None:
+        return None
+    return ClientDetail.model_validate(_decoded(row, "pk_officer", "employments", "reoffences"))
+
+
+async def list_enrolments(
+    pool: asyncpg.Pool,
+    scope: ListScope,
+    *,
+    client_id: UUID | None,
+    programme_id: UUID | None,
+    status: EnrolmentStatus | None,
+    page: PageRequest,
+) -> Page[EnrolmentSummary]:
+    if scope.is_empty:
+        return Page(items=[], next_cursor=None)
+    rows = await pool.fetch(
+        f"SELECT seq, {_ENROLMENT_COLUMNS} FROM enrolments"
+        " WHERE ($1::text[] IS NULL OR bapas_code = ANY($1))"
+        " AND ($2::uuid IS NULL OR pokmas_id = $2) AND ($3::uuid IS NULL OR client_id = $3)"
+        " AND ($4::uuid IS NULL OR programme_id = $4) AND ($5::text IS NULL OR status = $5)"
+        " AND ($6::bigint IS NULL OR seq > $6) ORDER BY seq LIMIT $7",
+        _codes(scope),
+        scope.pokmas_id,
+        client_id,
+        programme_id,
+        None if status is None else status.value,
+        page.after(SEQ_CURSOR),
+        page.fetch_limit,
+    )
+    shown = page.page(rows, SEQ_CURSOR, key=lambda row: row["seq"])
+    return Page(
+        items=[EnrolmentSummary.model_validate(dict(row)) for row in shown.items],
+        next_cursor=shown.next_cursor,
+    )
+
+
+async def enrolment_detail(pool: asyncpg.Pool, enrolment_id: UUID) -> EnrolmentDetail | None:
+    row = await pool.fetchrow(
+        f"SELECT {_ENROLMENT_COLUMNS} FROM enrolments WHERE enrolment_id = $1", enrolment_id
+    )
+    if row is None:
+        return None
+    attendance = await pool.fetch(
+        "SELECT session_no, session_date, status, concern FROM enrolment_attendance"
+        " WHERE enrolment_id = $1 ORDER BY session_no",
+        enrolment_id,
+    )
+    return EnrolmentDetail.model_validate(
+        {**dict(row), "attendance": [dict(session) for session in attendance]}
+    )
