@@ -30,6 +30,7 @@ from tests.pokmas.helpers import (
 from tests.support.service_app import bearer
 
 WITA = ZoneInfo("Asia/Makassar")
+MINISTRY = bearer(Role.MINISTRY)
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def at_midnight_after(valid_until: str, zone: ZoneInfo = WITA) -> datetime:
 
 
 async def mou_status(client: httpx.AsyncClient, mou_id: UUID) -> str:
-    shown = (await client.get(f"/api/v1/mous/{mou_id}", headers=OFFICER)).json()
+    shown = (await client.get(f"/api/v1/mous/{mou_id}", headers=MINISTRY)).json()
     status: str = shown["status"]
     return status
 

@@ -1,0 +1,214 @@
+"""The synthetic national workload: Bapas offices, their Pokmas, MoUs and programmes,
+klien released and enrolled, attendance and outcomes, as valid events built by the
+contract models (``new_envelope`` validates each one).
+
+The sizes are those of ``quality.md`` by default (90 Bapas, 900 Pokmas, 2,000
+programmes, 200,000 klien, 2,000,000 events); events beyond the fixed ones become
+attendance sessions, so the total is exact. Values are drawn from a seeded generator,
+so two runs publish the same workload (ids included).
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from shared.events.enrolment import (
+    Assessment,
+    AttendanceRecorded,
+    AttendanceStatus,
+    ClientEnrolled,
+    ClientReleased,
+    IntegrationType,
+    PkOfficer,
+    TrainingCompleted,
+    TrainingWithdrawn,
+    WithdrawalReason,
+)
+from shared.events.envelope import Actor, Envelope, EventPayload, new_envelope
+from shared.events.pokmas import Contact, MoUSigned, PokmasKind, PokmasRegistered, ProgrammeOpened
+from shared.reference.skills import skill_codes
+
+OFFICER = Actor(role="bapas_officer", sub="bench")
+CONTACT = Contact(name="Kontak", phone="+62 812 0000 0000", email="kontak@pokmas.example")
+START = date(2026, 1, 5)
+
+
+@dataclass(frozen=True)
+class WorkloadSize:
+    bapas: int = 90
+    pokmas: int = 900
+    programmes: int = 2_000
+    clients: int = 200_000
+    events: int = 2_000_000
+
+    @property
+    def fixed_events(self) -> int:
+        """Registrations, MoUs, programmes, releases, enrolments and one outcome each."""
+        return 2 * self.pokmas + self.programmes + 3 * self.clients
+
+    def __post_init__(self) -> None:
+        if self.events < self.fixed_events:
+            raise ValueError(f"{self.events} events cannot hold the {self.fixed_events} fixed ones")
+
+
+QUICK = WorkloadSize(bapas=12, pokmas=60, programmes=120, clients=4_000, events=40_000)
+FULL = WorkloadSize()
+
+
+@dataclass(frozen=True)
+class Programme:
+    programme_id: uuid.UUID
+    pokmas_id: uuid.UUID
+    bapas_code: str
+
+
+class NationalWorkload:
+    """Iterates the workload's events in an order a real system could produce them."""
+
+    def __init__(self, size: WorkloadSize, *, seed: int = 2026) -> None:
+        self.size = size
+        self._random = random.Random(seed)
+        self._skills = sorted(skill_codes())
+        self.bapas_codes = [f"bench-{number:02d}" for number in range(1, size.bapas + 1)]
+
+    def _id(self) -> uuid.UUID:
+        return uuid.UUID(int=self._random.getrandbits(128), version=4)
+
+    def _event(
+        self, payload: EventPayload, bapas_code: str, version: int
+    ) -> Envelope[EventPayload]:
+        moment = datetime.combine(START, datetime.min.time(), tzinfo=UTC)
+        return new_envelope(
+            payload,
+            bapas_code=bapas_code,
+            aggregate_version=version,
+            correlation_id=self._id(),
+            actor=OFFICER,
+            occurred_at=moment,
+            recorded_at=moment,
+            event_id=self._id(),
+        )
+
+    def pokmas_events(self) -> Iterator[Envelope[EventPayload]]:
+        """Pokmas registered, their MoUs signed, programmes opened (``pokmas.events.v1``)."""
+        mous: list[tuple[uuid.UUID, uuid.UUID, str]] = []
+        for number in range(self.size.pokmas):
+            bapas_code = self.bapas_codes[number % self.size.bapas]
+            pokmas_id, mou_id = self._id(), self._id()
+            yield self._event(
+                PokmasRegistered(
+                    pokmas_id=pokmas_id,
+                    name=f"Pokmas {number}",
+                    kind=PokmasKind.ORGANISATION,
+                    contact=Contact(
+                        name="Kontak", phone="+62 812 0000 0000", email="k@pokmas.example"
+                    ),
+                    address="Jl. Contoh 1",
+                    skills=tuple(self._skills[:4]),
+                ),
+                bapas_code,
+                1,
+            )
+            yield self._event(
+                MoUSigned(
+                    mou_id=mou_id,
+                    pokmas_id=pokmas_id,
+                    number=f"PKS-{number}",
+                    signed_on=START,
+                    valid_from=START,
+                    valid_until=START + timedelta(days=730),
+                    scope=tuple(self._skills[:4]),
+                ),
+                bapas_code,
+                1,
+            )
+            mous.append((mou_id, pokmas_id, bapas_code))
+        self.programmes: list[Programme] = []
+        for number in range(self.size.programmes):
+            mou_id, pokmas_id, bapas_code = mous[number % len(mous)]
+            programme_id = self._id()
+            yield self._event(
+                ProgrammeOpened(
+                    programme_id=programme_id,
+                    pokmas_id=pokmas_id,
+                    mou_id=mou_id,
+                    skill=self._skills[number % 4],
+                    title=f"Pelatihan {number}",
+                    capacity=500,
+                    starts_on=START,
+                    ends_on=START + timedelta(days=180),
+                    sessions_planned=24,
+                    location="Balai latihan",
+                ),
+                bapas_code,
+                1,
+            )
+            self.programmes.append(Programme(programme_id, pokmas_id, bapas_code))
+
+    def enrolment_events(self) -> Iterator[Envelope[EventPayload]]:
+        """Klien released, enrolled, attending, then completing or withdrawing
+        (``enrolment.events.v1``). Call after :meth:`pokmas_events`."""
+        clients = self.size.clients
+        sessions_left = self.size.events - self.size.fixed_events
+        officer = PkOfficer(id="PK-0001", name="Petugas PK", email="pk@bapas.example")
+        for number in range(clients):
+            programme = self.programmes[number % len(self.programmes)]
+            bapas_code = programme.bapas_code
+            client_id, enrolment_id = self._id(), self._id()
+            yield self._event(
+                ClientReleased(
+                    client_id=client_id,
+                    register_number=f"REG-{number}",
+                    integration_type=IntegrationType.PB,
+                    released_on=START,
+                    supervision_ends_on=START + timedelta(days=365),
+                    pk_officer=officer,
+                ),
+                bapas_code,
+                1,
+            )
+            yield self._event(
+                ClientEnrolled(
+                    enrolment_id=enrolment_id,
+                    client_id=client_id,
+                    programme_id=programme.programme_id,
+                    pokmas_id=programme.pokmas_id,
+                    enrolled_on=START,
+                ),
+                bapas_code,
+                1,
+            )
+            sessions = sessions_left // (clients - number)
+            sessions_left -= sessions
+            for session in range(1, sessions + 1):
+                yield self._event(
+                    AttendanceRecorded(
+                        enrolment_id=enrolment_id,
+                        session_no=session,
+                        session_date=START + timedelta(days=session),
+                        status=AttendanceStatus.PRESENT,
+                    ),
+                    bapas_code,
+                    1 + session,
+                )
+            if number % 10 == 0:
+                outcome: EventPayload = TrainingWithdrawn(
+                    enrolment_id=enrolment_id,
+                    client_id=client_id,
+                    programme_id=programme.programme_id,
+                    withdrawn_on=START + timedelta(days=60),
+                    reason_code=WithdrawalReason.EMPLOYED,
+                )
+            else:
+                outcome = TrainingCompleted(
+                    enrolment_id=enrolment_id,
+                    client_id=client_id,
+                    programme_id=programme.programme_id,
+                    completed_on=START + timedelta(days=180),
+                    assessment=Assessment.COMPETENT,
+                )
+            yield self._event(outcome, bapas_code, 2 + sessions)

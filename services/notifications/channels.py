@@ -1,0 +1,160 @@
+"""The ways a delivery leaves the service, behind one interface (:class:`Sender`).
+
+* E-mail over SMTP (aiosmtplib). The Message-ID is derived from the notification id,
+  and ``X-Bapas-Notification-Id`` / ``X-Bapas-Cause-Event-Id`` name the delivery and
+  the event it announces, so a receiver can trace or de-duplicate a message.
+* Webhooks: a POST of the event envelope (JSON) to the subscription's URL, signed with
+  HMAC-SHA256 of the exact body under the subscription's secret, in the header
+  ``X-Bapas-Signature: sha256=<hex>``. ``X-Bapas-Event-Id``, ``X-Bapas-Event-Type``
+  and ``X-Bapas-Delivery-Id`` repeat what the subscriber needs to route and
+  de-duplicate. Any 2xx answer is a delivery; anything else, or no answer within the
+  timeout, is a failure to retry. Redirects are not followed.
+* SMS through an HTTP gateway (only when ``NOTIFICATIONS_SMS_GATEWAY_URL`` is set): a
+  POST of ``{"to": <phone>, "message": <text>}`` with ``Authorization: Bearer <key>``.
+
+A sender raises :class:`DeliveryFailed` for anything that means "not delivered this
+time"; the worker decides whether to try again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+from collections.abc import AsyncIterator, Mapping
+from email.message import EmailMessage
+from email.utils import formatdate
+from typing import Protocol
+
+import aiosmtplib
+import httpx
+
+from shared.events.notifications import Channel
+
+from services.notifications.deliveries import DueDelivery
+from services.notifications.settings import NotificationsSettings
+
+SIGNATURE_HEADER = "X-Bapas-Signature"
+USER_AGENT = "bapas-notifications/1"
+
+
+class DeliveryFailed(Exception):
+    """The message was not delivered this time; the text says why."""
+
+
+class Sender(Protocol):
+    async def send(self, delivery: DueDelivery) -> None:
+        """Deliver or raise :class:`DeliveryFailed`."""
+        ...
+
+
+def signature(secret: str, body: bytes) -> str:
+    """The value of ``X-Bapas-Signature`` for ``body``: ``sha256=<hex HMAC>``.
+
+    A subscriber recomputes it over the raw request body with its secret and compares
+    with :func:`hmac.compare_digest`.
+    """
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class EmailSender:
+    def __init__(self, settings: NotificationsSettings) -> None:
+        self._settings = settings
+
+    def message(self, delivery: DueDelivery) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = self._settings.smtp_sender
+        message["To"] = delivery.address
+        message["Subject"] = delivery.subject or ""
+        message["Date"] = formatdate(localtime=False, usegmt=True)
+        message["Message-ID"] = f"<{delivery.notification_id}@notifications.bapas>"
+        message["X-Bapas-Notification-Id"] = str(delivery.notification_id)
+        message["X-Bapas-Cause-Event-Id"] = str(delivery.cause_event_id)
+        message.set_content(delivery.body)
+        return message
+
+    async def send(self, delivery: DueDelivery) -> None:
+        settings = self._settings
+        try:
+            await aiosmtplib.send(
+                self.message(delivery),
+                hostname=settings.smtp_host,
+                port=settings.smtp_port,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+                start_tls=settings.smtp_start_tls,
+                timeout=settings.smtp_timeout_seconds,
+            )
+        except (aiosmtplib.SMTPException, OSError) as error:  # TimeoutError is an OSError
+            raise DeliveryFailed(f"SMTP: {type(error).__name__}: {error}") from error
+
+
+async def _post(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    headers: Mapping[str, str],
+    content: bytes | None = None,
+    json: object = None,
+) -> None:
+    try:
+        response = await client.post(url, headers=headers, content=content, json=json)
+    except httpx.HTTPError as error:
+        raise DeliveryFailed(f"{type(error).__name__}: {error}") from error
+    if not response.is_success:
+        raise DeliveryFailed(f"HTTP {response.status_code} from {url}")
+
+
+class WebhookSender:
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    async def send(self, delivery: DueDelivery) -> None:
+        if delivery.secret is None:
+            raise DeliveryFailed("the subscription was deleted")
+        body = delivery.body.encode()
+        await _post(
+            self._client,
+            delivery.address,
+            content=body,
+            headers={
+                "Content-Type": "application/json",
+                SIGNATURE_HEADER: signature(delivery.secret, body),
+                "X-Bapas-Event-Id": str(delivery.cause_event_id),
+                "X-Bapas-Event-Type": delivery.cause_event_type,
+                "X-Bapas-Delivery-Id": str(delivery.notification_id),
+            },
+        )
+
+
+class SmsSender:
+    def __init__(self, client: httpx.AsyncClient, *, gateway_url: str, key: str | None) -> None:
+        self._client = client
+        self._gateway_url = gateway_url
+        self._headers = {"Authorization": f"Bearer {key}"} if key else {}
+
+    async def send(self, delivery: DueDelivery) -> None:
+        await _post(
+            self._client,
+            self._gateway_url,
+            json={"to": delivery.address, "message": delivery.body},
+            headers=self._headers,
+        )
+
+
+@contextlib.asynccontextmanager
+async def open_senders(settings: NotificationsSettings) -> AsyncIterator[Mapping[Channel, Sender]]:
+    """A sender per channel available, sharing one HTTP client while open."""
+    timeout = httpx.Timeout(settings.webhook_timeout_seconds)
+    async with httpx.AsyncClient(
+        timeout=timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT}
+    ) as client:
+        senders: dict[Channel, Sender] = {
+            Channel.EMAIL: EmailSender(settings),
+            Channel.WEBHOOK: WebhookSender(client),
+        }
+        if settings.sms_gateway_url:
+            senders[Channel.SMS] = SmsSender(
+                client, gateway_url=settings.sms_gateway_url, key=settings.sms_gateway_key
+            )
+        yield senders

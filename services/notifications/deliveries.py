@@ -1,0 +1,270 @@
+"""The deliveries table: recorded before anything is sent, settled after.
+
+Exactly once per (cause, recipient, channel): a delivery is inserted with
+``ON CONFLICT DO NOTHING`` on that unique key in the transaction that consumed its
+cause, so a redelivered or replayed event, a rebuild or a second instance adds nothing.
+The worker then claims due rows with ``FOR UPDATE SKIP LOCKED`` (two instances never
+claim the same row) and leases them by moving ``next_attempt_at`` past the send; a
+worker that dies mid-send leaves the row to be claimed again when the lease ends. Each
+outcome is written only if the row is still the one claimed (same attempt, still
+pending), so a late worker cannot settle a delivery twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from shared.events.envelope import Envelope, EventPayload
+from shared.events.notifications import Channel, RecipientKind
+from shared.postgres.pool import Connection
+
+from services.notifications.domain import Delivered, Reminder
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    """Why people are told: an event, or a reminder of a date an event set."""
+
+    event_id: UUID
+    event_type: str
+    correlation_id: UUID
+    bapas_code: str
+    reminder: Reminder | None = None
+
+    @classmethod
+    def of(cls, event: Envelope[EventPayload]) -> Cause:
+        return cls(event.event_id, event.event_type, event.correlation_id, event.bapas_code)
+
+
+@dataclass(frozen=True, slots=True)
+class NewDelivery:
+    notification_id: UUID
+    cause: Cause
+    recipient_kind: RecipientKind
+    recipient_key: str
+    channel: Channel
+    address: str
+    template: str
+    subject: str | None
+    body: str
+    subscription_id: UUID | None = None
+
+
+_RECORD = """
+INSERT INTO deliveries (notification_id, cause_event_id, cause_event_type, reminder,
+                        correlation_id, bapas_code, recipient_kind, recipient_key, channel,
+                        address, subscription_id, template, subject, body)
+SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[],
+                     $7::text[], $8::text[], $9::text[], $10::text[], $11::uuid[], $12::text[],
+                     $13::text[], $14::text[])
+ON CONFLICT (cause_event_id, reminder, recipient_kind, recipient_key, channel) DO NOTHING
+"""
+
+
+async def record_deliveries(connection: Connection, deliveries: Sequence[NewDelivery]) -> None:
+    """Insert the deliveries not recorded yet (by their unique key)."""
+    if not deliveries:
+        return
+    await connection.execute(
+        _RECORD,
+        [d.notification_id for d in deliveries],
+        [d.cause.event_id for d in deliveries],
+        [d.cause.event_type for d in deliveries],
+        [d.cause.reminder.value if d.cause.reminder else "" for d in deliveries],
+        [d.cause.correlation_id for d in deliveries],
+        [d.cause.bapas_code for d in deliveries],
+        [d.recipient_kind.value for d in deliveries],
+        [d.recipient_key for d in deliveries],
+        [d.channel.value for d in deliveries],
+        [d.address for d in deliveries],
+        [d.subscription_id for d in deliveries],
+        [d.template for d in deliveries],
+        [d.subject for d in deliveries],
+        [d.body for d in deliveries],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DueDelivery:
+    """A claimed delivery, with what its channel needs to send it."""
+
+    notification_id: UUID
+    cause_event_id: UUID
+    cause_event_type: str
+    correlation_id: UUID
+    bapas_code: str
+    recipient_kind: RecipientKind
+    channel: Channel
+    address: str
+    template: str
+    subject: str | None
+    body: str
+    attempts: int
+    """Including the one about to be made."""
+    secret: str | None
+    """The subscription's signing secret (webhooks); ``None`` if it was deleted."""
+
+    @property
+    def delivered(self) -> Delivered:
+        return Delivered(
+            notification_id=self.notification_id,
+            cause_event_id=self.cause_event_id,
+            channel=self.channel,
+            template=self.template,
+            recipient_kind=self.recipient_kind,
+            attempts=self.attempts,
+        )
+
+
+_CLAIM = """
+WITH due AS (
+    SELECT notification_id FROM deliveries
+    WHERE status = 'pending' AND next_attempt_at <= now()
+    ORDER BY next_attempt_at
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE deliveries AS d
+    SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $2)
+    FROM due
+    WHERE d.notification_id = due.notification_id
+    RETURNING d.*
+)
+SELECT claimed.*, s.secret
+FROM claimed
+LEFT JOIN subscriptions s
+       ON s.subscription_id = claimed.subscription_id AND s.deleted_at IS NULL
+"""
+
+
+async def claim_due(
+    connection: Connection, *, limit: int, lease_seconds: float
+) -> list[DueDelivery]:
+    """Claim up to ``limit`` due deliveries for ``lease_seconds``; counts the attempt."""
+    rows = await connection.fetch(_CLAIM, limit, lease_seconds)
+    return [
+        DueDelivery(
+            notification_id=row["notification_id"],
+            cause_event_id=row["cause_event_id"],
+            cause_event_type=row["cause_event_type"],
+            correlation_id=row["correlation_id"],
+            bapas_code=row["bapas_code"],
+            recipient_kind=RecipientKind(row["recipient_kind"]),
+            channel=Channel(row["channel"]),
+            address=row["address"],
+            template=row["template"],
+            subject=row["subject"],
+            body=row["body"],
+            attempts=row["attempts"],
+            secret=row["secret"],
+        )
+        for row in rows
+    ]
+
+
+_STILL_CLAIMED = "notification_id = $1 AND status = 'pending' AND attempts = $2"
+
+
+async def mark_sent(connection: Connection, delivery: DueDelivery) -> bool:
+    """Settle as sent; ``False`` if the claim was lost meanwhile (nothing changed)."""
+    status = await connection.execute(
+        "UPDATE deliveries SET status = 'sent', settled_at = now(), last_error = NULL "
+        f"WHERE {_STILL_CLAIMED}",
+        delivery.notification_id,
+        delivery.attempts,
+    )
+    return status == "UPDATE 1"
+
+
+async def mark_failed(connection: Connection, delivery: DueDelivery, *, error: str) -> bool:
+    """Settle as failed for good; ``False`` if the claim was lost meanwhile."""
+    status = await connection.execute(
+        "UPDATE deliveries SET status = 'failed', settled_at = now(), last_error = $3 "
+        f"WHERE {_STILL_CLAIMED}",
+        delivery.notification_id,
+        delivery.attempts,
+        error,
+    )
+    return status == "UPDATE 1"
+
+
+async def postpone(
+    connection: Connection, delivery: DueDelivery, *, delay_seconds: float, error: str
+) -> None:
+    """Make the delivery due again after ``delay_seconds``."""
+    await connection.execute(
+        "UPDATE deliveries SET next_attempt_at = now() + make_interval(secs => $3), "
+        f"last_error = $4 WHERE {_STILL_CLAIMED}",
+        delivery.notification_id,
+        delivery.attempts,
+        delay_seconds,
+        error,
+    )
+
+
+async def cancel_subscription_deliveries(connection: Connection, subscription_id: UUID) -> None:
+    """Pending deliveries to a deleted subscription are not sent."""
+    await connection.execute(
+        "UPDATE deliveries SET status = 'cancelled', settled_at = now(), "
+        "last_error = 'the subscription was deleted' "
+        "WHERE subscription_id = $1 AND status = 'pending'",
+        subscription_id,
+    )
+
+
+async def cancel(connection: Connection, delivery: DueDelivery, *, reason: str) -> None:
+    await connection.execute(
+        f"UPDATE deliveries SET status = 'cancelled', settled_at = now(), last_error = $3 "
+        f"WHERE {_STILL_CLAIMED}",
+        delivery.notification_id,
+        delivery.attempts,
+        reason,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryFilter:
+    """The query of ``GET /api/v1/notifications``; ``bapas_codes`` ``None`` means all."""
+
+    bapas_codes: frozenset[str] | None
+    cause_event_id: UUID | None
+    channel: Channel | None
+    status: str | None
+
+
+async def delivery_history(
+    connection: Connection,
+    query: HistoryFilter,
+    *,
+    after: tuple[datetime, UUID] | None,
+    limit: int,
+) -> list[Any]:
+    """Deliveries matching ``query``, newest first, after the keyset ``after``."""
+    return list(
+        await connection.fetch(
+            """
+            SELECT notification_id, cause_event_id, cause_event_type, reminder, bapas_code,
+                   recipient_kind, channel, address, subscription_id, template, subject,
+                   status, attempts, last_error, created_at, settled_at
+            FROM deliveries
+            WHERE ($1::text[] IS NULL OR bapas_code = ANY($1))
+              AND ($2::uuid IS NULL OR cause_event_id = $2)
+              AND ($3::text IS NULL OR channel = $3)
+              AND ($4::text IS NULL OR status = $4)
+              AND ($5::timestamptz IS NULL OR (created_at, notification_id) < ($5, $6::uuid))
+            ORDER BY created_at DESC, notification_id DESC
+            LIMIT $7
+            """,
+            None if query.bapas_codes is None else sorted(query.bapas_codes),
+            query.cause_event_id,
+            query.channel.value if query.channel else None,
+            query.status,
+            after[0] if after else None,
+            after[1] if after else None,
+            limit,
+        )
+    )

@@ -1,0 +1,73 @@
+"""The enrolment service running in the test process against the session's Kafka, and
+a feed of pokmas events for its projection.
+
+The tests share one instance on one database for the whole package (each test makes
+its own klien, Pokmas, MoUs and programmes, and asserts only on those), because
+starting a service costs about two seconds.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from services.enrolment.app import create_app
+from tests.enrolment.helpers import PokmasFeed
+from tests.support.infrastructure import Infrastructure
+from tests.support.service_app import running_service
+
+
+@pytest.fixture(scope="package")
+async def package_database_url(infra: Infrastructure) -> AsyncIterator[str]:
+    """A database shared by the package's tests (``database_url`` is one per test)."""
+    name = f"enrolment_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(infra.database_admin_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base, _, _ = infra.database_admin_url.rpartition("/")
+    yield f"{base}/{name}"
+    admin = await asyncpg.connect(infra.database_admin_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="package")
+async def api(package_database_url: str, kafka_bootstrap: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_service(
+        create_app,
+        service="enrolment",
+        database_url=package_database_url,
+        kafka_bootstrap=kafka_bootstrap,
+    ) as client:
+        yield client
+
+
+@pytest.fixture(scope="package")
+async def feed(kafka_bootstrap: str, api: httpx.AsyncClient) -> AsyncIterator[PokmasFeed]:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=kafka_bootstrap, acks="all", enable_idempotence=True
+    )
+    await producer.start()
+    try:
+        yield PokmasFeed(producer, api)
+    finally:
+        await producer.stop()
+
+
+@pytest.fixture
+async def database(package_database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A direct connection to the service's database, to look at what it stores."""
+    connection = await asyncpg.connect(package_database_url)
+    try:
+        yield connection
+    finally:
+        await connection.close()
