@@ -105,4 +105,3 @@ def _text(container: dict[str, Any], field: str) -> str:
 def _optional_text(container: dict[str, Any], field: str) -> str | None:
     value = container.get(field)
     return value if isinstance(value, str) else None
-x: int = "oops"

@@ -44,13 +44,16 @@ def published_documents() -> dict[PurePosixPath, str]:
     return documents
 
 
-def export_documents(root: Path = REPOSITORY_ROOT) -> list[Path]:
+def export_documents(
+    root: Path = REPOSITORY_ROOT, documents: dict[PurePosixPath, str] | None = None
+) -> list[Path]:
     """Write every generated document under ``root``, and remove stale generated files.
 
     Returns the paths written. A file in a generated folder that the code no longer
     generates (a service that was removed) is deleted, so the folder never lies.
+    ``documents`` defaults to :func:`published_documents` (pass them if already built).
     """
-    documents = published_documents()
+    documents = published_documents() if documents is None else documents
     for directory in GENERATED_DIRECTORIES:
         for path in sorted((root / directory).glob("*.json")):
             if PurePosixPath(path.relative_to(root).as_posix()) not in documents:

@@ -86,14 +86,14 @@ def test_export_writes_documents_that_are_then_up_to_date(tmp_path: Path) -> Non
     stale_file.parent.mkdir(parents=True)
     stale_file.write_text("{}\n", encoding="utf-8")
 
-    export_documents(tmp_path)
+    export_documents(tmp_path, documents=GENERATED)
 
     assert not stale_file.exists()
     assert stale_documents(tmp_path, documents=GENERATED) == []
 
 
 def test_a_changed_document_is_reported_stale(tmp_path: Path) -> None:
-    export_documents(tmp_path)
+    export_documents(tmp_path, documents=GENERATED)
     catalogue = tmp_path / "docs" / "events.md"
     catalogue.write_text(catalogue.read_text(encoding="utf-8") + "edited\n", encoding="utf-8")
 
