@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.enrolment.domain import ClientStatus, EnrolmentStatus
 from services.enrolment.profiles import ClientProfile
@@ -28,7 +28,10 @@ from shared.events.enrolment import (
 )
 from shared.http import CursorCodec, ListScope, Page, PageRequest
 
-SEQ_CURSOR = CursorCodec(int)
+Seq = Annotated[int, Field(ge=0, lt=2**63)]
+"""A ``bigserial``: a cursor outside its range is a 422, not an overflow in the query."""
+
+SEQ_CURSOR: CursorCodec[int] = CursorCodec(Seq)
 """Lists are in the order the items were recorded; the cursor is the last ``seq`` shown."""
 
 

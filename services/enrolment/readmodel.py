@@ -10,7 +10,6 @@ HTTP commands and the MoU reactions cannot disagree on it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from uuid import UUID
 
@@ -192,9 +191,3 @@ async def _set_enrolment_status(
         suspension_reason,
         version,
     )
-
-
-def json_list(value: str) -> list[dict[str, object]]:
-    """A jsonb array column as asyncpg returns it (text), decoded."""
-    decoded: list[dict[str, object]] = json.loads(value)
-    return decoded

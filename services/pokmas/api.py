@@ -9,19 +9,25 @@ lists show only what is inside it.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
-from pydantic import Field, field_validator
 
 from services.pokmas import commands, queries
+from services.pokmas.bodies import (
+    ChangeContact,
+    CloseProgramme,
+    OpenProgramme,
+    RegisterPokmas,
+    RenewMoU,
+    SignMoU,
+    TerminateMoU,
+)
 from services.pokmas.commands import UnknownMoUOfPokmas
 from services.pokmas.domain import InvalidValue, MoUStatus, ProgrammeStatus, RuleViolated
 from services.pokmas.queries import MoUView, PokmasView, ProgrammeView
-from shared.events.envelope import ShortText, Text
-from shared.events.pokmas import Contact, PokmasKind, Skills
 from shared.http import (
     PROBLEM_RESPONSES,
     Caller,
@@ -34,14 +40,9 @@ from shared.http import (
     Unprocessable,
     page_request,
 )
-from shared.http.commands import CommandAccepted, Context, RequestBody, accepted
+from shared.http.commands import CommandAccepted, Context, accepted
 from shared.reference import KnownBapasCode, SkillCode
 from shared.runtime import Runtime
-
-FIRST_DAY = date(2000, 1, 1)
-LAST_DAY = date(2100, 12, 31)
-BusinessDate = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
-"""A date of the programme's business; far-off years are typing mistakes."""
 
 
 async def request_instant() -> datetime:
@@ -51,74 +52,6 @@ async def request_instant() -> datetime:
 
 Now = Annotated[datetime, Depends(request_instant)]
 Paging = Annotated[PageRequest, Depends(page_request)]
-
-
-def _holds_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(item) for item in value.values())
-    if isinstance(value, list | tuple):
-        return any(_holds_nul(item) for item in value)
-    return False
-
-
-class PokmasRequest(RequestBody):
-    """Base of this service's bodies: no text may hold a NUL, which PostgreSQL refuses."""
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _without_nul(cls, value: object) -> object:
-        if _holds_nul(value):
-            raise ValueError("must not contain a NUL character")
-        return value
-
-
-class RegisterPokmas(PokmasRequest):
-    bapas_code: KnownBapasCode
-    name: ShortText
-    kind: PokmasKind
-    registration_number: ShortText | None = None
-    contact: Contact
-    address: Text
-    skills: Skills
-
-
-class ChangeContact(PokmasRequest):
-    contact: Contact
-
-
-class SignMoU(PokmasRequest):
-    number: ShortText
-    signed_on: BusinessDate
-    valid_from: BusinessDate
-    valid_until: BusinessDate
-    scope: Skills
-
-
-class RenewMoU(PokmasRequest):
-    valid_until: BusinessDate
-
-
-class TerminateMoU(PokmasRequest):
-    effective_on: BusinessDate
-    reason: Text
-
-
-class OpenProgramme(PokmasRequest):
-    mou_id: UUID
-    skill: SkillCode
-    title: ShortText
-    capacity: int = Field(ge=1, le=10_000)
-    starts_on: BusinessDate
-    ends_on: BusinessDate
-    sessions_planned: int = Field(ge=1, le=1_000)
-    location: Text
-
-
-class CloseProgramme(PokmasRequest):
-    closed_on: BusinessDate
-    reason: Text
 
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)

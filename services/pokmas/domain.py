@@ -162,12 +162,16 @@ class MoU(Aggregate):
         return mou
 
     def renew(self, *, valid_until: date, today: date) -> None:
-        self._require_in_force(today, "renewed")
+        """Extend the MoU; an MoU that was terminated or expired becomes active again,
+        so the enrolments it suspended resume (``domain.md``: suspended "until the MoU
+        is renewed")."""
         if valid_until <= self.valid_until:
             raise InvalidValue(
                 "valid_until",
                 f"a renewal must extend the MoU beyond its current valid_until {self.valid_until}",
             )
+        if valid_until < today:
+            raise InvalidValue("valid_until", f"a renewal must reach at least today ({today})")
         self.record(MoURenewed(mou_id=self.id, valid_until=valid_until, renewed_on=today))
 
     def terminate(self, *, effective_on: date, reason: str, today: date) -> None:
@@ -232,6 +236,7 @@ class MoU(Aggregate):
                 self.status = MoUStatus.ACTIVE
             case MoURenewed():
                 self.valid_until = event.valid_until
+                self.status = MoUStatus.ACTIVE
             case MoUTerminated():
                 self.status = MoUStatus.TERMINATED
             case MoUExpired():

@@ -182,17 +182,15 @@ async def list_mous(
 
 
 _PROGRAMME_COLUMNS = (
-    "p.programme_id, p.bapas_code, p.pokmas_id, p.mou_id, p.skill, p.title, p.capacity,"
-    " coalesce(s.enrolled, 0) AS enrolled, p.starts_on, p.ends_on, p.sessions_planned,"
-    " p.location, p.status, p.closed_on, p.closure_reason, p.version"
-    " FROM programmes AS p LEFT JOIN programme_seats AS s USING (programme_id)"
+    "programme_id, bapas_code, pokmas_id, mou_id, skill, title, capacity,"
+    " coalesce(enrolled, 0) AS enrolled, starts_on, ends_on, sessions_planned, location,"
+    " status, closed_on, closure_reason, version"
+    " FROM programmes LEFT JOIN programme_seats USING (programme_id)"
 )
 
 
 async def programme_by_id(pool: asyncpg.Pool, programme_id: UUID) -> ProgrammeView | None:
-    row = await pool.fetchrow(
-        f"SELECT {_PROGRAMME_COLUMNS} WHERE p.programme_id = $1", programme_id
-    )
+    row = await pool.fetchrow(f"SELECT {_PROGRAMME_COLUMNS} WHERE programme_id = $1", programme_id)
     return None if row is None else ProgrammeView(**dict(row))
 
 
@@ -207,13 +205,11 @@ async def list_programmes(
     """Programmes by their first day."""
     after = paging.after(DATE_CURSOR)
     rows = await pool.fetch(
-        f"SELECT {_PROGRAMME_COLUMNS}"
-        " WHERE ($1::text[] IS NULL OR p.bapas_code = ANY($1))"
-        " AND ($2::uuid IS NULL OR p.pokmas_id = $2)"
-        " AND ($3::text IS NULL OR p.skill = $3)"
-        " AND ($4::text IS NULL OR p.status = $4)"
-        " AND ($5::date IS NULL OR (p.starts_on, p.programme_id) > ($5, $6))"
-        " ORDER BY p.starts_on, p.programme_id LIMIT $7",
+        f"SELECT {_PROGRAMME_COLUMNS} WHERE {_IN_SCOPE}"
+        " AND ($3::text IS NULL OR skill = $3)"
+        " AND ($4::text IS NULL OR status = $4)"
+        " AND ($5::date IS NULL OR (starts_on, programme_id) > ($5, $6))"
+        " ORDER BY starts_on, programme_id LIMIT $7",
         *_scope_arguments(scope),
         skill,
         None if status is None else status.value,

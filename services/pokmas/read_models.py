@@ -80,11 +80,14 @@ async def _record(connection: Connection, event: Envelope[EventPayload]) -> None
             )
         case MoURenewed(mou_id=mou_id, valid_until=valid_until, renewed_on=renewed_on):
             await connection.execute(
-                "UPDATE mous SET valid_until = $2, renewed_on = $3, version = $4 WHERE mou_id = $1",
+                "UPDATE mous SET valid_until = $2, renewed_on = $3, version = $4, status = $5,"
+                " terminated_on = NULL, termination_reason = NULL, expired_on = NULL"
+                " WHERE mou_id = $1",
                 mou_id,
                 valid_until,
                 renewed_on,
                 version,
+                MoUStatus.ACTIVE.value,
             )
         case MoUTerminated(mou_id=mou_id, effective_on=effective_on, reason=reason):
             await connection.execute(

@@ -27,7 +27,7 @@ from shared.events.pokmas import (
     ProgrammeClosed,
     ProgrammeOpened,
 )
-from shared.events.registry import kafka_headers, parse_event
+from shared.events.registry import InvalidEvent, UnknownEventType, kafka_headers, parse_event
 from shared.http import Role
 from shared.kafka.topics import ENROLMENT_EVENTS, POKMAS_EVENTS
 from shared.reference import today_in
@@ -70,7 +70,11 @@ def client_body(bapas_code: str = BAPAS, **changes: Any) -> dict[str, Any]:
         "integration_type": "PB",
         "released_on": days(-30, bapas_code).isoformat(),
         "supervision_ends_on": days(300, bapas_code).isoformat(),
-        "pk_officer": {"id": "198501012010011001", "name": "Andi Wijaya", "email": "andi@bapas.example"},
+        "pk_officer": {
+            "id": "198501012010011001",
+            "name": "Andi Wijaya",
+            "email": "andi@bapas.example",
+        },
         "profile": {
             "full_name": new_name(),
             "nik": new_nik(),
@@ -331,7 +335,9 @@ async def wait_for_status(
             await asyncio.sleep(0.1)
 
 
-def attendance_body(session_no: int, programme: Programme, status: str = "present") -> dict[str, Any]:
+def attendance_body(
+    session_no: int, programme: Programme, status: str = "present"
+) -> dict[str, Any]:
     return {
         "session_no": session_no,
         "session_date": programme.starts_on.isoformat(),
@@ -355,11 +361,19 @@ async def attend(
         assert response.status_code == 201, response.text
 
 
+async def _reached(consumer: AIOKafkaConsumer, ends: dict[Any, int]) -> bool:
+    for partition, end in ends.items():
+        if await consumer.position(partition) < end:
+            return False
+    return True
+
+
 async def enrolment_topic_messages(
     bootstrap: str, aggregate_ids: Collection[UUID], count: int
 ) -> list[tuple[bytes, Event]]:
-    """Read ``enrolment.events.v1`` from the start until ``count`` events of
-    ``aggregate_ids`` have arrived; their raw values and parsed events, in order."""
+    """The events of ``aggregate_ids`` on ``enrolment.events.v1`` (raw value and parsed),
+    in order: read from the start until ``count`` of them have arrived, then to the end
+    of the topic as it is then, so that an event too many is seen too."""
     wanted = set(aggregate_ids)
     consumer = AIOKafkaConsumer(
         ENROLMENT_EVENTS,
@@ -370,15 +384,21 @@ async def enrolment_topic_messages(
     )
     await consumer.start()
     found: list[tuple[bytes, Event]] = []
+    ends: dict[Any, int] | None = None
     try:
         async with asyncio.timeout(WAIT_SECONDS):
-            while len(found) < count:
+            while ends is None or not await _reached(consumer, ends):
                 batches = await consumer.getmany(timeout_ms=500)
                 for messages in batches.values():
                     for message in messages:
-                        event = parse_event(message.value)
+                        try:
+                            event = parse_event(message.value)
+                        except (InvalidEvent, UnknownEventType):
+                            continue  # another suite's test message
                         if event.aggregate_id in wanted:
                             found.append((message.value, event))
+                if ends is None and len(found) >= count:
+                    ends = await consumer.end_offsets(list(consumer.assignment()))
     finally:
         await consumer.stop()
     return found

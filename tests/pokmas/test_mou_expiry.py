@@ -123,35 +123,43 @@ async def test_mou_expires_exactly_once_across_two_instances_and_reruns(
         )
 
         history = await first.store.load_history(mou_id)
-    published = await published_events(kafka_bootstrap, {mou_id}, count=2)
+        published = await published_events(kafka_bootstrap, {mou_id}, count=2)
 
     assert sorted(together, key=len) == [[], [mou_id]]
-    assert again == [[], []]
+    assert list(again) == [[], []]
     assert [type(event.payload) for event in history] == [MoUSigned, MoUExpired]
     assert [type(event.payload) for _, event in published] == [MoUSigned, MoUExpired]
 
 
-@pytest.mark.parametrize(
-    ("action", "body"),
-    [
-        ("renewal", {"valid_until": days(400)}),
-        ("termination", {"effective_on": days(0), "reason": "Tidak aktif"}),
-    ],
-)
-async def test_expired_mou_can_be_neither_renewed_nor_terminated(
-    service: PokmasInstance, action: str, body: dict[str, str]
-) -> None:
+async def test_expired_mou_cannot_be_terminated(service: PokmasInstance) -> None:
     _, mou_id = await partner_with_mou(
         service.client, valid_from=days(-30), signed_on=days(-30), valid_until=days(0)
     )
     await expire_lapsed_mous(service.store, at_midnight_after(days(0)))
 
     response = await service.client.post(
-        f"/api/v1/mous/{mou_id}/{action}", json=body, headers=OFFICER
+        f"/api/v1/mous/{mou_id}/termination",
+        json={"effective_on": days(0), "reason": "Tidak aktif"},
+        headers=OFFICER,
     )
 
     assert response.status_code == 409
     assert "expired" in response.json()["detail"]
+
+
+async def test_renewing_an_expired_mou_makes_it_active_again(service: PokmasInstance) -> None:
+    _, mou_id = await partner_with_mou(
+        service.client, valid_from=days(-30), signed_on=days(-30), valid_until=days(0)
+    )
+    await expire_lapsed_mous(service.store, at_midnight_after(days(0)))
+
+    renewal = await service.client.post(
+        f"/api/v1/mous/{mou_id}/renewal", json={"valid_until": days(400)}, headers=OFFICER
+    )
+    mou = await service.client.get(f"/api/v1/mous/{mou_id}", headers=OFFICER)
+
+    assert renewal.status_code == 201
+    assert (mou.json()["status"], mou.json()["valid_until"]) == ("active", days(400))
 
 
 async def test_no_programme_opens_under_an_expired_mou(service: PokmasInstance) -> None:
