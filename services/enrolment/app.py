@@ -8,25 +8,20 @@ from fastapi import FastAPI
 
 from services.enrolment.api import install_domain_error_handlers, router
 from services.enrolment.profiles import ProfileVault
-from services.enrolment.projections import PokmasProjection
+from services.enrolment.projections import PROJECTIONS
 from services.enrolment.settings import EnrolmentSettings
-from shared.eventstore.store import EventStore
-from shared.runtime import ServiceRuntime, build_service_app
+from shared.runtime import build_service_app
 
 
 def create_app() -> FastAPI:
     settings = EnrolmentSettings()
-
-    def event_store() -> EventStore:
-        runtime: ServiceRuntime = app.state.runtime
-        return runtime.event_store
 
     app = build_service_app(
         settings,
         title="Bapas enrolment service",
         description=__doc__ or "",
         routers=[router],
-        projections=[PokmasProjection(event_store)],
+        projections=list(PROJECTIONS.values()),
     )
     app.state.profile_vault = ProfileVault(settings.master_key())
     install_domain_error_handlers(app)

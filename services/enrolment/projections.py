@@ -9,7 +9,7 @@ the same transaction, so they are exactly-once in effect with the projection.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from uuid import UUID
 
@@ -27,21 +27,19 @@ from shared.events.pokmas import (
     ProgrammeOpened,
 )
 from shared.eventstore.store import EventStore
-from shared.kafka.topics import POKMAS_EVENTS
+from shared.kafka.topics import ENROLMENT_EVENTS, POKMAS_EVENTS
+from shared.projections import Projection
 
 
 class PokmasProjection:
-    """MoUs and programmes as the pokmas events describe them, and the MoU reactions.
-
-    ``event_store`` gives the store the reactions record their events with; it is a
-    callable because the store exists only once the service has started.
-    """
+    """MoUs and programmes as the pokmas events describe them, and the MoU reactions,
+    which record their events on the consumer's connection (the store needs no pool)."""
 
     name = "enrolment.pokmas"
     topics = (POKMAS_EVENTS,)
 
-    def __init__(self, event_store: Callable[[], EventStore]) -> None:
-        self._event_store = event_store
+    def __init__(self) -> None:
+        self._event_store = EventStore(None, topic=ENROLMENT_EVENTS)
 
     async def apply(
         self, connection: asyncpg.Connection, events: Sequence[Envelope[EventPayload]]
@@ -52,7 +50,7 @@ class PokmasProjection:
             if change is not None:
                 changes.append(change)
         if changes:
-            await react_to_mou_changes(connection, self._event_store(), changes)
+            await react_to_mou_changes(connection, self._event_store, changes)
 
     async def reset(self, connection: asyncpg.Connection) -> None:
         await connection.execute("TRUNCATE pokmas_programmes, pokmas_mous")
@@ -133,3 +131,7 @@ async def _set_mou(
         status.value,
         valid_until,
     )
+
+
+PROJECTIONS: Mapping[str, Projection] = {"pokmas": PokmasProjection()}
+"""The service's projections by name, for ``bapas projection rebuild enrolment NAME``."""

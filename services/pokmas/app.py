@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from services.pokmas.api import install_domain_error_handlers, router
 from services.pokmas.commands import expire_lapsed_mous
-from services.pokmas.projections import ProgrammeSeats
+from services.pokmas.projections import PROJECTIONS
 from services.pokmas.settings import PokmasSettings
 from shared.runtime import PeriodicJob, ServiceRuntime, build_service_app
 
@@ -27,7 +27,7 @@ def create_app() -> FastAPI:
         title="Bapas pokmas service",
         description=__doc__ or "",
         routers=[router],
-        projections=[ProgrammeSeats()],
+        projections=list(PROJECTIONS.values()),
         periodic_jobs=[
             PeriodicJob(
                 name="pokmas.mou_expiry",

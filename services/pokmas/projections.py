@@ -9,7 +9,7 @@ domain rule 2 does: every enrolment that is not withdrawn takes a seat (ClientEn
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from uuid import UUID
 
 import asyncpg
@@ -17,6 +17,7 @@ import asyncpg
 from shared.events.enrolment import ClientEnrolled, TrainingWithdrawn
 from shared.events.envelope import Envelope, EventPayload
 from shared.kafka.topics import ENROLMENT_EVENTS
+from shared.projections import Projection
 
 
 class ProgrammeSeats:
@@ -49,3 +50,7 @@ class ProgrammeSeats:
 
     async def reset(self, connection: asyncpg.Connection) -> None:
         await connection.execute("TRUNCATE programme_seats")
+
+
+PROJECTIONS: Mapping[str, Projection] = {"programme_seats": ProgrammeSeats()}
+"""The service's projections by name, for ``bapas projection rebuild pokmas NAME``."""

@@ -60,9 +60,17 @@ SELECT $1, $2, * FROM unnest($3::uuid[], $4::text[], $5::int[], $6::bytea[])
 class EventStore:
     """One service's events; ``topic`` is where its relay publishes them."""
 
-    def __init__(self, pool: asyncpg.Pool, *, topic: str) -> None:
-        self.pool = pool
+    def __init__(self, pool: asyncpg.Pool | None, *, topic: str) -> None:
+        """Without a pool the store works only on connections its callers give it (a
+        reaction running in a projection consumer's transaction)."""
+        self._pool = pool
         self.topic = topic
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("this event store has no pool: pass a connection")
+        return self._pool
 
     async def append(
         self,

@@ -3,12 +3,9 @@ they resume: once per enrolment, however often the cause is delivered."""
 
 from __future__ import annotations
 
-import asyncpg
 import httpx
 
-from services.enrolment.projections import PokmasProjection
-from shared.eventstore.store import EventStore
-from shared.kafka.topics import ENROLMENT_EVENTS
+from services.enrolment.projections import PROJECTIONS
 from shared.projections import rebuild_projection
 from tests.enrolment.helpers import (
     OFFICER,
@@ -150,16 +147,9 @@ async def test_a_rebuilt_projection_reacts_to_no_cause_a_second_time(
     await feed.renew_mou(programme)
     resumed = await wait_for_status(api, enrolment_id, "enrolled")
 
-    pool = await asyncpg.create_pool(package_database_url, min_size=1, max_size=1)
-    try:
-        store = EventStore(pool, topic=ENROLMENT_EVENTS)
-        await rebuild_projection(
-            PokmasProjection(lambda: store),
-            bootstrap_servers=kafka_bootstrap,
-            database_url=package_database_url,
-        )
-    finally:
-        await pool.close()
+    await rebuild_projection(
+        PROJECTIONS["pokmas"], bootstrap_servers=kafka_bootstrap, database_url=package_database_url
+    )
 
     assert (await enrolment(api, enrolment_id))["version"] == resumed["version"]
     _, another = await enrolled_klien(api, programme)
