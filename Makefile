@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 BAPAS := $(RUN) bapas
 
-.PHONY: env up down status test lint format tools
+.PHONY: env up down status demo test lint format tools
 
 tools:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
@@ -30,6 +30,9 @@ down: env
 
 status: env
 	@$(BAPAS) stack status
+
+demo: env
+	@$(BAPAS) demo
 
 lint: env
 	$(RUN) ruff check .

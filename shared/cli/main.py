@@ -7,6 +7,7 @@ import logging
 import typer
 
 from shared.cli.contracts import contracts_app
+from shared.cli.demo import demo
 from shared.cli.docs import docs_app
 from shared.cli.projection import projection_app
 from shared.cli.stack import stack_app, topics_app
@@ -33,3 +34,4 @@ app.add_typer(events_app, name="events")
 app.add_typer(projection_app, name="projection")
 app.add_typer(docs_app, name="docs")
 app.command("token")(token)
+app.command("demo")(demo)

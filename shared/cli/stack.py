@@ -15,7 +15,7 @@ from shared.kafka.topics import create_topics
 from shared.stack.errors import StackError
 from shared.stack.kafka import fetch_kafka_jars, stop_every_node
 from shared.stack.local import LocalStack
-from shared.stack.services import SERVICES, ServiceRunner
+from shared.stack.services import MAIL_PORT, SERVICES, ServiceRunner
 
 stack_app = typer.Typer(help="The local stack: Kafka, PostgreSQL and the three services.")
 topics_app = typer.Typer(help="The event topics of the contract.")
@@ -56,6 +56,9 @@ def stack_up(
             console.print(
                 f"[green]✓[/] {service.name:<14} {service.url}   docs: {service.url}/docs"
             )
+        console.print(
+            f"[green]✓[/] mail (SMTP)    127.0.0.1:{MAIL_PORT}   kept in {runner.mail_folder}"
+        )
         console.print(f"  logs under {stack.paths.logs}")
 
 

@@ -8,12 +8,13 @@ import os
 from typing import Annotated
 
 import typer
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka import AIOKafkaConsumer
+from aiokafka.errors import KafkaError, UnknownTopicOrPartitionError
 
 from shared.cli.console import console, fail
 from shared.events.registry import Event, InvalidEvent, UnknownEventType, parse_event
 from shared.kafka.topics import EVENT_TOPICS
+from shared.projections.consumer import topic_partitions
 from shared.stack.local import LocalStack
 
 events_app = typer.Typer(help="Watch the events on the topics.")
@@ -37,16 +38,13 @@ def describe(event: Event) -> str:
 
 
 async def _tail(bootstrap: str, topics: list[str], from_beginning: bool, types: set[str]) -> None:
+    try:
+        partitions = await topic_partitions(bootstrap, topics)
+    except UnknownTopicOrPartitionError as missing:
+        raise fail(f"{missing} at {bootstrap}") from None
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = [
-            TopicPartition(topic, partition)
-            for topic in topics
-            for partition in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
-        if not partitions:
-            raise fail(f"none of the topics {', '.join(topics)} exists at {bootstrap}")
         consumer.assign(partitions)
         if from_beginning:
             await consumer.seek_to_beginning(*partitions)

@@ -38,6 +38,9 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
 
+MAIL_PORT = 8025
+"""The development SMTP server's port: the notifications service's default."""
+
 SERVICES = (
     ServiceProcess("pokmas", 8001),
     ServiceProcess("enrolment", 8002),
@@ -63,9 +66,33 @@ class ServiceRunner:
     def _pid_file(self, service: ServiceProcess) -> Path:
         return self.stack.paths.pids / f"{service.name}.pid"
 
+    @property
+    def mail_folder(self) -> Path:
+        return self.stack.paths.var / "mail"
+
     def start(self) -> None:
+        """Start the development mail server, then every service not running yet."""
+        mail_pid = self.stack.paths.pids / "mail.pid"
         pending = [s for s in SERVICES if running_pid(self._pid_file(s)) is None]
-        require_free_ports({f"{s.name} service": s.port for s in pending})
+        ports = {f"{s.name} service": s.port for s in pending}
+        if running_pid(mail_pid) is None:
+            ports["development mail server"] = MAIL_PORT
+        require_free_ports(ports)
+        if running_pid(mail_pid) is None:
+            start_detached(
+                [
+                    sys.executable,
+                    "-m",
+                    "services.notifications.dev_smtp",
+                    "--port",
+                    str(MAIL_PORT),
+                    "--folder",
+                    str(self.mail_folder),
+                ],
+                pid_file=mail_pid,
+                log_file=self.stack.paths.logs / "mail.log",
+                cwd=self.stack.paths.root,
+            )
         for service in pending:
             start_detached(
                 [
@@ -87,7 +114,11 @@ class ServiceRunner:
             )
 
     def stop(self) -> list[str]:
-        return [service.name for service in SERVICES if stop_pid_file(self._pid_file(service))]
+        """Stop the services and the mail server; returns the names of those stopped."""
+        stopped = [s.name for s in SERVICES if stop_pid_file(self._pid_file(s))]
+        if stop_pid_file(self.stack.paths.pids / "mail.pid"):
+            stopped.append("development mail")
+        return stopped
 
     async def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout

@@ -1,0 +1,313 @@
+"""The reference case of ``domain.md``: Bapas Kelas II Balikpapan (WITA) works with ten
+Pokmas and trains klien in AC repair, car seat upholstery, wallpaper installation and
+interior design.
+
+Each step is one thing an officer or a Pokmas partner does through the APIs; the
+scenario keeps what it created so it can be checked afterwards. Names carry a short
+run mark, so the scenario can be played again on the same stack.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from shared.demo.client import DemoError, PlatformClient, eventually, token_for
+from shared.http import Role
+from shared.reference import today_in
+
+BAPAS = "balikpapan"
+SKILLS = ("ac_repair", "car_upholstery", "wallpaper_installation", "interior_design")
+SKILL_TITLES = {
+    "ac_repair": "Servis AC",
+    "car_upholstery": "Jok Mobil",
+    "wallpaper_installation": "Pemasangan Wallpaper",
+    "interior_design": "Desain Interior",
+}
+POKMAS_NAMES = (
+    "Pokmas Borneo Mandiri",
+    "Pokmas Teluk Balikpapan",
+    "Pokmas Karya Manggar",
+    "Pokmas Sepinggan Peduli",
+    "Pokmas Gunung Sari",
+    "Pokmas Klandasan Bangkit",
+    "Pokmas Damai Sejahtera",
+    "Pokmas Prapatan Maju",
+    "Pokmas Baru Ulu",
+    "Pokmas Lamaru Berkarya",
+)
+SESSIONS = 8
+KLIEN_PER_PROGRAMME = 4
+
+Narrate = Callable[[str], None]
+
+
+@dataclass
+class PlayedProgramme:
+    pokmas_id: UUID
+    mou_id: UUID
+    programme_id: UUID
+    title: str
+    skill: str
+    partner_token: str
+    enrolment_ids: list[UUID] = field(default_factory=list)
+    client_ids: list[UUID] = field(default_factory=list)
+
+
+@dataclass
+class Scenario:
+    """The Balikpapan case, step by step; ``programmes`` holds what was created."""
+
+    client: PlatformClient
+    narrate: Narrate = lambda _: None
+    mark: str = field(default_factory=lambda: uuid.uuid4().hex[:4])
+    programmes: list[PlayedProgramme] = field(default_factory=list)
+    terminated: PlayedProgramme | None = None
+
+    def __post_init__(self) -> None:
+        self.officer = token_for(Role.BAPAS_OFFICER, bapas=BAPAS, sub="pk.balikpapan")
+        self.today = today_in(BAPAS, datetime.now(UTC))
+        self._random = random.Random(self.mark)
+
+    def day(self, offset: int) -> str:
+        return (self.today + timedelta(days=offset)).isoformat()
+
+    async def register_pokmas_and_sign_mous(self) -> None:
+        for number, name in enumerate(POKMAS_NAMES):
+            skill = SKILLS[number % len(SKILLS)]
+            pokmas = await self.client.command(
+                "pokmas", "/pokmas", self._pokmas_body(number, name, skill), token=self.officer
+            )
+            pokmas_id = UUID(pokmas["id"])
+            mou = await self.client.command(
+                "pokmas",
+                f"/pokmas/{pokmas_id}/mous",
+                {
+                    "number": f"PKS-{number + 1:02d}/BPS-BPN/{self.mark}",
+                    "signed_on": self.day(-30),
+                    "valid_from": self.day(-30),
+                    "valid_until": self.day(365),
+                    "scope": [skill],
+                },
+                token=self.officer,
+            )
+            partner = token_for(
+                Role.POKMAS_PARTNER, bapas=BAPAS, pokmas_id=pokmas_id, sub=f"partner-{number}"
+            )
+            title = f"{SKILL_TITLES[skill]} angkatan {self.mark}"
+            self.programmes.append(
+                PlayedProgramme(pokmas_id, UUID(mou["id"]), uuid.UUID(int=0), title, skill, partner)
+            )
+        self.narrate(
+            f"Bapas Balikpapan registered {len(POKMAS_NAMES)} Pokmas and signed their MoUs"
+        )
+
+    async def open_programmes(self) -> None:
+        for played in self.programmes:
+            opened = await self.client.command(
+                "pokmas",
+                f"/pokmas/{played.pokmas_id}/programmes",
+                {
+                    "mou_id": str(played.mou_id),
+                    "skill": played.skill,
+                    "title": played.title,
+                    "capacity": KLIEN_PER_PROGRAMME + 2,
+                    "starts_on": self.day(-14),
+                    "ends_on": self.day(60),
+                    "sessions_planned": SESSIONS,
+                    "location": "Balai Latihan Kerja, Jl. Soekarno-Hatta km 4, Balikpapan",
+                },
+                token=played.partner_token,
+            )
+            played.programme_id = UUID(opened["id"])
+        self.narrate(f"the Pokmas opened {len(self.programmes)} programmes under their MoUs")
+
+    async def release_and_enrol_klien(self) -> None:
+        for played in self.programmes:
+            for _ in range(KLIEN_PER_PROGRAMME):
+                released = await self.client.command(
+                    "enrolment", "/clients", self._klien_body(), token=self.officer
+                )
+                client_id = UUID(released["id"])
+                enrolled = await self._enrol(client_id, played.programme_id)
+                played.client_ids.append(client_id)
+                played.enrolment_ids.append(UUID(enrolled["id"]))
+        total = len(self.programmes) * KLIEN_PER_PROGRAMME
+        self.narrate(f"{total} klien released into integration and enrolled, 4 per programme")
+
+    async def _enrol(self, client_id: UUID, programme_id: UUID) -> dict[str, Any]:
+        """Enrol, waiting first until the enrolment service has learnt the programme
+        from the pokmas events (it never asks the pokmas service)."""
+        body = {"programme_id": str(programme_id), "enrolled_on": self.day(-14)}
+
+        async def attempt() -> dict[str, Any] | None:
+            try:
+                return await self.client.command(
+                    "enrolment", f"/clients/{client_id}/enrolments", body, token=self.officer
+                )
+            except DemoError as error:
+                if "programme" in str(error) and "422" in str(error):
+                    return None
+                raise
+
+        answer: dict[str, Any] = await eventually(
+            "the programme to reach the enrolment service", attempt
+        )
+        return answer
+
+    async def attend_complete_and_withdraw(self) -> None:
+        """Per programme: two klien attend every session and complete, one withdraws
+        after two sessions, one is still in training."""
+        for played in self.programmes:
+            plan = (SESSIONS, SESSIONS, 2, 3)
+            for enrolment_id, sessions in zip(played.enrolment_ids, plan, strict=True):
+                for session in range(1, sessions + 1):
+                    await self.client.command(
+                        "enrolment",
+                        f"/enrolments/{enrolment_id}/attendance",
+                        {
+                            "session_no": session,
+                            "session_date": self.day(-14 + session),
+                            "status": "present" if session % 5 else "late",
+                        },
+                        token=played.partner_token,
+                    )
+            for enrolment_id in played.enrolment_ids[:2]:
+                await self.client.command(
+                    "enrolment",
+                    f"/enrolments/{enrolment_id}/completion",
+                    {"completed_on": self.day(0), "assessment": "competent"},
+                    token=played.partner_token,
+                )
+            await self.client.command(
+                "enrolment",
+                f"/enrolments/{played.enrolment_ids[2]}/withdrawal",
+                {"withdrawn_on": self.day(0), "reason_code": "employed"},
+                token=played.partner_token,
+            )
+        self.narrate("attendance recorded; 20 klien completed their training, 10 withdrew")
+
+    async def terminate_one_mou(self) -> None:
+        played = self.terminated = self.programmes[-1]
+        await self.client.command(
+            "pokmas",
+            f"/mous/{played.mou_id}/termination",
+            {"effective_on": self.day(0), "reason": "Pokmas berhenti beroperasi"},
+            token=self.officer,
+        )
+        still_training = played.enrolment_ids[3]
+
+        async def suspended() -> bool:
+            enrolment = await self.client.read(
+                "enrolment", f"/enrolments/{still_training}", token=self.officer
+            )
+            return bool(enrolment["status"] == "suspended")
+
+        await eventually("the enrolment service to suspend the MoU's enrolments", suspended)
+        self.narrate(
+            f"the MoU of {POKMAS_NAMES[-1]} was terminated: its klien in training is suspended"
+        )
+
+    async def record_employment(self) -> None:
+        hired = [played.client_ids[0] for played in self.programmes[:5]]
+        for client_id in hired:
+            await self.client.command(
+                "enrolment",
+                f"/clients/{client_id}/employment",
+                {
+                    "employment_kind": "employed",
+                    "employer_name": "CV Sejuk Jaya",
+                    "started_on": self.day(0),
+                },
+                token=self.officer,
+            )
+        self.narrate(f"{len(hired)} klien who completed their training found work")
+
+    async def wait_until_pokmas_counts_the_seats(self) -> None:
+        """The pokmas service learns enrolments from the enrolment events: wait until
+        every programme's ``enrolled`` equals the seats taken (not withdrawn)."""
+
+        async def agreed() -> bool:
+            for played in self.programmes:
+                programme = await self.client.read(
+                    "pokmas", f"/programmes/{played.programme_id}", token=self.officer
+                )
+                if programme["enrolled"] != KLIEN_PER_PROGRAMME - 1:
+                    return False
+            return True
+
+        await eventually("the pokmas projection to count the seats taken", agreed)
+        self.narrate("the pokmas service's programme view agrees: 3 seats taken in each")
+
+    async def play(self) -> None:
+        await self.register_pokmas_and_sign_mous()
+        await self.open_programmes()
+        await self.release_and_enrol_klien()
+        await self.attend_complete_and_withdraw()
+        await self.terminate_one_mou()
+        await self.record_employment()
+        await self.wait_until_pokmas_counts_the_seats()
+
+    async def programme_table(self) -> list[dict[str, Any]]:
+        """Per programme: enrolments by status, and the seats the pokmas view counts."""
+        rows = []
+        for played in self.programmes:
+            enrolments = await self.client.read_all(
+                "enrolment", "/enrolments", token=self.officer, programme_id=played.programme_id
+            )
+            programme = await self.client.read(
+                "pokmas", f"/programmes/{played.programme_id}", token=self.officer
+            )
+            statuses = [enrolment["status"] for enrolment in enrolments]
+            rows.append(
+                {
+                    "programme": f"{len(rows) + 1:>2}. {SKILL_TITLES[played.skill]}",
+                    "enrolled": statuses.count("enrolled"),
+                    "completed": statuses.count("completed"),
+                    "withdrawn": statuses.count("withdrawn"),
+                    "suspended": statuses.count("suspended"),
+                    "seats_taken": programme["enrolled"],
+                }
+            )
+        return rows
+
+    def _pokmas_body(self, number: int, name: str, skill: str) -> dict[str, Any]:
+        return {
+            "bapas_code": BAPAS,
+            "name": f"{name} ({self.mark})",
+            "kind": "organisation",
+            "registration_number": f"AHU-{self._random.randrange(10**6):06d}.AH.01.07",
+            "contact": {
+                "name": f"Koordinator {number + 1}",
+                "phone": f"+62 812 5{self._random.randrange(10**6):06d}",
+                "email": f"pokmas{number + 1}.{self.mark}@pokmas.example",
+            },
+            "address": f"Jl. Jenderal Sudirman No. {number + 10}, Balikpapan",
+            "skills": [skill],
+        }
+
+    def _klien_body(self) -> dict[str, Any]:
+        first = self._random.choice(("Andi", "Budi", "Citra", "Dedi", "Eka", "Fajar", "Gita"))
+        last = self._random.choice(("Saputra", "Wijaya", "Pratama", "Lestari", "Hidayat"))
+        return {
+            "bapas_code": BAPAS,
+            "register_number": f"BPN-{self.mark}-{self._random.randrange(10**5):05d}",
+            "integration_type": self._random.choice(("PB", "CB", "CMB", "ASIMILASI")),
+            "released_on": self.day(-60),
+            "supervision_ends_on": self.day(300),
+            "pk_officer": {
+                "id": "PK-BPN-07",
+                "name": "Siti Rahmawati",
+                "email": "siti.rahmawati@bapas-balikpapan.example",
+            },
+            "profile": {
+                "full_name": f"{first} {last}",
+                "nik": f"6471{self._random.randrange(10**12):012d}",
+                "address": "Balikpapan",
+            },
+        }

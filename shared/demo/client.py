@@ -1,0 +1,99 @@
+"""A small client of the three services' HTTP APIs, speaking as one caller each time:
+what the demo and the end-to-end test need, and nothing a service needs."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import httpx
+
+from shared.http import Role, issue_token
+from shared.settings import AuthSettings
+
+
+class DemoError(RuntimeError):
+    """A service answered what the scenario did not expect; the message says what."""
+
+
+@dataclass(frozen=True)
+class ServiceUrls:
+    pokmas: str = "http://127.0.0.1:8001"
+    enrolment: str = "http://127.0.0.1:8002"
+    notifications: str = "http://127.0.0.1:8003"
+
+
+def token_for(
+    role: Role, *, bapas: str | None = None, pokmas_id: UUID | None = None, sub: str = "demo"
+) -> str:
+    return issue_token(AuthSettings(), role=role, sub=sub, bapas=bapas, pokmas_id=pokmas_id)
+
+
+class PlatformClient:
+    """Calls the services; ``as_`` picks the caller (a token) for each call."""
+
+    def __init__(self, urls: ServiceUrls, http: httpx.AsyncClient) -> None:
+        self.urls = urls
+        self.http = http
+
+    async def command(
+        self, service: str, path: str, body: Mapping[str, Any], *, token: str
+    ) -> dict[str, Any]:
+        """POST a command; returns the ``{id, version, event_id}`` answer."""
+        response = await self.http.post(
+            f"{getattr(self.urls, service)}/api/v1{path}",
+            json=dict(body),
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        if response.status_code != 201:
+            raise DemoError(
+                f"POST {service}{path} answered {response.status_code}: {_detail(response)}"
+            )
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    async def read(self, service: str, path: str, *, token: str, **query: object) -> Any:
+        response = await self.http.get(
+            f"{getattr(self.urls, service)}/api/v1{path}",
+            params={name: str(value) for name, value in query.items() if value is not None},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        if response.status_code != 200:
+            raise DemoError(
+                f"GET {service}{path} answered {response.status_code}: {_detail(response)}"
+            )
+        return response.json()
+
+    async def read_all(self, service: str, path: str, *, token: str, **query: object) -> list[Any]:
+        """Every item of a paged list."""
+        items: list[Any] = []
+        cursor: str | None = None
+        while True:
+            page = await self.read(service, path, token=token, limit=500, cursor=cursor, **query)
+            items.extend(page["items"])
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return items
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("detail", response.text))
+    except ValueError:
+        return response.text[:200]
+
+
+async def eventually(what: str, check: Any, *, timeout: float = 60.0) -> Any:
+    """Poll the async ``check`` until it returns something truthy; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        outcome = await check()
+        if outcome:
+            return outcome
+        if time.monotonic() > deadline:
+            raise DemoError(f"timed out after {timeout:.0f} s waiting for {what}")
+        await asyncio.sleep(0.3)
