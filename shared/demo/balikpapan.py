@@ -68,6 +68,8 @@ class Scenario:
     mark: str = field(default_factory=lambda: uuid.uuid4().hex[:4])
     programmes: list[PlayedProgramme] = field(default_factory=list)
     terminated: PlayedProgramme | None = None
+    profiles: list[dict[str, str]] = field(default_factory=list)
+    """The klien profiles sent: what must appear in no event."""
 
     def __post_init__(self) -> None:
         self.officer = token_for(Role.BAPAS_OFFICER, bapas=BAPAS, sub="pk.balikpapan")
@@ -255,7 +257,7 @@ class Scenario:
 
     async def programme_table(self) -> list[dict[str, Any]]:
         """Per programme: enrolments by status, and the seats the pokmas view counts."""
-        rows = []
+        rows: list[dict[str, Any]] = []
         for played in self.programmes:
             enrolments = await self.client.read_all(
                 "enrolment", "/enrolments", token=self.officer, programme_id=played.programme_id
@@ -305,9 +307,14 @@ class Scenario:
                 "name": "Siti Rahmawati",
                 "email": "siti.rahmawati@bapas-balikpapan.example",
             },
-            "profile": {
-                "full_name": f"{first} {last}",
-                "nik": f"6471{self._random.randrange(10**12):012d}",
-                "address": "Balikpapan",
-            },
+            "profile": self._profile(f"{first} {last}"),
         }
+
+    def _profile(self, full_name: str) -> dict[str, str]:
+        profile = {
+            "full_name": f"{full_name} {self.mark}",
+            "nik": f"6471{self._random.randrange(10**12):012d}",
+            "address": "Balikpapan",
+        }
+        self.profiles.append(profile)
+        return profile

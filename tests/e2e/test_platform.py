@@ -1,0 +1,303 @@
+"""The whole platform end to end: the three services as real processes on the real
+Kafka and PostgreSQL, the development mail server, and a webhook subscriber; the
+Balikpapan scenario played through the HTTP APIs, then the cross-service results
+checked: seats counted by pokmas, suspension on termination, notifications, a signed
+webhook, and complete, privacy-clean events on the topics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+import uvicorn
+from aiokafka import AIOKafkaConsumer
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from shared.demo.balikpapan import KLIEN_PER_PROGRAMME, Scenario
+from shared.demo.client import PlatformClient, ServiceUrls, eventually, token_for
+from shared.events.registry import parse_event
+from shared.http import Role
+from shared.kafka.topics import EVENT_TOPICS
+from shared.projections.consumer import topic_partitions
+from tests.support.infrastructure import Infrastructure
+
+SECRET = "e2e-webhook-secret-of-at-least-32-bytes"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Platform:
+    urls: ServiceUrls
+    mail_folder: Path
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def platform(infra: Infrastructure, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    base, _, _ = infra.database_admin_url.rpartition("/")
+    databases = {
+        name: f"e2e_{name}_{uuid.uuid4().hex[:8]}"
+        for name in ("pokmas", "enrolment", "notifications")
+    }
+
+    async def create() -> None:
+        admin = await asyncpg.connect(infra.database_admin_url)
+        try:
+            for database in databases.values():
+                await admin.execute(f'CREATE DATABASE "{database}"')
+        finally:
+            await admin.close()
+
+    asyncio.run(create())
+    ports = {name: _free_port() for name in databases}
+    mail_port = _free_port()
+    folder = tmp_path_factory.mktemp("mail")
+    found = Platform(
+        urls=ServiceUrls(**{name: f"http://127.0.0.1:{port}" for name, port in ports.items()}),
+        mail_folder=folder,
+    )
+    found.processes.append(
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "services.notifications.dev_smtp",
+                "--port",
+                str(mail_port),
+                "--folder",
+                str(folder),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    )
+    for name, database in databases.items():
+        prefix = name.upper()
+        env = {
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap_servers,
+            f"{prefix}_DATABASE_URL": f"{base}/{database}",
+            f"{prefix}_PORT": str(ports[name]),
+            "NOTIFICATIONS_SMTP_PORT": str(mail_port),
+            "NOTIFICATIONS_DELIVERY_POLL_SECONDS": "0.2",
+        }
+        found.processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "--factory",
+                    f"services.{name}.app:create_app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(ports[name]),
+                ],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+    try:
+        asyncio.run(_wait_ready(found))
+        yield found
+    finally:
+        for process in found.processes:
+            process.terminate()
+        for process in found.processes:
+            process.wait(timeout=30)
+
+
+async def _wait_ready(platform: Platform) -> None:
+    async with httpx.AsyncClient(timeout=2) as http:
+        for url in (platform.urls.pokmas, platform.urls.enrolment, platform.urls.notifications):
+
+            async def ready(url: str = url) -> bool:
+                try:
+                    return (await http.get(f"{url}/health/ready")).status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            await eventually(f"{url} to be ready", ready, timeout=90)
+
+
+@dataclass
+class WebhookReceiver:
+    url: str
+    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+
+
+@contextlib.asynccontextmanager
+async def webhook_receiver() -> AsyncIterator[WebhookReceiver]:
+    port = _free_port()
+    receiver = WebhookReceiver(url=f"http://127.0.0.1:{port}/hooks")
+
+    async def hook(request: Request) -> Response:
+        receiver.received.append((dict(request.headers), await request.body()))
+        return Response(status_code=204)
+
+    server = uvicorn.Server(
+        uvicorn.Config(
+            Starlette(routes=[Route("/hooks", hook, methods=["POST"])]),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    await eventually("the webhook receiver", lambda: _started(server))
+    try:
+        yield receiver
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def _started(server: uvicorn.Server) -> bool:
+    return server.started
+
+
+@pytest.fixture(scope="module")
+async def played(platform: Platform) -> AsyncIterator[tuple[Scenario, WebhookReceiver]]:
+    """The scenario, played once for every test of this module, with a subscriber."""
+    async with httpx.AsyncClient(timeout=30) as http, webhook_receiver() as receiver:
+        client = PlatformClient(platform.urls, http)
+        await client.command(
+            "notifications",
+            "/subscriptions",
+            {"url": receiver.url, "event_types": ["TrainingCompleted"], "secret": SECRET},
+            token=token_for(Role.MINISTRY),
+        )
+        scenario = Scenario(client)
+        await scenario.play()
+        await eventually("the TrainingCompleted webhooks", lambda: _all_completions(receiver))
+        yield scenario, receiver
+
+
+async def _all_completions(receiver: WebhookReceiver) -> bool:
+    return len(receiver.received) >= 20
+
+
+async def test_pokmas_counts_the_seats_of_the_enrolments_made_in_the_enrolment_service(
+    played: tuple[Scenario, WebhookReceiver],
+) -> None:
+    scenario, _ = played
+
+    rows = await scenario.programme_table()
+
+    assert [row["seats_taken"] for row in rows] == [KLIEN_PER_PROGRAMME - 1] * len(rows)
+    assert all(
+        row["seats_taken"] == row["enrolled"] + row["completed"] + row["suspended"] for row in rows
+    )
+
+
+async def test_terminating_an_mou_suspends_the_enrolments_of_its_programmes(
+    played: tuple[Scenario, WebhookReceiver],
+) -> None:
+    scenario, _ = played
+
+    rows = await scenario.programme_table()
+
+    assert (rows[-1]["suspended"], rows[-1]["enrolled"]) == (1, 0)
+    assert all(row["suspended"] == 0 for row in rows[:-1])
+
+
+@pytest.fixture(scope="module")
+async def records(
+    played: tuple[Scenario, WebhookReceiver], infra: Infrastructure
+) -> list[tuple[str, bytes]]:
+    """(topic, value) of every record on the event topics once the scenario is played."""
+    partitions = await topic_partitions(infra.kafka_bootstrap_servers, EVENT_TOPICS)
+    consumer = AIOKafkaConsumer(bootstrap_servers=infra.kafka_bootstrap_servers)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        found: list[tuple[str, bytes]] = []
+        async with asyncio.timeout(60):
+            while [p for p in partitions if await consumer.position(p) < ends[p]]:
+                for batch in (await consumer.getmany(timeout_ms=500)).values():
+                    found.extend((r.topic, r.value or b"") for r in batch)
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def test_a_klien_enrolled_is_announced_to_the_pokmas_and_the_pk_officer(
+    played: tuple[Scenario, WebhookReceiver], platform: Platform, records: list[tuple[str, bytes]]
+) -> None:
+    scenario, _ = played
+    enrolment_id = scenario.programmes[0].enrolment_ids[0]
+    cause = next(
+        event.event_id
+        for event in (parse_event(value) for _, value in records)
+        if event.event_type == "ClientEnrolled" and event.aggregate_id == enrolment_id
+    )
+
+    async def both_sent() -> list[dict[str, object]] | None:
+        deliveries = await scenario.client.read_all(
+            "notifications", "/notifications", token=scenario.officer, cause_event_id=cause
+        )
+        sent = [d for d in deliveries if d["status"] == "sent"]
+        return sent if len(sent) >= 2 else None
+
+    sent = await eventually("both ClientEnrolled notifications", both_sent)
+
+    assert sorted(str(d["recipient_kind"]) for d in sent) == ["pk_officer", "pokmas"]
+    mails = [path.read_text(errors="replace") for path in platform.mail_folder.glob("*.eml")]
+    assert any("siti.rahmawati@bapas-balikpapan.example" in mail for mail in mails)
+
+
+async def test_a_webhook_subscriber_receives_each_training_completed_signed_with_its_secret(
+    played: tuple[Scenario, WebhookReceiver],
+) -> None:
+    _, receiver = played
+
+    for headers, body in receiver.received:
+        expected = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        assert headers["x-bapas-signature"] == f"sha256={expected}"
+    events = [json.loads(body) for _, body in receiver.received]
+    assert {event["event_type"] for event in events} == {"TrainingCompleted"}
+    assert len({event["event_id"] for event in events}) == len(events) == 20
+
+
+async def test_every_event_on_the_topics_has_the_full_envelope_and_no_personal_data(
+    played: tuple[Scenario, WebhookReceiver], records: list[tuple[str, bytes]]
+) -> None:
+    scenario, _ = played
+    secrets = [
+        value.encode()
+        for profile in scenario.profiles
+        for value in (profile["full_name"], profile["nik"])
+    ]
+
+    events = [parse_event(value) for _, value in records]
+
+    assert len(events) > 300
+    assert all(event.event_id and event.correlation_id and event.actor for event in events)
+    assert not [value for _, value in records if any(secret in value for secret in secrets)]
