@@ -13,7 +13,9 @@
   POST of ``{"to": <phone>, "message": <text>}`` with ``Authorization: Bearer <key>``.
 
 A sender raises :class:`DeliveryFailed` for anything that means "not delivered this
-time"; the worker decides whether to try again.
+time"; the worker decides whether to try again. Its text becomes the error of
+NotificationFailed, published on a topic anyone may read, so it names the failure
+(an SMTP code, an HTTP status, a timeout) but not the address or the URL.
 """
 
 from __future__ import annotations
@@ -29,10 +31,9 @@ from typing import Protocol
 import aiosmtplib
 import httpx
 
-from shared.events.notifications import Channel
-
 from services.notifications.deliveries import DueDelivery
 from services.notifications.settings import NotificationsSettings
+from shared.events.notifications import Channel
 
 SIGNATURE_HEADER = "X-Bapas-Signature"
 USER_AGENT = "bapas-notifications/1"
@@ -85,7 +86,14 @@ class EmailSender:
                 start_tls=settings.smtp_start_tls,
                 timeout=settings.smtp_timeout_seconds,
             )
-        except (aiosmtplib.SMTPException, OSError) as error:  # TimeoutError is an OSError
+        except aiosmtplib.SMTPRecipientsRefused as error:
+            codes = ", ".join(str(refused.code) for refused in error.recipients)
+            raise DeliveryFailed(f"SMTP: the recipient was refused ({codes})") from error
+        except aiosmtplib.SMTPResponseException as error:
+            raise DeliveryFailed(f"SMTP: the server answered {error.code}") from error
+        except aiosmtplib.SMTPException as error:
+            raise DeliveryFailed(f"SMTP: {type(error).__name__}") from error
+        except OSError as error:  # TimeoutError is an OSError
             raise DeliveryFailed(f"SMTP: {type(error).__name__}: {error}") from error
 
 
@@ -93,16 +101,19 @@ async def _post(
     client: httpx.AsyncClient,
     url: str,
     *,
+    receiver: str,
     headers: Mapping[str, str],
     content: bytes | None = None,
     json: object = None,
 ) -> None:
+    """POST and require a 2xx. The failure names the ``receiver``, not the URL: it
+    ends in NotificationFailed on a public topic, and a URL may carry a token."""
     try:
         response = await client.post(url, headers=headers, content=content, json=json)
     except httpx.HTTPError as error:
-        raise DeliveryFailed(f"{type(error).__name__}: {error}") from error
+        raise DeliveryFailed(f"{receiver}: {type(error).__name__}") from error
     if not response.is_success:
-        raise DeliveryFailed(f"HTTP {response.status_code} from {url}")
+        raise DeliveryFailed(f"{receiver} answered HTTP {response.status_code}")
 
 
 class WebhookSender:
@@ -116,6 +127,7 @@ class WebhookSender:
         await _post(
             self._client,
             delivery.address,
+            receiver="the subscriber",
             content=body,
             headers={
                 "Content-Type": "application/json",
@@ -137,6 +149,7 @@ class SmsSender:
         await _post(
             self._client,
             self._gateway_url,
+            receiver="the SMS gateway",
             json={"to": delivery.address, "message": delivery.body},
             headers=self._headers,
         )

@@ -18,11 +18,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from services.notifications.domain import Delivered, Reminder
 from shared.events.envelope import Envelope, EventPayload
 from shared.events.notifications import Channel, RecipientKind
 from shared.postgres.pool import Connection
-
-from services.notifications.domain import Delivered, Reminder
 
 
 @dataclass(frozen=True, slots=True)

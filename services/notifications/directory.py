@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from services.notifications.domain import Recipient
 from shared.events.enrolment import ClientEnrolled, ClientReleased, SupervisionEnded
 from shared.events.envelope import Envelope, EventPayload
 from shared.events.notifications import RecipientKind
@@ -33,8 +34,6 @@ from shared.events.pokmas import (
 )
 from shared.postgres.pool import Connection
 from shared.reference import BapasOffice
-
-from services.notifications.domain import Recipient
 
 Event = Envelope[EventPayload]
 
@@ -250,7 +249,8 @@ class Directory:
         """The entries ``events`` name, and those their entries name, in a few queries."""
         directory = cls()
         for row in await _fetch(
-            connection, "SELECT * FROM enrolments WHERE enrolment_id = ANY($1)",
+            connection,
+            "SELECT * FROM enrolments WHERE enrolment_id = ANY($1)",
             _ids(events, "enrolment_id"),
         ):
             directory.enrolments[row["enrolment_id"]] = EnrolmentEntry(

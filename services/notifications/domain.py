@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from types import MappingProxyType
 from uuid import UUID
@@ -29,6 +30,14 @@ from shared.events.notifications import (
     RecipientKind,
 )
 from shared.eventstore.aggregate import Aggregate
+
+Clock = Callable[[], datetime]
+"""Where the service reads the time: injected, so tests can set the day."""
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
 
 WHO_IS_TOLD: Mapping[str, tuple[RecipientKind, ...]] = MappingProxyType(
     {
@@ -116,7 +125,7 @@ def retry_delay(
     """Seconds to wait after the ``attempts``-th failed attempt: ``base × 2^(attempts-1)``,
     capped, of which a random half is taken off ("equal jitter"), so that deliveries
     failing together (a server down) do not come back together."""
-    ceiling = min(max_seconds, base_seconds * 2 ** (attempts - 1))
+    ceiling = min(max_seconds, base_seconds * 2.0 ** (attempts - 1))
     return ceiling / 2 + random_fraction() * ceiling / 2
 
 

@@ -14,22 +14,9 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeVar
 from datetime import date, datetime
+from typing import TypeVar
 from uuid import UUID, uuid4
-
-from shared.events.enrolment import (
-    ClientEnrolled,
-    ClientReleased,
-    EnrolmentSuspended,
-    IntegrationType,
-    TrainingCompleted,
-    TrainingWithdrawn,
-)
-from shared.events.envelope import Envelope, EventPayload
-from shared.events.notifications import Channel, RecipientKind
-from shared.events.pokmas import MoUExpired, MoUSigned, MoUTerminated
-from shared.reference import bapas_office
 
 from services.notifications.deliveries import Cause, NewDelivery
 from services.notifications.directory import (
@@ -48,6 +35,18 @@ from services.notifications.indonesian import (
     skill_name,
 )
 from services.notifications.messages import render
+from shared.events.enrolment import (
+    ClientEnrolled,
+    ClientReleased,
+    EnrolmentSuspended,
+    IntegrationType,
+    TrainingCompleted,
+    TrainingWithdrawn,
+)
+from shared.events.envelope import Envelope, EventPayload
+from shared.events.notifications import Channel, RecipientKind
+from shared.events.pokmas import MoUExpired, MoUSigned, MoUTerminated
+from shared.reference import bapas_office
 
 log = logging.getLogger(__name__)
 

@@ -22,11 +22,6 @@ import logging
 import random
 from collections.abc import Callable, Mapping
 
-from shared.events.envelope import Actor
-from shared.events.notifications import Channel
-from shared.eventstore.store import CommandContext
-from shared.runtime import ServiceRuntime
-
 from services.notifications.channels import DeliveryFailed, Sender, open_senders
 from services.notifications.deliveries import (
     DueDelivery,
@@ -38,6 +33,10 @@ from services.notifications.deliveries import (
 )
 from services.notifications.domain import Notification, retry_delay
 from services.notifications.settings import NotificationsSettings
+from shared.events.envelope import Actor
+from shared.events.notifications import Channel
+from shared.eventstore.store import CommandContext
+from shared.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +66,17 @@ class DeliveryWorker:
             if not due:
                 return
             async with open_senders(self._settings) as senders:
-                await asyncio.gather(*(self._deliver(runtime, senders, d) for d in due))
+                outcomes = await asyncio.gather(
+                    *(self._deliver(runtime, senders, d) for d in due), return_exceptions=True
+                )
+            for delivery, outcome in zip(due, outcomes, strict=True):
+                if isinstance(outcome, Exception):
+                    # Its claim expires and it is tried again (e.g. the database was down).
+                    log.error(
+                        "notification %s: the attempt could not be completed",
+                        delivery.notification_id,
+                        exc_info=outcome,
+                    )
             if len(due) < batch_size:
                 return
 

@@ -1,0 +1,82 @@
+"""The projection that turns the pokmas and enrolment events into deliveries.
+
+One projection, not a directory projection beside a delivery reaction: deliveries must
+see the directory as it stands at their event (MoUSigned needs the Pokmas registered
+just before it, maybe in the same batch), and one consumer keeps that order.
+
+For each batch, in the consumer's transaction: the recipient directory is updated,
+then the deliveries of the batch are recorded (people per ``WHO_IS_TOLD``, and every
+subscription that wants the event). Nothing is sent here: the worker sends, so a slow
+SMTP server never holds the consumer. The consumer's tracking makes the batch applied
+once; the deliveries' unique key makes a replay or a rebuild record nothing twice.
+
+Events recorded more than ``max_event_age_hours`` ago update the directory but are not
+announced: a new deployment, or a rebuild, reads the topics from the beginning and must
+not tell people years of old news. For the same reason :meth:`reset` (before a rebuild)
+empties the directory only; the deliveries are history, and the guard against
+sending twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import asyncpg
+
+from services.notifications.deliveries import NewDelivery, record_deliveries
+from services.notifications.directory import Directory, reset_directory, update_directory
+from services.notifications.domain import WHO_IS_TOLD, Clock, system_clock
+from services.notifications.notices import delivery_of, event_notices, is_fresh
+from services.notifications.settings import NotificationsSettings
+from services.notifications.subscriptions import active_subscriptions
+from shared.events.envelope import Envelope, EventPayload
+from shared.kafka.topics import ENROLMENT_EVENTS, POKMAS_EVENTS
+from shared.projections import EventRejected, Projection
+from shared.reference import UnknownBapas
+
+
+class DeliveriesProjection:
+    """Recipient directory and deliveries, from the pokmas and enrolment topics."""
+
+    name = "notifications.deliveries"
+    topics = (POKMAS_EVENTS, ENROLMENT_EVENTS)
+
+    def __init__(self, settings: NotificationsSettings, *, clock: Clock = system_clock) -> None:
+        self._sms_enabled = settings.sms_enabled
+        self._max_age_hours = settings.max_event_age_hours
+        self._clock = clock
+
+    async def apply(
+        self, connection: asyncpg.Connection, events: Sequence[Envelope[EventPayload]]
+    ) -> None:
+        await update_directory(connection, events)
+        now = self._clock()
+        fresh = [e for e in events if is_fresh(e, now=now, max_age_hours=self._max_age_hours)]
+        if not fresh:
+            return
+        announced = [e for e in fresh if e.event_type in WHO_IS_TOLD]
+        directory = await Directory.load(connection, announced)
+        deliveries: list[NewDelivery] = []
+        for event in announced:
+            try:
+                notices = event_notices(event, directory)
+            except UnknownBapas as unknown:
+                # Reference data behind the producer's: dead-letter it, to replay later.
+                raise EventRejected(event, f"{unknown}: no such office to announce") from None
+            deliveries.extend(
+                delivery
+                for notice in notices
+                if (delivery := delivery_of(notice, sms_enabled=self._sms_enabled)) is not None
+            )
+        for subscription in await active_subscriptions(connection):
+            deliveries.extend(subscription.delivery_of(e) for e in fresh if subscription.wants(e))
+        await record_deliveries(connection, deliveries)
+
+    async def reset(self, connection: asyncpg.Connection) -> None:
+        await reset_directory(connection)
+
+
+PROJECTIONS: Mapping[str, Projection] = {
+    DeliveriesProjection.name: DeliveriesProjection(NotificationsSettings())
+}
+"""For ``bapas projection rebuild notifications``; settings from the environment."""
