@@ -42,7 +42,12 @@ async def _tail(bootstrap: str, topics: list[str], from_beginning: bool, types: 
         partitions = await topic_partitions(bootstrap, topics)
     except UnknownTopicOrPartitionError as missing:
         raise fail(f"{missing} at {bootstrap}") from None
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        # The reset assign() starts races with the seek below: make both agree.
+        auto_offset_reset="earliest" if from_beginning else "latest",
+    )
     await consumer.start()
     try:
         consumer.assign(partitions)

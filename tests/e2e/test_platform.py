@@ -232,7 +232,11 @@ async def records(
 ) -> list[tuple[str, bytes]]:
     """(topic, value) of every record on the event topics once the scenario is played."""
     partitions = await topic_partitions(infra.kafka_bootstrap_servers, EVENT_TOPICS)
-    consumer = AIOKafkaConsumer(bootstrap_servers=infra.kafka_bootstrap_servers)
+    # auto_offset_reset, not only seek_to_beginning: the reset that assign() starts
+    # races with the seek, and the default, "latest", could win.
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=infra.kafka_bootstrap_servers, auto_offset_reset="earliest"
+    )
     await consumer.start()
     try:
         consumer.assign(partitions)
