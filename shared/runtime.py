@@ -26,7 +26,7 @@ from shared.events.envelope import Source
 from shared.eventstore.relay import OutboxRelay
 from shared.eventstore.store import EventStore
 from shared.http import ServiceUnavailable, create_service_app
-from shared.http.commands import install_store_error_handlers
+from shared.http.commands import install_command_error_handlers
 from shared.kafka.topics import TOPIC_OF_SERVICE
 from shared.periodic import run_periodically
 from shared.postgres.migrations import apply_migrations, migrations_of
@@ -185,7 +185,7 @@ def build_service_app(
         readiness_checks={"database": runtime.check_database, "kafka": runtime.check_kafka},
         lifespan=runtime.lifespan,
     )
-    install_store_error_handlers(app)
+    install_command_error_handlers(app)
     app.include_router(asyncapi_router(runtime.broker, title=title, version=API_VERSION))
     for router in routers:
         app.include_router(router)

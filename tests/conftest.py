@@ -6,11 +6,11 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
-import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from shared.kafka.topics import create_topics
+from tests.support.databases import fresh_database
 from tests.support.infrastructure import Infrastructure, infrastructure
 
 
@@ -30,19 +30,8 @@ def kafka_bootstrap(infra: Infrastructure) -> str:
 @pytest.fixture
 async def database_url(infra: Infrastructure) -> AsyncIterator[str]:
     """A new, empty database for one test, dropped afterwards."""
-    name = f"test_{uuid.uuid4().hex[:16]}"
-    admin = await asyncpg.connect(infra.database_admin_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    base, _, _ = infra.database_admin_url.rpartition("/")
-    yield f"{base}/{name}"
-    admin = await asyncpg.connect(infra.database_admin_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with fresh_database(infra.database_admin_url) as url:
+        yield url
 
 
 async def create_topic(bootstrap: str, partitions: int = 12, prefix: str = "test") -> str:

@@ -15,11 +15,11 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
 
 from services.enrolment.commands import EnrolmentCommands, Events
-from services.enrolment.domain import ClientStatus, EnrolmentStatus, InvalidField, RuleViolated
+from services.enrolment.domain import ClientStatus, EnrolmentStatus
 from services.enrolment.profiles import ClientProfile, ProfileVault, read_profile
 from services.enrolment.queries import (
     ClientDetail,
@@ -44,12 +44,9 @@ from shared.events.envelope import ShortText, Text
 from shared.http import (
     PROBLEM_RESPONSES,
     Caller,
-    Conflict,
-    FieldError,
     NotFound,
     Page,
     PageRequest,
-    Unprocessable,
     page_request,
 )
 from shared.http.commands import CommandAccepted, Context, RequestBody, accepted
@@ -79,23 +76,6 @@ def enrolment_commands(
 
 
 Commands = Annotated[EnrolmentCommands, Depends(enrolment_commands)]
-
-
-def install_domain_error_handlers(app: FastAPI) -> None:
-    """A broken rule answers 409 saying which; an invalid field 422 naming it."""
-
-    async def on_rule_violated(request: Request, error: Exception) -> Response:
-        return Conflict(str(error)).to_response(request.url.path)
-
-    async def on_invalid_field(request: Request, error: Exception) -> Response:
-        assert isinstance(error, InvalidField)
-        field = f"body.{error.field}"
-        return Unprocessable(
-            f"invalid input: {field}", errors=[FieldError(field, error.message)]
-        ).to_response(request.url.path)
-
-    app.add_exception_handler(RuleViolated, on_rule_violated)
-    app.add_exception_handler(InvalidField, on_invalid_field)
 
 
 # -- bodies ---------------------------------------------------------------------------

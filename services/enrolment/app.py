@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.enrolment.api import install_domain_error_handlers, router
+from services.enrolment.api import router
 from services.enrolment.profiles import ProfileVault
 from services.enrolment.projections import PROJECTIONS
 from services.enrolment.settings import EnrolmentSettings
@@ -24,5 +24,4 @@ def create_app() -> FastAPI:
         projections=list(PROJECTIONS.values()),
     )
     app.state.profile_vault = ProfileVault(settings.master_key())
-    install_domain_error_handlers(app)
     return app

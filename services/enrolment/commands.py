@@ -27,13 +27,11 @@ from uuid import UUID, uuid4
 from services.enrolment.domain import (
     Client,
     Enrolment,
-    InvalidField,
     MoU,
     MoUStatus,
     Programme,
     ProgrammeStatus,
     ProgrammeTerms,
-    RuleViolated,
     Seat,
 )
 from services.enrolment.profiles import ClientProfile, ProfileVault, erase_profile, store_profile
@@ -41,6 +39,7 @@ from services.enrolment.readmodel import project
 from shared.events.enrolment import IntegrationType, PkOfficer
 from shared.events.envelope import Envelope, EventPayload
 from shared.eventstore.aggregate import Aggregate
+from shared.eventstore.refusals import InvalidValue, RuleViolated
 from shared.eventstore.store import CommandContext, EventStore
 from shared.http import NotFound, Principal
 from shared.postgres.pool import Connection
@@ -184,7 +183,7 @@ async def _locked_programme(connection: Connection, programme_id: UUID) -> Progr
         programme_id,
     )
     if row is None:
-        raise InvalidField("programme_id", "no programme with this id is known")
+        raise InvalidValue("programme_id", "no programme with this id is known")
     return Programme(
         programme_id=row["programme_id"],
         bapas_code=row["bapas_code"],

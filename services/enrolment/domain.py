@@ -8,7 +8,7 @@ enrolments) is handed to it as plain values read from the service's own tables; 
 domain knows nothing of SQL, Kafka or HTTP.
 
 Two kinds of refusal: :class:`RuleViolated` for a business rule (HTTP 409, the detail
-says which rule) and :class:`InvalidField` for input that contradicts itself or the
+says which rule) and :class:`InvalidValue` for input that contradicts itself or the
 stored facts, such as dates out of order (HTTP 422 naming the field).
 """
 
@@ -42,24 +42,12 @@ from shared.events.enrolment import (
 )
 from shared.events.envelope import AggregateType, EventPayload
 from shared.eventstore.aggregate import Aggregate
+from shared.eventstore.refusals import InvalidValue, RuleViolated
 
 COMPLETION_ATTENDANCE_PERCENT = 75
 """Rule 3: completion needs attendance at this share of the planned sessions."""
 
 _ATTENDED = frozenset({AttendanceStatus.PRESENT, AttendanceStatus.LATE})
-
-
-class RuleViolated(Exception):
-    """A business rule refuses the command; the message says which (HTTP 409)."""
-
-
-class InvalidField(Exception):
-    """A field of the command is invalid given the others or the stored facts (HTTP 422)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 class ClientStatus(StrEnum):
@@ -158,7 +146,7 @@ class Client(Aggregate):
         pk_officer: PkOfficer,
     ) -> Client:
         if supervision_ends_on < released_on:
-            raise InvalidField("supervision_ends_on", "must not be before released_on")
+            raise InvalidValue("supervision_ends_on", "must not be before released_on")
         client = cls(client_id, bapas_code)
         client.record(
             ClientReleased(
@@ -180,7 +168,7 @@ class Client(Aggregate):
 
     def _require_not_before_release(self, field: str, day: date) -> None:
         if day < self.released_on:
-            raise InvalidField(field, f"must not be before the release on {self.released_on}")
+            raise InvalidValue(field, f"must not be before the release on {self.released_on}")
 
     def record_employment(
         self,
@@ -323,7 +311,7 @@ class Enrolment(Aggregate):
 
     def _require_not_before_enrolment(self, field: str, day: date) -> None:
         if day < self.enrolled_on:
-            raise InvalidField(field, f"must not be before the enrolment on {self.enrolled_on}")
+            raise InvalidValue(field, f"must not be before the enrolment on {self.enrolled_on}")
 
     @property
     def sessions_attended(self) -> int:
@@ -340,11 +328,11 @@ class Enrolment(Aggregate):
     ) -> None:
         self._require_enrolled("record attendance")
         if session_no > terms.sessions_planned:
-            raise InvalidField(
+            raise InvalidValue(
                 "session_no", f"the programme plans {terms.sessions_planned} sessions"
             )
         if not terms.starts_on <= session_date <= terms.ends_on:
-            raise InvalidField(
+            raise InvalidValue(
                 "session_date",
                 f"must lie within the programme's dates {terms.starts_on} to {terms.ends_on}",
             )

@@ -1,8 +1,8 @@
 """The pokmas HTTP API (``api.md``, pokmas table): commands in, read models out.
 
 Routes translate: a request body into a command of :mod:`services.pokmas.commands`,
-a query into :mod:`services.pokmas.queries`, and the domain's refusals into problems
-(:func:`install_domain_error_handlers`). Who may do what is the scope table of
+a query into :mod:`services.pokmas.queries` (the domain's refusals become problems
+through the shared conventions). Who may do what is the scope table of
 ``api.md``: writes outside the caller's scope answer 403, single-item reads 404, and
 lists show only what is inside it.
 """
@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from services.pokmas import commands, queries
 from services.pokmas.bodies import (
@@ -25,19 +25,15 @@ from services.pokmas.bodies import (
     SignMoU,
     TerminateMoU,
 )
-from services.pokmas.commands import UnknownMoUOfPokmas
-from services.pokmas.domain import InvalidValue, MoUStatus, ProgrammeStatus, RuleViolated
+from services.pokmas.domain import MoUStatus, ProgrammeStatus
 from services.pokmas.queries import MoUView, PokmasView, ProgrammeView
 from shared.http import (
     PROBLEM_RESPONSES,
     Caller,
-    Conflict,
-    FieldError,
     NotFound,
     Page,
     PageRequest,
     Principal,
-    Unprocessable,
     page_request,
 )
 from shared.http.commands import CommandAccepted, Context, accepted
@@ -310,29 +306,3 @@ async def close_programme(
         reason=body.reason,
     )
     return accepted(response, events, location=f"/api/v1/programmes/{programme_id}")
-
-
-# -- The domain's refusals as problems --------------------------------------------------
-
-
-def install_domain_error_handlers(app: FastAPI) -> None:
-    """A broken rule is a 409 saying which; a bad value a 422 naming its body field."""
-
-    async def on_rule_violated(request: Request, error: Exception) -> Response:
-        return Conflict(str(error)).to_response(request.url.path)
-
-    async def on_invalid_value(request: Request, error: Exception) -> Response:
-        assert isinstance(error, InvalidValue)
-        return _unprocessable(f"body.{error.field}", error.message).to_response(request.url.path)
-
-    async def on_unknown_mou(request: Request, error: Exception) -> Response:
-        message = "no MoU of this Pokmas has this id"
-        return _unprocessable("body.mou_id", message).to_response(request.url.path)
-
-    app.add_exception_handler(RuleViolated, on_rule_violated)
-    app.add_exception_handler(InvalidValue, on_invalid_value)
-    app.add_exception_handler(UnknownMoUOfPokmas, on_unknown_mou)
-
-
-def _unprocessable(field: str, message: str) -> Unprocessable:
-    return Unprocessable(f"invalid input: {field}", errors=[FieldError(field, message)])

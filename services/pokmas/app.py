@@ -9,7 +9,7 @@ from uuid import UUID
 
 from fastapi import FastAPI
 
-from services.pokmas.api import install_domain_error_handlers, router
+from services.pokmas.api import router
 from services.pokmas.commands import expire_lapsed_mous
 from services.pokmas.projections import PROJECTIONS
 from services.pokmas.settings import PokmasSettings
@@ -22,7 +22,7 @@ async def expire_lapsed_mous_now(runtime: ServiceRuntime) -> list[UUID]:
 
 def create_app() -> FastAPI:
     settings = PokmasSettings()
-    app = build_service_app(
+    return build_service_app(
         settings,
         title="Bapas pokmas service",
         description=__doc__ or "",
@@ -36,5 +36,3 @@ def create_app() -> FastAPI:
             )
         ],
     )
-    install_domain_error_handlers(app)
-    return app

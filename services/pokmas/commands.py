@@ -18,6 +18,7 @@ from services.pokmas.read_models import record_in_read_models
 from shared.events.envelope import Actor, Envelope, EventPayload
 from shared.events.pokmas import Contact, PokmasKind
 from shared.eventstore.aggregate import Aggregate
+from shared.eventstore.refusals import InvalidValue
 from shared.eventstore.store import CommandContext, ConcurrencyConflict, EventStore
 from shared.http import Principal
 from shared.postgres.pool import Connection
@@ -141,8 +142,7 @@ async def terminate_mou(
         return await _save(store, mou, context, connection)
 
 
-class UnknownMoUOfPokmas(LookupError):
-    """The MoU named in the body is not one of the Pokmas's (or does not exist)."""
+NOT_AN_MOU_OF_THE_POKMAS = "no MoU of this Pokmas has this id"
 
 
 async def open_programme(
@@ -167,10 +167,10 @@ async def open_programme(
         caller.require_write(pokmas.bapas_code, partner_of=pokmas.id)
         history = await store.load_history(mou_id, connection=connection)
         if not history or history[0].aggregate_type is not MoU.aggregate_type:
-            raise UnknownMoUOfPokmas(mou_id)
+            raise InvalidValue("mou_id", NOT_AN_MOU_OF_THE_POKMAS)
         mou = MoU.replay(history)
         if mou.pokmas_id != pokmas.id:
-            raise UnknownMoUOfPokmas(mou_id)
+            raise InvalidValue("mou_id", NOT_AN_MOU_OF_THE_POKMAS)
         programme = Programme.open(
             mou,
             skill=skill,

@@ -31,19 +31,7 @@ from shared.events.pokmas import (
     ProgrammeOpened,
 )
 from shared.eventstore.aggregate import Aggregate
-
-
-class RuleViolated(Exception):
-    """A business rule refused the command; the message says which and why."""
-
-
-class InvalidValue(ValueError):
-    """A value of the command is wrong; ``field`` names it as the request body does."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+from shared.eventstore.refusals import InvalidValue, RuleViolated
 
 
 class MoUStatus(StrEnum):

@@ -25,6 +25,8 @@ class ProgrammeSeats:
 
     name = "pokmas.programme_seats"
     topics = (ENROLMENT_EVENTS,)
+    event_types = frozenset({ClientEnrolled.event_type, TrainingWithdrawn.event_type})
+    """The only events that move a seat; the consumer skips the rest unparsed (B1)."""
 
     async def apply(
         self, connection: asyncpg.Connection, events: Sequence[Envelope[EventPayload]]

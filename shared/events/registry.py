@@ -15,6 +15,8 @@ Parsing goes straight from bytes with pydantic's ``model_validate_json`` (no
 ``json.loads`` first). With the Kafka headers, which repeat the event type and
 version, the body is parsed once; without them a small model reads the type and
 version from the body first, and the body is parsed a second time by the right model.
+A consumer that handles only some event types reads the route alone (headers, else
+:func:`route_from_body`) and parses only the events it handles.
 """
 
 from __future__ import annotations
@@ -142,6 +144,19 @@ def _describe(error: ValidationError) -> str:
     )
 
 
+def route_from_body(raw: bytes | str) -> tuple[str, int]:
+    """The event type and version a message's body names, read without the rest of it.
+
+    For messages whose headers do not name them; :class:`InvalidEvent` if the body is
+    not an envelope.
+    """
+    try:
+        route = _Route.model_validate_json(raw)
+    except ValidationError as error:
+        raise InvalidEvent(f"not an event envelope: {_describe(error)}") from error
+    return route.event_type, route.schema_version
+
+
 def parse_event(
     raw: bytes | str,
     *,
@@ -158,11 +173,7 @@ def parse_event(
     Raises :class:`UnknownEventType` (skip) or :class:`InvalidEvent` (dead-letter).
     """
     if event_type is None or schema_version is None:
-        try:
-            route = _Route.model_validate_json(raw)
-        except ValidationError as error:
-            raise InvalidEvent(f"not an event envelope: {_describe(error)}") from error
-        event_type, schema_version = route.event_type, route.schema_version
+        event_type, schema_version = route_from_body(raw)
     model = _envelope_model(event_type, schema_version)
     try:
         return model.model_validate_json(raw, extra="ignore")
@@ -185,12 +196,19 @@ def route_from_headers(headers: Iterable[tuple[str, bytes]]) -> tuple[str, int] 
     """The event type and version named by a record's headers, or ``None`` if they do not.
 
     ``None`` (headers missing or unreadable) means: let :func:`parse_event` read them
-    from the body.
+    from the body. Runs once per message a consumer reads, so it scans the few headers
+    rather than building a dict of them.
     """
-    values = dict(headers)
-    try:
-        event_type = values[EVENT_TYPE_HEADER].decode()
-        schema_version = int(values[SCHEMA_VERSION_HEADER])
-    except (KeyError, UnicodeDecodeError, ValueError):
+    event_type: bytes | None = None
+    schema_version: bytes | None = None
+    for name, value in headers:
+        if name == EVENT_TYPE_HEADER:
+            event_type = value
+        elif name == SCHEMA_VERSION_HEADER:
+            schema_version = value
+    if event_type is None or schema_version is None:
         return None
-    return event_type, schema_version
+    try:
+        return event_type.decode(), int(schema_version)
+    except (UnicodeDecodeError, ValueError):
+        return None

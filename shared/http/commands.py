@@ -1,7 +1,6 @@
 """What every command endpoint shares: closed request bodies, the caller's context for
 the envelope, and the ``201`` answer with ``{"id", "version", "event_id"}`` and a
-``Location`` header (``api.md``). Store errors become problems here: a concurrent
-change is a 409, an aggregate that was never stored a 404."""
+``Location`` header (``api.md``). Refusals and store errors become problems here."""
 
 from __future__ import annotations
 
@@ -13,9 +12,10 @@ from fastapi import Depends, FastAPI, Header, Request, Response
 from pydantic import BaseModel, ConfigDict
 
 from shared.events.envelope import Actor, Envelope, EventPayload
+from shared.eventstore.refusals import InvalidValue, RuleViolated
 from shared.eventstore.store import AggregateNotFound, CommandContext, ConcurrencyConflict
 from shared.http.auth import current_principal
-from shared.http.problems import Conflict, NotFound
+from shared.http.problems import Conflict, FieldError, NotFound, Unprocessable
 from shared.http.scope import Principal
 
 
@@ -59,8 +59,20 @@ def accepted(
     )
 
 
-def install_store_error_handlers(app: FastAPI) -> None:
-    """Answer the event store's errors as problems, so commands need not catch them."""
+def install_command_error_handlers(app: FastAPI) -> None:
+    """Answer refusals and the event store's errors as problems, so commands need not
+    catch them: a broken rule is a 409 saying which, a bad value a 422 naming its body
+    field, a concurrent change a 409, an aggregate never stored a 404."""
+
+    async def on_rule_violated(request: Request, error: Exception) -> Response:
+        return Conflict(str(error)).to_response(request.url.path)
+
+    async def on_invalid_value(request: Request, error: Exception) -> Response:
+        assert isinstance(error, InvalidValue)
+        field = f"body.{error.field}"
+        return Unprocessable(
+            f"invalid input: {field}", errors=[FieldError(field, error.message)]
+        ).to_response(request.url.path)
 
     async def on_conflict(request: Request, error: Exception) -> Response:
         return Conflict(str(error)).to_response(request.url.path)
@@ -68,5 +80,7 @@ def install_store_error_handlers(app: FastAPI) -> None:
     async def on_not_found(request: Request, error: Exception) -> Response:
         return NotFound("not found").to_response(request.url.path)
 
+    app.add_exception_handler(RuleViolated, on_rule_violated)
+    app.add_exception_handler(InvalidValue, on_invalid_value)
     app.add_exception_handler(ConcurrencyConflict, on_conflict)
     app.add_exception_handler(AggregateNotFound, on_not_found)

@@ -64,7 +64,10 @@ def plan_batch(
             plan.positions[tp] = recorded_offset
             plan.seeks[tp] = recorded_offset
             continue
-        new = [m for m in messages if m.message.offset >= recorded_offset]
+        if messages[0].message.offset >= recorded_offset:
+            new = list(messages)
+        else:
+            new = [m for m in messages if m.message.offset >= recorded_offset]
         plan.redelivered += len(messages) - len(new)
         position = max(recorded_offset, fetched_to)
         plan.positions[tp] = position

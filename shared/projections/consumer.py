@@ -53,12 +53,13 @@ from shared.projections.batch import last_versions, newer_than_recorded, plan_ba
 from shared.projections.deadletter import DeadLetterPublisher
 from shared.projections.parsing import (
     KafkaMessage,
+    NotHandled,
     ParsedEvent,
     ReadMessage,
     UnknownEvent,
-    read_message,
+    read_messages,
 )
-from shared.projections.projection import EventRejected, Projection
+from shared.projections.projection import EventRejected, Projection, handled_event_types
 from shared.projections.tracking import (
     lock_offsets,
     record_offsets,
@@ -115,6 +116,8 @@ class BatchOutcome:
     skipped_duplicate: int
     skipped_redelivered: int
     duration: float
+    skipped_not_handled: int = 0
+    """Events of types the projection does not declare (never parsed)."""
 
 
 @dataclass
@@ -128,6 +131,7 @@ class ConsumerStats:
     skipped_unknown_type: int = 0
     skipped_duplicate: int = 0
     skipped_redelivered: int = 0
+    skipped_not_handled: int = 0
 
     def add(self, outcome: BatchOutcome) -> None:
         self.batches += 1
@@ -137,6 +141,7 @@ class ConsumerStats:
         self.skipped_unknown_type += outcome.skipped_unknown_type
         self.skipped_duplicate += outcome.skipped_duplicate
         self.skipped_redelivered += outcome.skipped_redelivered
+        self.skipped_not_handled += outcome.skipped_not_handled
 
 
 async def topic_partitions(bootstrap_servers: str, topics: Sequence[str]) -> list[TopicPartition]:
@@ -219,6 +224,7 @@ class ProjectionConsumer:
         self._connection = connection
         self._owns_connection = connection is None
         self._assign = assign_all_partitions
+        self._handled = handled_event_types(projection)
         self._max_batch_size = max_batch_size
         self._poll_timeout_ms = poll_timeout_ms
         self._max_retry_pause = max_retry_pause
@@ -437,7 +443,7 @@ class ProjectionConsumer:
     async def _apply_batch(self, fetched: Mapping[TopicPartition, list[Any]]) -> BatchOutcome:
         started = perf_counter()
         read: dict[TopicPartition, list[ReadMessage]] = {
-            tp: [read_message(message) for message in messages] for tp, messages in fetched.items()
+            tp: read_messages(messages, self._handled) for tp, messages in fetched.items()
         }
         deliveries: list[asyncio.Future[object]] = []
         async with self._lock:
@@ -449,9 +455,11 @@ class ProjectionConsumer:
                 )
                 plan = plan_batch(read, recorded, self._positions)
                 parsed: list[ParsedEvent] = []
-                unknown = 0
+                unknown = not_handled = 0
                 for item in plan.messages:
-                    if isinstance(item, ParsedEvent):
+                    if isinstance(item, NotHandled):
+                        not_handled += 1
+                    elif isinstance(item, ParsedEvent):
                         parsed.append(item)
                     elif isinstance(item, UnknownEvent):
                         unknown += 1
@@ -483,6 +491,7 @@ class ProjectionConsumer:
             skipped_duplicate=len(duplicates),
             skipped_redelivered=plan.redelivered,
             duration=perf_counter() - started,
+            skipped_not_handled=not_handled,
         )
         self._record(outcome)
         await self._commit_hint(plan.next_offsets)
@@ -543,6 +552,7 @@ class ProjectionConsumer:
             (metrics.SKIPPED_UNKNOWN_TYPE, outcome.skipped_unknown_type),
             (metrics.SKIPPED_DUPLICATE, outcome.skipped_duplicate),
             (metrics.SKIPPED_REDELIVERED, outcome.skipped_redelivered),
+            (metrics.SKIPPED_NOT_HANDLED, outcome.skipped_not_handled),
         ):
             if count:
                 metrics.EVENTS_SKIPPED.labels(self.name, reason).inc(count)

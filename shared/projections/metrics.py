@@ -22,7 +22,8 @@ EVENTS_DEAD_LETTERED = Counter(
 EVENTS_SKIPPED = Counter(
     "projection_events_skipped",
     "Messages a projection skipped: unknown_type (a newer producer's event), duplicate "
-    "(aggregate version already applied), redelivered (offset already applied).",
+    "(aggregate version already applied), redelivered (offset already applied), "
+    "not_handled (a type the projection does not read, never parsed).",
     ("projection", "reason"),
 )
 LAG = Gauge(
@@ -40,3 +41,4 @@ BATCH_DURATION = Histogram(
 SKIPPED_UNKNOWN_TYPE = "unknown_type"
 SKIPPED_DUPLICATE = "duplicate"
 SKIPPED_REDELIVERED = "redelivered"
+SKIPPED_NOT_HANDLED = "not_handled"

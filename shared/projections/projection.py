@@ -9,7 +9,7 @@ against one connection and gets those guarantees for free.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
 import asyncpg
@@ -23,6 +23,10 @@ class Projection(Protocol):
     ``name`` identifies the projection in the tracking tables and the metrics: two
     processes with the same name are two instances of one projection and share its
     position. It must not change once the projection has been deployed.
+
+    A projection may also declare ``event_types``, the names of the event types its
+    ``apply`` reads (see :func:`handled_event_types`); the consumer then skips the
+    others without parsing them.
     """
 
     @property
@@ -53,6 +57,20 @@ class Projection(Protocol):
     async def reset(self, connection: asyncpg.Connection) -> None:
         """Empty the projection's tables, before a rebuild replays every event."""
         ...
+
+
+def handled_event_types(projection: Projection) -> frozenset[str] | None:
+    """The event types ``projection`` declares in ``event_types``, or ``None``: all of them.
+
+    A projection that reads few of its topics' events should declare them: the consumer
+    then records the offsets of the others without parsing their bodies (it reads the
+    type from the Kafka headers). The seats of a programme, for instance, need one
+    enrolment event in nine; parsing the others cost most of the consumer's time.
+    Events of other types are then not validated either, so a malformed one is skipped
+    rather than dead-lettered: it is another projection's business.
+    """
+    declared: Collection[str] | None = getattr(projection, "event_types", None)
+    return None if declared is None else frozenset(declared)
 
 
 class EventRejected(Exception):

@@ -8,7 +8,6 @@ starting a service costs about two seconds.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -18,6 +17,7 @@ from aiokafka import AIOKafkaProducer
 
 from services.enrolment.app import create_app
 from tests.enrolment.helpers import PokmasFeed
+from tests.support.databases import fresh_database
 from tests.support.infrastructure import Infrastructure
 from tests.support.service_app import running_service
 
@@ -25,19 +25,8 @@ from tests.support.service_app import running_service
 @pytest.fixture(scope="package")
 async def package_database_url(infra: Infrastructure) -> AsyncIterator[str]:
     """A database shared by the package's tests (``database_url`` is one per test)."""
-    name = f"enrolment_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(infra.database_admin_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    base, _, _ = infra.database_admin_url.rpartition("/")
-    yield f"{base}/{name}"
-    admin = await asyncpg.connect(infra.database_admin_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with fresh_database(infra.database_admin_url, prefix="enrolment") as url:
+        yield url
 
 
 @pytest.fixture(scope="package")

@@ -8,12 +8,10 @@ on every MoU of its database, start instances of their own on a fresh database.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -21,6 +19,7 @@ from fastapi import FastAPI
 from services.pokmas.app import create_app
 from shared.eventstore.store import EventStore
 from shared.runtime import ServiceRuntime
+from tests.support.databases import fresh_database
 from tests.support.infrastructure import Infrastructure
 from tests.support.service_app import running_service
 
@@ -58,19 +57,8 @@ async def pokmas_instance(database_url: str, kafka_bootstrap: str) -> AsyncItera
 @pytest.fixture(scope="package")
 async def package_database_url(infra: Infrastructure) -> AsyncIterator[str]:
     """A database shared by the package's tests (``database_url`` is one per test)."""
-    name = f"pokmas_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(infra.database_admin_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    base, _, _ = infra.database_admin_url.rpartition("/")
-    yield f"{base}/{name}"
-    admin = await asyncpg.connect(infra.database_admin_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with fresh_database(infra.database_admin_url, prefix="pokmas") as url:
+        yield url
 
 
 @pytest.fixture(scope="package")

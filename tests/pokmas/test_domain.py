@@ -8,15 +8,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.pokmas.domain import (
-    InvalidValue,
-    MoU,
-    MoUStatus,
-    Pokmas,
-    Programme,
-    RuleViolated,
-)
+from services.pokmas.domain import MoU, MoUStatus, Pokmas, Programme
 from shared.events.pokmas import Contact, MoUExpired, PokmasKind
+from shared.eventstore.refusals import InvalidValue, RuleViolated
 
 SIGNED_ON = date(2025, 1, 6)
 VALID_UNTIL = date(2025, 12, 31)
