@@ -62,7 +62,13 @@ class OutboxRelay:
         while True:
             try:
                 await self._lead_and_publish()
-            except (OSError, asyncpg.PostgresError, KafkaError, TimeoutError) as error:
+            except (
+                OSError,
+                asyncpg.PostgresError,
+                asyncpg.InterfaceError,  # "connection is closed": the server went away
+                KafkaError,
+                TimeoutError,
+            ) as error:
                 FAILURES.labels(self.service).inc()
                 log.warning("outbox relay of %s paused: %r", self.service, error)
                 self.active = False

@@ -41,6 +41,8 @@ UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
     asyncpg.exceptions.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.TooManyConnectionsError,
+    # A pooled connection the server closed (a restart) fails on its next use.
+    asyncpg.exceptions.ConnectionDoesNotExistError,
 )
 
 
