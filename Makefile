@@ -45,3 +45,17 @@ format: env
 
 test: lint
 	$(RUN) pytest
+
+# The benchmark of quality.md (B1-B5) on a stack of its own; results in bench/results/.
+# wrk drives B2: installed with apt when missing, else B2 says it used a Python client.
+bench: env
+	@command -v wrk >/dev/null 2>&1 || apt-get install -y -qq wrk >/dev/null 2>&1 || \
+		{ apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1; } || \
+		echo "wrk could not be installed: B2 falls back to a Python client"
+	$(RUN) python -m bench --profile full
+
+bench-quick: env
+	@command -v wrk >/dev/null 2>&1 || apt-get install -y -qq wrk >/dev/null 2>&1 || \
+		{ apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1; } || \
+		echo "wrk could not be installed: B2 falls back to a Python client"
+	$(RUN) python -m bench --profile quick

@@ -33,6 +33,8 @@ from shared.events.pokmas import Contact, MoUSigned, PokmasKind, PokmasRegistere
 from shared.reference.skills import skill_codes
 
 OFFICER = Actor(role="bapas_officer", sub="bench")
+WITHDRAWN_EVERY = 10
+"""One klien in ten withdraws (TrainingWithdrawn); the others complete."""
 CONTACT = Contact(name="Kontak", phone="+62 812 0000 0000", email="kontak@pokmas.example")
 START = date(2026, 1, 5)
 
@@ -55,7 +57,8 @@ class WorkloadSize:
             raise ValueError(f"{self.events} events cannot hold the {self.fixed_events} fixed ones")
 
 
-QUICK = WorkloadSize(bapas=12, pokmas=60, programmes=120, clients=4_000, events=40_000)
+QUICK = WorkloadSize(bapas=30, pokmas=150, programmes=300, clients=20_000, events=200_000)
+"""A tenth of the national size, in the same proportions (ten events per klien)."""
 FULL = WorkloadSize()
 
 
@@ -149,6 +152,18 @@ class NationalWorkload:
             )
             self.programmes.append(Programme(programme_id, pokmas_id, bapas_code))
 
+    def expected_seats(self) -> dict[uuid.UUID, int]:
+        """The seats each programme ends with (rule 2: enrolments not withdrawn), from the
+        sizes alone: klien ``n`` enrols in programme ``n mod programmes`` and withdraws when
+        ``n`` is a multiple of :data:`WITHDRAWN_EVERY`. Call after :meth:`pokmas_events`.
+        Programmes nobody enrolled in are absent."""
+        seats: dict[uuid.UUID, int] = {}
+        for number in range(self.size.clients):
+            programme_id = self.programmes[number % len(self.programmes)].programme_id
+            stays = number % WITHDRAWN_EVERY != 0
+            seats[programme_id] = seats.get(programme_id, 0) + int(stays)
+        return seats
+
     def enrolment_events(self) -> Iterator[Envelope[EventPayload]]:
         """Klien released, enrolled, attending, then completing or withdrawing
         (``enrolment.events.v1``). Call after :meth:`pokmas_events`."""
@@ -195,7 +210,7 @@ class NationalWorkload:
                     bapas_code,
                     1 + session,
                 )
-            if number % 10 == 0:
+            if number % WITHDRAWN_EVERY == 0:
                 outcome: EventPayload = TrainingWithdrawn(
                     enrolment_id=enrolment_id,
                     client_id=client_id,
