@@ -193,7 +193,7 @@ def build_service_app(
     return app
 
 
-def service_runtime(request: Request) -> ServiceRuntime:
+async def service_runtime(request: Request) -> ServiceRuntime:
     """FastAPI dependency: the runtime of the service that serves the request."""
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime

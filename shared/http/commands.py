@@ -33,7 +33,7 @@ class CommandAccepted(BaseModel):
     event_id: UUID
 
 
-def command_context(
+async def command_context(
     caller: Annotated[Principal, Depends(current_principal)],
     correlation_id: Annotated[UUID | None, Header(alias="X-Correlation-ID")] = None,
 ) -> CommandContext:
