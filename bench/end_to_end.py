@@ -165,7 +165,8 @@ async def programme_visibility(
             async def open_programme(number: int) -> None:
                 host = hosts[number % len(hosts)]
                 sent = perf_counter()
-                response = await pool.post(
+                response = await pool.request(
+                    "POST",
                     f"/api/v1/pokmas/{host.pokmas_id}/programmes",
                     {
                         "mou_id": host.mou_id,

@@ -1,5 +1,5 @@
-"""A small HTTP/1.1 client for the open-loop load of B3: a fixed set of keep-alive
-connections, one request at a time on each.
+"""A small HTTP/1.1 client for the benchmark's own loads (B3, and B2 when ``wrk`` is
+missing): a fixed set of keep-alive connections, one request at a time on each.
 
 httpx cost this process more than half a core at a hundred requests a second once
 requests queued in its pool, CPU taken from the services it measures on two cores.
@@ -70,15 +70,19 @@ class ConnectionPool:
         for connection in self._all:
             await connection.writer.wait_closed()
 
-    async def post(self, path: str, body: object, headers: Mapping[str, str]) -> Response:
-        payload = json.dumps(body).encode()
+    async def request(
+        self, method: str, path: str, body: object | None, headers: Mapping[str, str]
+    ) -> Response:
+        """Send one request (``body`` as JSON, when given) on the next free connection."""
+        payload = b"" if body is None else json.dumps(body).encode()
         lines = [
-            f"POST {path} HTTP/1.1",
+            f"{method} {path} HTTP/1.1",
             f"Host: {self._host}:{self._port}",
-            "Content-Type: application/json",
             f"Content-Length: {len(payload)}",
             *(f"{name}: {value}" for name, value in headers.items()),
         ]
+        if body is not None:
+            lines.append("Content-Type: application/json")
         request = ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
         connection = await self._free.get()
         try:

@@ -20,8 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 from time import perf_counter
 
-import httpx
-
+from bench.http_client import ConnectionPool, connection_pool
 from bench.latency import Latency
 from shared.http import Role, issue_token
 from shared.reference import bapas_offices
@@ -58,9 +57,7 @@ SKILL = sorted(skill_codes())[0]
 class Officer:
     """A Bapas officer the benchmark sends commands as; each office has its own.
 
-    Commands are spread over the offices, as a national system's are: the event store
-    serialises the appends of one office (its outbox keeps them in commit order), so
-    one office alone would measure that lock rather than the service.
+    Commands are spread over the offices, as a national system's are.
     """
 
     bapas_code: str
@@ -148,40 +145,44 @@ async def _wrk(url: str, seconds: float, scenario: str | None, arguments: list[s
     )
 
 
-async def _python_client(url: str, seconds: float, method: str, callers: list[Officer]) -> HttpLoad:
+async def _python_client(
+    base_url: str, path: str, seconds: float, method: str, callers: list[Officer]
+) -> HttpLoad:
     """32 closed-loop clients in this process: the fallback when ``wrk`` is missing."""
     samples: list[float] = []
     errors = dict.fromkeys(ERROR_KINDS, 0)
     deadline = perf_counter() + seconds
-    limits = httpx.Limits(max_connections=CONNECTIONS)
 
-    async def client_loop(client: httpx.AsyncClient, number: int) -> None:
+    async def client_loop(pool: ConnectionPool, number: int) -> None:
         request = 0
         while perf_counter() < deadline:
             request += 1
+            body: object | None = None
+            headers: dict[str, str] = {}
+            if callers:
+                caller = callers[(number + request) % len(callers)]
+                body = caller.pokmas_body(number * 1_000_000 + request)
+                headers = caller.headers
             started = perf_counter()
             try:
-                if not callers:
-                    response = await client.request(method, url)
-                else:
-                    caller = callers[(number + request) % len(callers)]
-                    body = caller.pokmas_body(number * 1_000_000 + request)
-                    response = await client.request(method, url, json=body, headers=caller.headers)
-            except httpx.TimeoutException:
+                response = await asyncio.wait_for(
+                    pool.request(method, path, body, headers), timeout=10
+                )
+            except TimeoutError:
                 errors["timeout"] += 1
-                continue
-            except httpx.HTTPError:
+                return  # the connection is lost with the request
+            except (OSError, asyncio.IncompleteReadError):
                 errors["read"] += 1
-                continue
+                return
             samples.append(perf_counter() - started)
-            if response.status_code >= 400:
+            if response.status >= 400:
                 errors["status"] += 1
 
     started = perf_counter()
-    async with httpx.AsyncClient(timeout=10.0, limits=limits) as client:
-        await asyncio.gather(*(client_loop(client, n) for n in range(CONNECTIONS)))
+    async with connection_pool(base_url, CONNECTIONS) as pool:
+        await asyncio.gather(*(client_loop(pool, number) for number in range(CONNECTIONS)))
     return HttpLoad(
-        client="python (httpx): wrk is missing",
+        client="python (bench.http_client): wrk is missing",
         requests=len(samples),
         seconds=perf_counter() - started,
         errors=errors,
@@ -193,7 +194,7 @@ async def no_op(base_url: str, seconds: float) -> HttpLoad:
     """B2's ceiling: ``GET /health/live`` on the same server."""
     if wrk_available():
         return await _wrk(f"{base_url}/health/live", seconds, None, [])
-    return await _python_client(f"{base_url}/health/live", seconds, "GET", [])
+    return await _python_client(base_url, "/health/live", seconds, "GET", [])
 
 
 async def register_pokmas(base_url: str, seconds: float, callers: list[Officer]) -> HttpLoad:
@@ -203,4 +204,4 @@ async def register_pokmas(base_url: str, seconds: float, callers: list[Officer])
         for caller in callers:
             arguments += [caller.bapas_code, caller.token]
         return await _wrk(base_url, seconds, "register_pokmas.lua", arguments)
-    return await _python_client(f"{base_url}/api/v1/pokmas", seconds, "POST", callers)
+    return await _python_client(base_url, "/api/v1/pokmas", seconds, "POST", callers)

@@ -1,7 +1,12 @@
 """The pokmas service's application service: load, check scope, call the aggregate, save.
 
-Each command runs in one transaction that stores the events (and their outbox rows)
-and updates the read models, so a refused or failed command leaves nothing behind.
+A command loads what it decides on, then stores its events, their outbox rows and the
+read models' changes atomically (one statement for one event), so a refused or failed
+command leaves nothing behind. The loads need no transaction around them: at READ
+COMMITTED it would hide nothing from concurrent commands; the event store's primary key
+refuses a save whose aggregate changed since its load (409), and the rules that span
+aggregates are checked against the state their events had committed.
+
 ``now`` is an argument, never read from a clock here: the API passes the request's
 instant and the daily expiry job the instant it runs for, so tests choose the day.
 """
@@ -14,14 +19,13 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from services.pokmas.domain import MoU, Pokmas, Programme
-from services.pokmas.read_models import record_in_read_models
+from services.pokmas.read_models import read_model_update
 from shared.events.envelope import Actor, Envelope, EventPayload
 from shared.events.pokmas import Contact, PokmasKind
 from shared.eventstore.aggregate import Aggregate
 from shared.eventstore.refusals import InvalidValue
 from shared.eventstore.store import CommandContext, ConcurrencyConflict, EventStore
 from shared.http import Principal
-from shared.postgres.pool import Connection
 from shared.reference import today_in
 
 log = logging.getLogger(__name__)
@@ -31,12 +35,9 @@ Events = list[Envelope[EventPayload]]
 EXPIRY_ACTOR = Actor(role="service", sub="pokmas.mou_expiry")
 
 
-async def _save(
-    store: EventStore, aggregate: Aggregate, context: CommandContext, connection: Connection
-) -> Events:
-    events = await store.save(aggregate, context, connection=connection)
-    await record_in_read_models(connection, events)
-    return events
+async def _save(store: EventStore, aggregate: Aggregate, context: CommandContext) -> Events:
+    """Store the events with their read models' changes: one statement for one event."""
+    return await store.save(aggregate, context, read_model=read_model_update)
 
 
 async def register_pokmas(
@@ -62,8 +63,7 @@ async def register_pokmas(
         address=address,
         skills=skills,
     )
-    async with store.pool.acquire() as connection, connection.transaction():
-        return await _save(store, pokmas, context, connection)
+    return await _save(store, pokmas, context)
 
 
 async def change_contact(
@@ -74,11 +74,10 @@ async def change_contact(
     pokmas_id: UUID,
     contact: Contact,
 ) -> Events:
-    async with store.pool.acquire() as connection, connection.transaction():
-        pokmas = await store.load(Pokmas, pokmas_id, connection=connection)
-        caller.require_write(pokmas.bapas_code)
-        pokmas.change_contact(contact)
-        return await _save(store, pokmas, context, connection)
+    pokmas = await store.load(Pokmas, pokmas_id)
+    caller.require_write(pokmas.bapas_code)
+    pokmas.change_contact(contact)
+    return await _save(store, pokmas, context)
 
 
 async def sign_mou(
@@ -94,19 +93,18 @@ async def sign_mou(
     valid_until: date,
     scope: Sequence[str],
 ) -> Events:
-    async with store.pool.acquire() as connection, connection.transaction():
-        pokmas = await store.load(Pokmas, pokmas_id, connection=connection)
-        caller.require_write(pokmas.bapas_code)
-        mou = MoU.sign(
-            pokmas,
-            number=number,
-            signed_on=signed_on,
-            valid_from=valid_from,
-            valid_until=valid_until,
-            scope=scope,
-            today=today_in(pokmas.bapas_code, now),
-        )
-        return await _save(store, mou, context, connection)
+    pokmas = await store.load(Pokmas, pokmas_id)
+    caller.require_write(pokmas.bapas_code)
+    mou = MoU.sign(
+        pokmas,
+        number=number,
+        signed_on=signed_on,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        scope=scope,
+        today=today_in(pokmas.bapas_code, now),
+    )
+    return await _save(store, mou, context)
 
 
 async def renew_mou(
@@ -118,11 +116,10 @@ async def renew_mou(
     mou_id: UUID,
     valid_until: date,
 ) -> Events:
-    async with store.pool.acquire() as connection, connection.transaction():
-        mou = await store.load(MoU, mou_id, connection=connection)
-        caller.require_write(mou.bapas_code)
-        mou.renew(valid_until=valid_until, today=today_in(mou.bapas_code, now))
-        return await _save(store, mou, context, connection)
+    mou = await store.load(MoU, mou_id)
+    caller.require_write(mou.bapas_code)
+    mou.renew(valid_until=valid_until, today=today_in(mou.bapas_code, now))
+    return await _save(store, mou, context)
 
 
 async def terminate_mou(
@@ -135,11 +132,10 @@ async def terminate_mou(
     effective_on: date,
     reason: str,
 ) -> Events:
-    async with store.pool.acquire() as connection, connection.transaction():
-        mou = await store.load(MoU, mou_id, connection=connection)
-        caller.require_write(mou.bapas_code)
-        mou.terminate(effective_on=effective_on, reason=reason, today=today_in(mou.bapas_code, now))
-        return await _save(store, mou, context, connection)
+    mou = await store.load(MoU, mou_id)
+    caller.require_write(mou.bapas_code)
+    mou.terminate(effective_on=effective_on, reason=reason, today=today_in(mou.bapas_code, now))
+    return await _save(store, mou, context)
 
 
 NOT_AN_MOU_OF_THE_POKMAS = "no MoU of this Pokmas has this id"
@@ -161,28 +157,27 @@ async def open_programme(
     sessions_planned: int,
     location: str,
 ) -> Events:
-    async with store.pool.acquire() as connection, connection.transaction():
-        pokmas = await store.load(Pokmas, pokmas_id, connection=connection)
-        # The partner of this Pokmas may open its programmes too (api.md).
-        caller.require_write(pokmas.bapas_code, partner_of=pokmas.id)
-        history = await store.load_history(mou_id, connection=connection)
-        if not history or history[0].aggregate_type is not MoU.aggregate_type:
-            raise InvalidValue("mou_id", NOT_AN_MOU_OF_THE_POKMAS)
-        mou = MoU.replay(history)
-        if mou.pokmas_id != pokmas.id:
-            raise InvalidValue("mou_id", NOT_AN_MOU_OF_THE_POKMAS)
-        programme = Programme.open(
-            mou,
-            skill=skill,
-            title=title,
-            capacity=capacity,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            sessions_planned=sessions_planned,
-            location=location,
-            today=today_in(pokmas.bapas_code, now),
-        )
-        return await _save(store, programme, context, connection)
+    pokmas = await store.load(Pokmas, pokmas_id)
+    # The partner of this Pokmas may open its programmes too (api.md).
+    caller.require_write(pokmas.bapas_code, partner_of=pokmas.id)
+    history = await store.load_history(mou_id)
+    if not history or history[0].aggregate_type is not MoU.aggregate_type:
+        raise InvalidValue("mou_id", NOT_AN_MOU_OF_THE_POKMAS)
+    mou = MoU.replay(history)
+    if mou.pokmas_id != pokmas.id:
+        raise InvalidValue("mou_id", NOT_AN_MOU_OF_THE_POKMAS)
+    programme = Programme.open(
+        mou,
+        skill=skill,
+        title=title,
+        capacity=capacity,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        sessions_planned=sessions_planned,
+        location=location,
+        today=today_in(pokmas.bapas_code, now),
+    )
+    return await _save(store, programme, context)
 
 
 async def close_programme(
@@ -195,13 +190,10 @@ async def close_programme(
     closed_on: date,
     reason: str,
 ) -> Events:
-    async with store.pool.acquire() as connection, connection.transaction():
-        programme = await store.load(Programme, programme_id, connection=connection)
-        caller.require_write(programme.bapas_code)
-        programme.close(
-            closed_on=closed_on, reason=reason, today=today_in(programme.bapas_code, now)
-        )
-        return await _save(store, programme, context, connection)
+    programme = await store.load(Programme, programme_id)
+    caller.require_write(programme.bapas_code)
+    programme.close(closed_on=closed_on, reason=reason, today=today_in(programme.bapas_code, now))
+    return await _save(store, programme, context)
 
 
 async def expire_lapsed_mous(store: EventStore, now: datetime) -> list[UUID]:
@@ -224,11 +216,10 @@ async def expire_lapsed_mous(store: EventStore, now: datetime) -> list[UUID]:
     expired: list[UUID] = []
     for row in candidates:
         try:
-            async with store.pool.acquire() as connection, connection.transaction():
-                mou = await store.load(MoU, row["mou_id"], connection=connection)
-                if mou.expire(today=today_in(mou.bapas_code, now)):
-                    await _save(store, mou, context, connection)
-                    expired.append(mou.id)
+            mou = await store.load(MoU, row["mou_id"])
+            if mou.expire(today=today_in(mou.bapas_code, now)):
+                await _save(store, mou, context)
+                expired.append(mou.id)
         except ConcurrencyConflict:
             log.info("MoU %s changed meanwhile (another instance expired it?)", row["mou_id"])
     return expired

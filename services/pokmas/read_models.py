@@ -1,14 +1,13 @@
 """Keeps the Pokmas, MoU and programme tables in step with the service's own events.
 
-Commands call :func:`record_in_read_models` in the transaction that stores the
-events, so the read model changes with them or not at all, and a GET right after a
-command's 201 already shows the change. Each event type maps to one statement here,
-and nowhere else.
+Commands hand :func:`read_model_update` to the event store, which writes each event's
+statement with the events (in the same statement when there is one event), so the
+read model changes with them or not at all, and a GET right after a command's 201
+already shows the change. Each event type maps to one statement here, and nowhere
+else.
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 from services.pokmas.domain import MoUStatus, ProgrammeStatus
 from shared.events.envelope import Envelope, EventPayload
@@ -22,21 +21,15 @@ from shared.events.pokmas import (
     ProgrammeClosed,
     ProgrammeOpened,
 )
-from shared.postgres.pool import Connection
+from shared.postgres.statements import Statement
 
 
-async def record_in_read_models(
-    connection: Connection, events: Sequence[Envelope[EventPayload]]
-) -> None:
-    for event in events:
-        await _record(connection, event)
-
-
-async def _record(connection: Connection, event: Envelope[EventPayload]) -> None:
+def read_model_update(event: Envelope[EventPayload]) -> Statement:
+    """The statement that brings the Pokmas, MoU or programme table up to ``event``."""
     version = event.aggregate_version
     match event.payload:
         case PokmasRegistered() as registered:
-            await connection.execute(
+            return Statement(
                 "INSERT INTO pokmas (pokmas_id, bapas_code, name, kind, registration_number,"
                 " contact_name, contact_phone, contact_email, address, skills, version)"
                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -53,7 +46,7 @@ async def _record(connection: Connection, event: Envelope[EventPayload]) -> None
                 version,
             )
         case PokmasContactChanged(pokmas_id=pokmas_id, contact=contact):
-            await connection.execute(
+            return Statement(
                 "UPDATE pokmas SET contact_name = $2, contact_phone = $3, contact_email = $4,"
                 " version = $5 WHERE pokmas_id = $1",
                 pokmas_id,
@@ -63,7 +56,7 @@ async def _record(connection: Connection, event: Envelope[EventPayload]) -> None
                 version,
             )
         case MoUSigned() as signed:
-            await connection.execute(
+            return Statement(
                 "INSERT INTO mous (mou_id, bapas_code, pokmas_id, number, signed_on, valid_from,"
                 " valid_until, scope, status, version)"
                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -79,7 +72,7 @@ async def _record(connection: Connection, event: Envelope[EventPayload]) -> None
                 version,
             )
         case MoURenewed(mou_id=mou_id, valid_until=valid_until, renewed_on=renewed_on):
-            await connection.execute(
+            return Statement(
                 "UPDATE mous SET valid_until = $2, renewed_on = $3, version = $4, status = $5,"
                 " terminated_on = NULL, termination_reason = NULL, expired_on = NULL"
                 " WHERE mou_id = $1",
@@ -90,7 +83,7 @@ async def _record(connection: Connection, event: Envelope[EventPayload]) -> None
                 MoUStatus.ACTIVE.value,
             )
         case MoUTerminated(mou_id=mou_id, effective_on=effective_on, reason=reason):
-            await connection.execute(
+            return Statement(
                 "UPDATE mous SET status = $2, terminated_on = $3, termination_reason = $4,"
                 " version = $5 WHERE mou_id = $1",
                 mou_id,
@@ -100,7 +93,7 @@ async def _record(connection: Connection, event: Envelope[EventPayload]) -> None
                 version,
             )
         case MoUExpired(mou_id=mou_id, expired_on=expired_on):
-            await connection.execute(
+            return Statement(
                 "UPDATE mous SET status = $2, expired_on = $3, version = $4 WHERE mou_id = $1",
                 mou_id,
                 MoUStatus.EXPIRED.value,
@@ -108,7 +101,7 @@ async def _record(connection: Connection, event: Envelope[EventPayload]) -> None
                 version,
             )
         case ProgrammeOpened() as opened:
-            await connection.execute(
+            return Statement(
                 "INSERT INTO programmes (programme_id, bapas_code, pokmas_id, mou_id, skill,"
                 " title, capacity, starts_on, ends_on, sessions_planned, location, status,"
                 " version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
@@ -127,7 +120,7 @@ async def _record(connection: Connection, event: Envelope[EventPayload]) -> None
                 version,
             )
         case ProgrammeClosed(programme_id=programme_id, closed_on=closed_on, reason=reason):
-            await connection.execute(
+            return Statement(
                 "UPDATE programmes SET status = $2, closed_on = $3, closure_reason = $4,"
                 " version = $5 WHERE programme_id = $1",
                 programme_id,

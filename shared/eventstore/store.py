@@ -4,11 +4,18 @@ transaction, and loads an aggregate by replaying its events.
 Optimistic concurrency is the primary key ``(aggregate_id, aggregate_version)``: two
 commands that loaded the same version both try to write the next one, and the second
 insert violates the key. That surfaces as :class:`ConcurrencyConflict` (HTTP 409).
+
+Order: the relay publishes outbox rows by position, and a row gets its position when
+it is written, after everything its command loaded had committed. So the events of one
+aggregate, and an event and those it caused, reach Kafka in order. Commands of one
+office on different aggregates do not wait for each other (a lock per office made one
+office's commands run one at a time); when two commit together, either may come first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -20,6 +27,7 @@ from shared.events.envelope import Actor, Envelope, EventPayload, new_envelope
 from shared.events.registry import parse_event
 from shared.eventstore.aggregate import Aggregate
 from shared.postgres.pool import Connection
+from shared.postgres.statements import Statement
 
 A = TypeVar("A", bound=Aggregate)
 OUTBOX_CHANNEL = "outbox"
@@ -44,17 +52,26 @@ class CommandContext:
     occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-_INSERT_EVENTS = """
-INSERT INTO events (aggregate_id, aggregate_version, aggregate_type, event_id, event_type,
-                    schema_version, bapas_code, recorded_at, envelope)
-SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::uuid[], $5::text[], $6::int[],
-                     $7::text[], $8::timestamptz[], $9::json[])
+_APPEND = """
+WITH stored AS (
+    INSERT INTO events (aggregate_id, aggregate_version, aggregate_type, event_id, event_type,
+                        schema_version, bapas_code, recorded_at, envelope)
+    SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::uuid[], $5::text[], $6::int[],
+                         $7::text[], $8::timestamptz[], $9::json[])
+), queued AS (
+    INSERT INTO outbox (topic, message_key, event_id, event_type, schema_version, value)
+    SELECT $10, $11, * FROM unnest($4::uuid[], $5::text[], $6::int[], $12::bytea[])
+){read_model}
+SELECT pg_notify($13, '')
 """
+"""One statement, one round trip: the events, their outbox rows (positions in the
+order of the events), the read model's change when there is one event, and the
+notification the relay wakes on at commit. A data-modifying ``WITH`` part runs exactly
+once whether or not the query reads it."""
+_APPEND_PARAMETERS = 13
 
-_INSERT_OUTBOX = """
-INSERT INTO outbox (topic, message_key, event_id, event_type, schema_version, value)
-SELECT $1, $2, * FROM unnest($3::uuid[], $4::text[], $5::int[], $6::bytea[])
-"""
+ReadModelUpdate = Callable[[Envelope[EventPayload]], Statement]
+"""What a service's read models do with one of its events: one statement."""
 
 
 class EventStore:
@@ -78,9 +95,15 @@ class EventStore:
         *,
         expected_version: int,
         connection: Connection,
+        read_model: ReadModelUpdate | None = None,
     ) -> None:
-        """Write ``events`` (one aggregate, versions following ``expected_version``) and
-        their outbox rows on ``connection``, inside the caller's transaction."""
+        """Write ``events`` (one aggregate, versions following ``expected_version``),
+        their outbox rows and the ``read_model`` changes they make on ``connection``.
+
+        One event is one statement, atomic by itself. Several events update the read
+        model one statement after another (one row may change twice, which a single
+        statement cannot do): run them inside a transaction.
+        """
         if not events:
             return
         first = events[0]
@@ -90,14 +113,16 @@ class EventStore:
         if any(event.aggregate_id != first.aggregate_id for event in events):
             raise ValueError("one append takes the events of one aggregate")
         bodies = [event.model_dump_json() for event in events]
-        key = first.bapas_code
-        # Rows of one key get their positions in commit order (see the migration).
-        await connection.execute(
-            "SELECT pg_advisory_xact_lock(hashtext($1))", f"outbox:{self.topic}:{key}"
+        updates = [read_model(event) for event in events] if read_model is not None else []
+        folded = updates.pop() if len(updates) == 1 else None
+        sql = _APPEND.format(
+            read_model=""
+            if folded is None
+            else f", read_model AS (\n    {folded.shifted(_APPEND_PARAMETERS)}\n)"
         )
         try:
             await connection.execute(
-                _INSERT_EVENTS,
+                sql,
                 [e.aggregate_id for e in events],
                 versions,
                 [e.aggregate_type.value for e in events],
@@ -107,22 +132,19 @@ class EventStore:
                 [e.bapas_code for e in events],
                 [e.recorded_at for e in events],
                 bodies,
+                self.topic,
+                first.bapas_code,
+                [body.encode() for body in bodies],
+                OUTBOX_CHANNEL,
+                *(() if folded is None else folded.args),
             )
         except asyncpg.UniqueViolationError as error:
             raise ConcurrencyConflict(
                 f"{first.aggregate_type.value} {first.aggregate_id} changed meanwhile; "
                 "reload it and try again"
             ) from error
-        await connection.execute(
-            _INSERT_OUTBOX,
-            self.topic,
-            key,
-            [e.event_id for e in events],
-            [e.event_type for e in events],
-            [e.schema_version for e in events],
-            [body.encode() for body in bodies],
-        )
-        await connection.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)
+        for update in updates:
+            await connection.execute(update.sql, *update.args)
 
     async def save(
         self,
@@ -130,11 +152,14 @@ class EventStore:
         context: CommandContext,
         *,
         connection: Connection | None = None,
+        read_model: ReadModelUpdate | None = None,
     ) -> list[Envelope[EventPayload]]:
-        """Append the aggregate's pending events in their envelopes; returns them.
+        """Append the aggregate's pending events in their envelopes, and the changes
+        they make to ``read_model``; returns them.
 
-        Without ``connection`` it runs in a transaction of its own; with one, inside the
-        caller's, so a projection change can commit or roll back with the events.
+        With ``connection``, inside the caller's transaction, so that what the caller
+        did before (a projection's change, the loads a decision rests on) commits or
+        rolls back with the events. Without, on a pooled connection, atomically.
         """
         recorded_at = datetime.now(UTC)
         envelopes = [
@@ -150,14 +175,16 @@ class EventStore:
             )
             for index, payload in enumerate(aggregate.pending_events, start=1)
         ]
-        if connection is None:
-            async with self.pool.acquire() as own, own.transaction():
-                await self.append(
-                    envelopes, expected_version=aggregate.stored_version, connection=own
-                )
-        else:
+        async with AsyncExitStack() as stack:
+            if connection is None:
+                connection = await stack.enter_async_context(self.pool.acquire())
+                if read_model is not None and len(envelopes) > 1:  # several statements
+                    await stack.enter_async_context(connection.transaction())
             await self.append(
-                envelopes, expected_version=aggregate.stored_version, connection=connection
+                envelopes,
+                expected_version=aggregate.stored_version,
+                connection=connection,
+                read_model=read_model,
             )
         aggregate.mark_saved()
         return envelopes

@@ -13,9 +13,10 @@ CREATE TABLE events (
     PRIMARY KEY (aggregate_id, aggregate_version)
 );
 
--- Rows wait here until the relay has published them, then are deleted. Appends of
--- one key take a transaction advisory lock on it before their rows get positions, so
--- positions of one key follow commit order and the relay publishes them in that order.
+-- Rows wait here until the relay has published them (in position order), then are
+-- deleted. An event's row gets its position after every event it was decided on had
+-- committed, so the events of one aggregate, and an event and the events it caused,
+-- are published in order.
 CREATE TABLE outbox (
     position       bigserial PRIMARY KEY,
     topic          text      NOT NULL,

@@ -9,8 +9,10 @@ rebalances, crashes and rebuilds. So:
   ``projection_offsets``. On assignment the consumer seeks to those offsets. FastStream's
   default ack policy commits on receipt (at-most-once), and a Kafka commit acknowledges
   everything received, the whole batch in batch mode (style.md pitfalls): neither may
-  decide what a projection has applied. The consumer still commits its offsets to Kafka
-  after each batch, so that tools showing group lag stay meaningful.
+  decide what a projection has applied. The consumer still tells Kafka its offsets, at
+  most once a second (``commit_hint_interval``) and when it stops, so that tools showing
+  group lag stay meaningful: a commit after every batch was a Kafka request (and a write
+  to ``__consumer_offsets``) per event at a few hundred commands a second.
 * **Re-checked under lock.** Inside the transaction the tracking rows are locked
   (``SELECT … FOR UPDATE``) and re-read: a message below the recorded offset is skipped,
   so two instances holding a partition during a rebalance cannot both apply it. An
@@ -212,6 +214,7 @@ class ProjectionConsumer:
         session_timeout_ms: int = 10_000,
         heartbeat_interval_ms: int = 3_000,
         max_retry_pause: float = 10.0,
+        commit_hint_interval: float = 1.0,
     ) -> None:
         if (database_url is None) == (connection is None):
             raise ValueError("give either database_url or connection")
@@ -228,6 +231,10 @@ class ProjectionConsumer:
         self._max_batch_size = max_batch_size
         self._poll_timeout_ms = poll_timeout_ms
         self._max_retry_pause = max_retry_pause
+        self._commit_hint_interval = commit_hint_interval
+        # Offsets applied but not yet told to Kafka, and when Kafka was last told.
+        self._unhinted: dict[TopicPartition, int] = {}
+        self._hinted_at = 0.0
         self._dead_letter_topic = dead_letter_topic
         self._kafka_options: dict[str, Any] = {
             "bootstrap_servers": bootstrap_servers,
@@ -297,6 +304,7 @@ class ProjectionConsumer:
         await self._run_finished.wait()
         if self._started:
             self._started = False
+            await self._commit_hint(now=True)
             await self._close_clients()
 
     async def __aenter__(self) -> Self:
@@ -372,6 +380,7 @@ class ProjectionConsumer:
                 )
                 idle = not fetched
                 if idle:
+                    await self._commit_hint()
                     continue
                 try:
                     outcome = await self._apply_batch(fetched)
@@ -494,7 +503,11 @@ class ProjectionConsumer:
             skipped_not_handled=not_handled,
         )
         self._record(outcome)
-        await self._commit_hint(plan.next_offsets)
+        self._unhinted.update(
+            (TopicPartition(topic, partition), offset)
+            for (topic, partition), offset in plan.next_offsets.items()
+        )
+        await self._commit_hint()
         self._update_lag()
         return outcome
 
@@ -557,16 +570,17 @@ class ProjectionConsumer:
             if count:
                 metrics.EVENTS_SKIPPED.labels(self.name, reason).inc(count)
 
-    async def _commit_hint(self, next_offsets: Mapping[tuple[str, int], int]) -> None:
-        """Tell Kafka too, for lag dashboards; Postgres already has the truth."""
-        if self._assign or not next_offsets:
+    async def _commit_hint(self, *, now: bool = False) -> None:
+        """Tell Kafka the applied offsets too, for lag dashboards (Postgres has the
+        truth); at most once per ``commit_hint_interval`` unless ``now``."""
+        if self._assign or not self._unhinted:
+            return
+        if not now and perf_counter() - self._hinted_at < self._commit_hint_interval:
             return
         assigned = self._kafka.assignment()
-        offsets = {
-            tp: offset
-            for (topic, partition), offset in next_offsets.items()
-            if (tp := TopicPartition(topic, partition)) in assigned
-        }
+        offsets = {tp: offset for tp, offset in self._unhinted.items() if tp in assigned}
+        self._unhinted.clear()
+        self._hinted_at = perf_counter()
         if not offsets:
             return
         try:
@@ -625,6 +639,7 @@ class ProjectionConsumer:
 
     async def _forget_positions(self, partitions: set[TopicPartition]) -> None:
         async with self._lock:  # waits for a batch in flight to commit
+            await self._commit_hint(now=True)  # the partitions are still this consumer's
             for tp in partitions:
                 self._positions.pop(tp, None)
                 self._forget_lag(tp)

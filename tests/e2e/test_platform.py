@@ -35,6 +35,7 @@ from shared.demo.client import PlatformClient, ServiceUrls, eventually, token_fo
 from shared.events.registry import parse_event
 from shared.http import Role
 from shared.kafka.topics import EVENT_TOPICS
+from shared.postgres.urls import with_database
 from shared.projections.consumer import topic_partitions
 from tests.support.infrastructure import Infrastructure
 
@@ -57,7 +58,6 @@ class Platform:
 
 @pytest.fixture(scope="module")
 def platform(infra: Infrastructure, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    base, _, _ = infra.database_admin_url.rpartition("/")
     databases = {
         name: f"e2e_{name}_{uuid.uuid4().hex[:8]}"
         for name in ("pokmas", "enrolment", "notifications")
@@ -99,7 +99,7 @@ def platform(infra: Infrastructure, tmp_path_factory: pytest.TempPathFactory) ->
         env = {
             **os.environ,
             "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap_servers,
-            f"{prefix}_DATABASE_URL": f"{base}/{database}",
+            f"{prefix}_DATABASE_URL": with_database(infra.database_admin_url, database),
             f"{prefix}_PORT": str(ports[name]),
             "NOTIFICATIONS_SMTP_PORT": str(mail_port),
             "NOTIFICATIONS_DELIVERY_POLL_SECONDS": "0.2",

@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from shared.events.envelope import Actor
+from shared.events.envelope import Actor, Envelope, EventPayload
+from shared.events.pokmas import PokmasContactChanged, PokmasRegistered
 from shared.eventstore.store import (
     AggregateNotFound,
     CommandContext,
@@ -19,6 +20,7 @@ from shared.eventstore.store import (
 from shared.kafka.topics import POKMAS_EVENTS
 from shared.postgres.migrations import apply_migrations, migrations_of
 from shared.postgres.pool import create_pool
+from shared.postgres.statements import Statement
 from tests.support.registry_events import PartnerRecord
 
 OFFICER = CommandContext(actor=Actor(role="bapas_officer", sub="pk-001"))
@@ -98,6 +100,76 @@ async def test_a_rolled_back_transaction_leaves_neither_event_nor_outbox_row(
 
     assert await _count(store, "events") == 0
     assert await _count(store, "outbox") == 0
+
+
+@pytest.fixture
+async def partner_names(store: EventStore) -> None:
+    """A read model of the partners' names and contacts: a NOT NULL contact, so that a
+    contact change to ``UNKNOWN`` (stored as NULL) makes its statement fail."""
+    await store.pool.execute(
+        "CREATE TABLE partner_names (id uuid PRIMARY KEY, name text NOT NULL,"
+        " contact text NOT NULL, version int NOT NULL)"
+    )
+
+
+UNKNOWN = "Tidak Diketahui"
+
+
+def partner_names_update(event: Envelope[EventPayload]) -> Statement:
+    match event.payload:
+        case PokmasRegistered(pokmas_id=pokmas_id, name=name, contact=contact):
+            return Statement(
+                "INSERT INTO partner_names VALUES ($1, $2, $3, $4)",
+                pokmas_id,
+                name,
+                contact.name,
+                event.aggregate_version,
+            )
+        case PokmasContactChanged(pokmas_id=pokmas_id, contact=contact):
+            return Statement(
+                "UPDATE partner_names SET contact = NULLIF($2, $4), version = $3 WHERE id = $1",
+                pokmas_id,
+                contact.name,
+                event.aggregate_version,
+                UNKNOWN,
+            )
+    raise AssertionError(event.event_type)
+
+
+async def _partner_names(store: EventStore) -> list[tuple[str, str, int]]:
+    rows = await store.pool.fetch("SELECT name, contact, version FROM partner_names")
+    return [(row["name"], row["contact"], row["version"]) for row in rows]
+
+
+@pytest.mark.usefixtures("partner_names")
+async def test_the_read_model_changes_with_the_events_of_one_save(store: EventStore) -> None:
+    partner = PartnerRecord.register("balikpapan", "Pokmas Sejahtera")
+    await store.save(partner, OFFICER, read_model=partner_names_update)
+    partner.change_contact("Pak Budi")
+    await store.save(partner, OFFICER, read_model=partner_names_update)
+    partner.change_contact("Ibu Ani")
+    partner.change_contact("Ibu Rina")  # two events change one row: one after the other
+    await store.save(partner, OFFICER, read_model=partner_names_update)
+
+    assert await _partner_names(store) == [("Pokmas Sejahtera", "Ibu Rina", 4)]
+    assert await _count(store, "events") == await _count(store, "outbox") == 4
+
+
+@pytest.mark.usefixtures("partner_names")
+@pytest.mark.parametrize("events", [1, 2], ids=["one event", "two events"])
+async def test_a_failing_read_model_statement_stores_no_event(
+    store: EventStore, events: int
+) -> None:
+    partner = PartnerRecord.register("balikpapan", "Pokmas Teguh")
+    await store.save(partner, OFFICER, read_model=partner_names_update)
+    for name in ["Pak Joko", UNKNOWN][-events:]:
+        partner.change_contact(name)
+
+    with pytest.raises(asyncpg.NotNullViolationError):
+        await store.save(partner, OFFICER, read_model=partner_names_update)
+
+    assert await _partner_names(store) == [("Pokmas Teguh", "Ibu Sari", 1)]
+    assert await _count(store, "events") == await _count(store, "outbox") == 1
 
 
 async def test_loading_an_unknown_aggregate_says_not_found(store: EventStore) -> None:

@@ -60,6 +60,7 @@ class Setup:
         group_id: str | None = None,
         max_batch_size: int = 2_000,
         heartbeat_interval_ms: int = 3_000,
+        commit_hint_interval: float = 1.0,
     ) -> ProjectionConsumer:
         return ProjectionConsumer(
             self.projection,
@@ -69,6 +70,7 @@ class Setup:
             group_id=group_id,
             max_batch_size=max_batch_size,
             heartbeat_interval_ms=heartbeat_interval_ms,
+            commit_hint_interval=commit_hint_interval,
         )
 
     async def connect(self) -> asyncpg.Connection:
@@ -289,6 +291,39 @@ async def test_a_new_consumer_group_resumes_from_the_offsets_recorded_in_postgre
     assert restarted.stats.messages == 200
     assert restarted.stats.applied == 200
     assert restarted.stats.skipped_redelivered == 0
+
+
+async def test_kafka_learns_the_applied_offsets_at_most_once_an_interval_and_on_stop(
+    setup: Setup,
+) -> None:
+    await publish_events(setup.bootstrap, setup.topic, sample_events(600))
+    group = f"group-{uuid.uuid4().hex[:6]}"
+    async with setup.consumer(
+        group_id=group, max_batch_size=50, commit_hint_interval=3_600
+    ) as consumer:
+        await consumer.run_until_caught_up(timeout=CAUGHT_UP_TIMEOUT)
+        while_running = await _committed(setup.bootstrap, setup.topic, group)
+    after_stop = await _committed(setup.bootstrap, setup.topic, group)
+
+    recorded = await setup.recorded_offsets()
+    assert sum(recorded.values()) == 600
+    # Twelve batches or more, one hint: the first batch's.
+    assert sum(while_running.values()) < 600
+    assert after_stop == recorded
+
+
+async def _committed(bootstrap: str, topic: str, group: str) -> dict[int, int]:
+    """The group's committed Kafka offset of each partition that has one."""
+    partitions = await topic_partitions(bootstrap, [topic])
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        committed = {tp.partition: await consumer.committed(tp) for tp in partitions}
+    finally:
+        await consumer.stop()
+    return {partition: offset for partition, offset in committed.items() if offset is not None}
 
 
 async def test_a_restarted_consumer_resumes_from_postgres_when_the_kafka_commit_is_behind(

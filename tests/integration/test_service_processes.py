@@ -16,6 +16,7 @@ import asyncpg
 import httpx
 import pytest
 
+from shared.postgres.urls import with_database
 from tests.support.infrastructure import Infrastructure
 
 SERVICES = ("pokmas", "enrolment", "notifications")
@@ -51,7 +52,6 @@ async def _wait_ready(client: httpx.AsyncClient, service: RunningService) -> htt
 
 @pytest.fixture(scope="module")
 def services(infra: Infrastructure) -> Iterator[list[RunningService]]:
-    base, _, _ = infra.database_admin_url.rpartition("/")
     started: list[RunningService] = []
 
     async def create(names: list[str]) -> None:
@@ -69,7 +69,7 @@ def services(infra: Infrastructure) -> Iterator[list[RunningService]]:
         env = {
             **os.environ,
             "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap_servers,
-            f"{name.upper()}_DATABASE_URL": f"{base}/{database}",
+            f"{name.upper()}_DATABASE_URL": with_database(infra.database_admin_url, database),
             f"{name.upper()}_PORT": str(port),
         }
         process = subprocess.Popen(
@@ -115,8 +115,7 @@ async def test_service_applied_the_event_store_migrations(
 ) -> None:
     pokmas = services[0]
     await _wait_ready(client, pokmas)
-    base, _, _ = infra.database_admin_url.rpartition("/")
-    connection = await asyncpg.connect(f"{base}/{pokmas.database}")
+    connection = await asyncpg.connect(with_database(infra.database_admin_url, pokmas.database))
     try:
         tables = {
             row["tablename"]

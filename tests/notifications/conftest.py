@@ -24,6 +24,7 @@ import pytest
 from services.notifications.app import create_app
 from services.notifications.domain import Clock, system_clock
 from shared.http import Role
+from shared.postgres.urls import with_database
 from tests.notifications.receivers import (
     HttpReceiver,
     Mailbox,
@@ -86,9 +87,8 @@ async def own_database(infra: Infrastructure) -> AsyncIterator[str]:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    base, _, _ = infra.database_admin_url.rpartition("/")
     try:
-        yield f"{base}/{name}"
+        yield with_database(infra.database_admin_url, name)
     finally:
         admin = await asyncpg.connect(infra.database_admin_url)
         try:

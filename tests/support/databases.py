@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
+from shared.postgres.urls import with_database
+
 
 @asynccontextmanager
 async def fresh_database(admin_url: str, prefix: str = "test") -> AsyncIterator[str]:
@@ -18,9 +20,8 @@ async def fresh_database(admin_url: str, prefix: str = "test") -> AsyncIterator[
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    base, _, _ = admin_url.rpartition("/")
     try:
-        yield f"{base}/{name}"
+        yield with_database(admin_url, name)
     finally:
         admin = await asyncpg.connect(admin_url)
         try:
