@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 STARTUP_ATTEMPTS = 30
 API_VERSION = "1.0.0"
+GC_YOUNG_THRESHOLD = 20_000
 T = TypeVar("T")
 
 
@@ -143,10 +145,24 @@ class ServiceRuntime:
     @contextlib.asynccontextmanager
     async def lifespan(self, _: FastAPI) -> AsyncIterator[None]:
         await self.start()
+        _tune_garbage_collector()
         try:
             yield
         finally:
             await self.stop()
+
+
+def _tune_garbage_collector() -> None:
+    """Collect cycles less often than CPython's default (every 700 net allocations).
+
+    Under B2's load the default ran 30 young-generation collections a second in the
+    pokmas service, 1–10 ms each (requests in flight survive them and get promoted):
+    about 6 % of its CPU, and pauses in every request's path. What a request allocates
+    is freed by reference counting; the cycles left are few. Objects that live as long
+    as the process (modules, routes, models) are frozen out of every collection.
+    """
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
 async def _retry(what: str, start: Callable[[], Awaitable[T]]) -> T:
