@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
@@ -21,64 +21,21 @@ from shared.events import (
     Source,
     UnknownEventType,
     envelope_type,
+    examples,
     kafka_headers,
     new_envelope,
     parse_event,
     payload_type,
     route_from_headers,
 )
-from shared.events.enrolment import (
-    Assessment,
-    AttendanceRecorded,
-    AttendanceStatus,
-    ClientEmployed,
-    ClientEnrolled,
-    ClientProfileErased,
-    ClientReleased,
-    ClientReoffended,
-    EmploymentKind,
-    EnrolmentResumed,
-    EnrolmentSuspended,
-    IntegrationType,
-    PkOfficer,
-    SupervisionEnded,
-    SupervisionOutcome,
-    TrainingCompleted,
-    TrainingWithdrawn,
-    WithdrawalReason,
-)
-from shared.events.notifications import (
-    Channel,
-    NotificationFailed,
-    NotificationSent,
-    RecipientKind,
-)
-from shared.events.pokmas import (
-    Contact,
-    MoUExpired,
-    MoURenewed,
-    MoUSigned,
-    MoUTerminated,
-    PokmasContactChanged,
-    PokmasKind,
-    PokmasRegistered,
-    ProgrammeClosed,
-    ProgrammeOpened,
-)
+from shared.events.enrolment import AttendanceRecorded
+from shared.events.pokmas import MoUExpired, MoUSigned, PokmasContactChanged, ProgrammeOpened
 
-POKMAS_ID = UUID("00000000-0000-4000-8000-000000000001")
-MOU_ID = UUID("00000000-0000-4000-8000-000000000002")
-PROGRAMME_ID = UUID("00000000-0000-4000-8000-000000000003")
-CLIENT_ID = UUID("00000000-0000-4000-8000-000000000004")
-ENROLMENT_ID = UUID("00000000-0000-4000-8000-000000000005")
-NOTIFICATION_ID = UUID("00000000-0000-4000-8000-000000000006")
-CAUSE_EVENT_ID = UUID("00000000-0000-4000-8000-000000000007")
 CORRELATION_ID = UUID("00000000-0000-4000-8000-000000000008")
 EVENT_ID = UUID("00000000-0000-4000-8000-000000000009")
 OCCURRED_AT = datetime(2024, 3, 1, 2, 30, tzinfo=UTC)
 RECORDED_AT = datetime(2024, 3, 1, 2, 30, 1, tzinfo=UTC)
 ACTOR = Actor(role="bapas_officer", sub="officer-17")
-CONTACT = Contact(name="Ibu Sari", phone="+62 812 5555 0101", email="sari@pokmas.example")
 
 CATALOGUE = {
     "PokmasRegistered",
@@ -105,114 +62,9 @@ CATALOGUE = {
 }
 
 EXAMPLES: dict[type[EventPayload], EventPayload] = {
-    example.__class__: example
-    for example in (
-        PokmasRegistered(
-            pokmas_id=POKMAS_ID,
-            name="Pokmas Bina Mandiri",
-            kind=PokmasKind.ORGANISATION,
-            registration_number="AHU-0012345.AH.01.07",
-            contact=CONTACT,
-            address="Jl. Jenderal Sudirman 1, Balikpapan",
-            skills=("ac_repair", "interior_design"),
-        ),
-        PokmasContactChanged(pokmas_id=POKMAS_ID, contact=CONTACT),
-        MoUSigned(
-            mou_id=MOU_ID,
-            pokmas_id=POKMAS_ID,
-            number="PAS.21-PK.01.05/2024",
-            signed_on=date(2024, 1, 10),
-            valid_from=date(2024, 2, 1),
-            valid_until=date(2025, 1, 31),
-            scope=("ac_repair", "car_upholstery"),
-        ),
-        MoURenewed(mou_id=MOU_ID, valid_until=date(2026, 1, 31), renewed_on=date(2025, 1, 20)),
-        MoUTerminated(mou_id=MOU_ID, effective_on=date(2024, 9, 1), reason="Pokmas dissolved"),
-        MoUExpired(mou_id=MOU_ID, expired_on=date(2025, 2, 1)),
-        ProgrammeOpened(
-            programme_id=PROGRAMME_ID,
-            pokmas_id=POKMAS_ID,
-            mou_id=MOU_ID,
-            skill="ac_repair",
-            title="Servis AC dasar",
-            capacity=12,
-            starts_on=date(2024, 3, 4),
-            ends_on=date(2024, 4, 26),
-            sessions_planned=16,
-            location="Bengkel Pokmas, Balikpapan Selatan",
-        ),
-        ProgrammeClosed(programme_id=PROGRAMME_ID, closed_on=date(2024, 5, 1), reason="finished"),
-        ClientReleased(
-            client_id=CLIENT_ID,
-            register_number="PB.123/2024",
-            integration_type=IntegrationType.PB,
-            released_on=date(2024, 2, 15),
-            supervision_ends_on=date(2025, 2, 15),
-            pk_officer=PkOfficer(id="198001012005011001", name="Budi Santoso"),
-        ),
-        ClientEnrolled(
-            enrolment_id=ENROLMENT_ID,
-            client_id=CLIENT_ID,
-            programme_id=PROGRAMME_ID,
-            pokmas_id=POKMAS_ID,
-            enrolled_on=date(2024, 3, 4),
-        ),
-        AttendanceRecorded(
-            enrolment_id=ENROLMENT_ID,
-            session_no=1,
-            session_date=date(2024, 3, 4),
-            status=AttendanceStatus.LATE,
-            concern="arrived by bus",
-        ),
-        TrainingCompleted(
-            enrolment_id=ENROLMENT_ID,
-            client_id=CLIENT_ID,
-            programme_id=PROGRAMME_ID,
-            completed_on=date(2024, 4, 26),
-            assessment=Assessment.COMPETENT,
-            certificate_number="CERT-0001",
-        ),
-        TrainingWithdrawn(
-            enrolment_id=ENROLMENT_ID,
-            client_id=CLIENT_ID,
-            programme_id=PROGRAMME_ID,
-            withdrawn_on=date(2024, 3, 20),
-            reason_code=WithdrawalReason.EMPLOYED,
-        ),
-        EnrolmentSuspended(
-            enrolment_id=ENROLMENT_ID,
-            programme_id=PROGRAMME_ID,
-            mou_id=MOU_ID,
-            reason="MoU terminated",
-        ),
-        EnrolmentResumed(enrolment_id=ENROLMENT_ID, programme_id=PROGRAMME_ID, mou_id=MOU_ID),
-        ClientEmployed(
-            client_id=CLIENT_ID,
-            employment_kind=EmploymentKind.SELF_EMPLOYED,
-            started_on=date(2024, 5, 1),
-            skill="ac_repair",
-        ),
-        ClientReoffended(client_id=CLIENT_ID, recorded_on=date(2024, 6, 1)),
-        SupervisionEnded(
-            client_id=CLIENT_ID, ended_on=date(2025, 2, 15), outcome=SupervisionOutcome.COMPLETED
-        ),
-        ClientProfileErased(client_id=CLIENT_ID, erased_on=date(2025, 3, 1)),
-        NotificationSent(
-            notification_id=NOTIFICATION_ID,
-            cause_event_id=CAUSE_EVENT_ID,
-            channel=Channel.EMAIL,
-            template="mou_signed",
-            recipient_kind=RecipientKind.POKMAS,
-        ),
-        NotificationFailed(
-            notification_id=NOTIFICATION_ID,
-            cause_event_id=CAUSE_EVENT_ID,
-            channel=Channel.WEBHOOK,
-            error="HTTP 503",
-            attempts=5,
-        ),
-    )
+    kind: example.payload for kind, example in examples.event_examples().items()
 }
+"""The payload of every example of ``shared.events.examples``, by payload model."""
 
 PERSONAL_DATA_FIELDS = {"full_name", "nik", "profile", "date_of_birth", "address"}
 
@@ -220,7 +72,7 @@ PERSONAL_DATA_FIELDS = {"full_name", "nik", "profile", "date_of_birth", "address
 def event_of(payload: EventPayload) -> Event:
     return new_envelope(
         payload,
-        bapas_code="balikpapan",
+        bapas_code=examples.BAPAS_CODE,
         aggregate_version=1,
         correlation_id=CORRELATION_ID,
         actor=ACTOR,
@@ -310,7 +162,7 @@ def test_new_envelope_takes_type_version_source_and_aggregate_from_the_payload()
         event.source,
         event.aggregate_type,
         event.aggregate_id,
-    ) == ("ProgrammeOpened", 1, Source.POKMAS, AggregateType.PROGRAMME, PROGRAMME_ID)
+    ) == ("ProgrammeOpened", 1, Source.POKMAS, AggregateType.PROGRAMME, examples.PROGRAMME_ID)
 
 
 def test_timestamps_are_written_in_utc_with_a_z() -> None:
@@ -325,7 +177,7 @@ def test_timestamp_with_another_offset_than_utc_is_rejected() -> None:
     with pytest.raises(ValidationError, match="occurred_at\n  Timezone offset of 0 required"):
         new_envelope(
             EXAMPLES[MoUExpired],
-            bapas_code="balikpapan",
+            bapas_code=examples.BAPAS_CODE,
             aggregate_version=1,
             correlation_id=CORRELATION_ID,
             actor=ACTOR,
@@ -344,7 +196,7 @@ def test_naive_timestamp_is_rejected() -> None:
     with pytest.raises(ValidationError, match="occurred_at"):
         new_envelope(
             EXAMPLES[MoUExpired],
-            bapas_code="balikpapan",
+            bapas_code=examples.BAPAS_CODE,
             aggregate_version=1,
             correlation_id=CORRELATION_ID,
             actor=ACTOR,
@@ -374,7 +226,7 @@ def test_unknown_field_of_a_nested_object_is_ignored_when_reading() -> None:
 
 
 def test_unknown_payload_field_is_forbidden_when_writing() -> None:
-    fields: dict[str, Any] = {"mou_id": MOU_ID, "expired_on": date(2025, 2, 1), "by": "cron"}
+    fields: dict[str, Any] = EXAMPLES[MoUExpired].model_dump() | {"by": "cron"}
 
     with pytest.raises(ValidationError, match="by\n  Extra inputs are not permitted"):
         MoUExpired(**fields)
@@ -483,7 +335,7 @@ def test_envelope_of_another_source_than_the_payload_is_invalid() -> None:
 
 
 def test_envelope_of_another_aggregate_than_the_payload_is_invalid() -> None:
-    message = wire_form(event_of(EXAMPLES[MoUExpired])) | {"aggregate_id": str(CLIENT_ID)}
+    message = wire_form(event_of(EXAMPLES[MoUExpired])) | {"aggregate_id": str(examples.CLIENT_ID)}
 
     with pytest.raises(InvalidEvent, match="aggregate_id differs"):
         parse_event(encoded(message))
@@ -499,15 +351,17 @@ def test_payload_type_of_an_unknown_event_raises_unknown_event_type() -> None:
 
 
 def test_kafka_headers_name_the_event_type_and_version_for_routing() -> None:
-    headers = kafka_headers(event_id=CAUSE_EVENT_ID, event_type="MoUSigned", schema_version=1)
+    event_id = examples.example_event_id(MoUSigned)
+    headers = kafka_headers(event_id=event_id, event_type="MoUSigned", schema_version=1)
 
     assert route_from_headers(headers) == ("MoUSigned", 1)
 
 
 def test_kafka_headers_carry_the_event_id() -> None:
-    headers = kafka_headers(event_id=CAUSE_EVENT_ID, event_type="MoUSigned", schema_version=1)
+    event_id = examples.example_event_id(MoUSigned)
+    headers = kafka_headers(event_id=event_id, event_type="MoUSigned", schema_version=1)
 
-    assert (EVENT_ID_HEADER, str(CAUSE_EVENT_ID).encode()) in headers
+    assert (EVENT_ID_HEADER, str(event_id).encode()) in headers
 
 
 def test_record_without_event_headers_has_no_route() -> None:
