@@ -164,6 +164,28 @@ async def topic_partitions(bootstrap_servers: str, topics: Sequence[str]) -> lis
     return sorted(partitions)
 
 
+COMMIT_HINT_TIMEOUT = 5.0
+"""Seconds a Kafka commit of the applied offsets (a hint for lag tools) may take."""
+
+
+async def _stop_tolerating_an_absent_kafka(kafka: AIOKafkaConsumer) -> None:
+    """Stop aiokafka's consumer even while Kafka is away; nothing is lost by it, the
+    applied offsets are in PostgreSQL.
+
+    aiokafka 0.14 cancels a fetch that is sleeping after a failed request and then
+    awaits it, so its ``stop()`` raises ``CancelledError`` although nobody cancelled
+    the caller; that would end a service's shutdown half-way. Only the caller's own
+    cancellation goes on.
+    """
+    try:
+        await kafka.stop()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+        log.warning("a Kafka consumer closed while its fetch was failing (Kafka away)")
+
+
 class _SeekToRecordedOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
     """On assignment, seek to the offsets recorded in Postgres (not Kafka's committed ones)."""
 
@@ -324,7 +346,9 @@ class ProjectionConsumer:
             self._forget_lag(partition)
         self._positions.clear()
         try:
-            await self._kafka.stop()
+            await _stop_tolerating_an_absent_kafka(self._kafka)
+        except KafkaError as error:
+            log.warning("projection %s: Kafka client closed with %r", self.name, error)
         finally:
             try:
                 if self._dead_letters is not None:
@@ -584,9 +608,12 @@ class ProjectionConsumer:
         if not offsets:
             return
         try:
-            await self._kafka.commit(offsets)
-        except KafkaError as error:  # a rebalance in progress: harmless, it is a hint
-            log.info("projection %s: Kafka commit skipped: %s", self.name, error)
+            # aiokafka waits for the group coordinator as long as it takes; a hint must
+            # not hold up a batch, a rebalance or a stop while Kafka is away.
+            async with asyncio.timeout(COMMIT_HINT_TIMEOUT):
+                await self._kafka.commit(offsets)
+        except (KafkaError, TimeoutError) as error:  # harmless: it is a hint
+            log.info("projection %s: Kafka commit skipped: %r", self.name, error)
 
     def _update_lag(self) -> None:
         for tp in self._kafka.assignment():
