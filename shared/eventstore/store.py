@@ -1,5 +1,5 @@
-"""The event store: appends an aggregate's new events and their outbox rows in one
-transaction, and loads an aggregate by replaying its events.
+"""The event store: appends an aggregate's new events, their outbox rows and the read
+model's change in one statement, and loads an aggregate by replaying its events.
 
 Optimistic concurrency is the primary key ``(aggregate_id, aggregate_version)``: two
 commands that loaded the same version both try to write the next one, and the second
