@@ -61,7 +61,7 @@ NO_ENROLMENT = "no enrolment with this id"
 Paging = Annotated[PageRequest, Depends(page_request)]
 
 
-def profile_vault(request: Request) -> ProfileVault:
+async def profile_vault(request: Request) -> ProfileVault:
     vault: ProfileVault = request.app.state.profile_vault
     return vault
 
@@ -69,7 +69,7 @@ def profile_vault(request: Request) -> ProfileVault:
 Vault = Annotated[ProfileVault, Depends(profile_vault)]
 
 
-def enrolment_commands(
+async def enrolment_commands(
     runtime: Runtime, vault: Vault, caller: Caller, context: Context
 ) -> EnrolmentCommands:
     return EnrolmentCommands(store=runtime.event_store, vault=vault, caller=caller, context=context)

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from services.pokmas import commands, queries
+from services.pokmas import queries
 from services.pokmas.bodies import (
     ChangeContact,
     CloseProgramme,
@@ -25,6 +25,7 @@ from services.pokmas.bodies import (
     SignMoU,
     TerminateMoU,
 )
+from services.pokmas.commands import PokmasCommands
 from services.pokmas.domain import MoUStatus, ProgrammeStatus
 from services.pokmas.queries import MoUView, PokmasView, ProgrammeView
 from shared.http import (
@@ -50,6 +51,13 @@ Now = Annotated[datetime, Depends(request_instant)]
 Paging = Annotated[PageRequest, Depends(page_request)]
 
 
+async def pokmas_commands(runtime: Runtime, caller: Caller, context: Context) -> PokmasCommands:
+    return PokmasCommands(store=runtime.event_store, caller=caller, context=context)
+
+
+Commands = Annotated[PokmasCommands, Depends(pokmas_commands)]
+
+
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
 BapasFilter = Annotated[KnownBapasCode | None, Query(description="Only this Bapas")]
@@ -72,13 +80,10 @@ def _readable(caller: Principal, item: View | None, what: str) -> View:
 
 @router.post("/pokmas", status_code=201, tags=["pokmas"])
 async def register_pokmas(
-    body: RegisterPokmas, caller: Caller, context: Context, runtime: Runtime, response: Response
+    body: RegisterPokmas, commands: Commands, response: Response
 ) -> CommandAccepted:
     """Register a Pokmas with a Bapas (PokmasRegistered). Its Bapas's officers only."""
     events = await commands.register_pokmas(
-        runtime.event_store,
-        caller,
-        context,
         bapas_code=body.bapas_code,
         name=body.name,
         kind=body.kind,
@@ -109,15 +114,11 @@ async def get_pokmas(pokmas_id: UUID, caller: Caller, runtime: Runtime) -> Pokma
 async def change_contact(
     pokmas_id: UUID,
     body: ChangeContact,
-    caller: Caller,
-    context: Context,
-    runtime: Runtime,
+    commands: Commands,
     response: Response,
 ) -> CommandAccepted:
     """Replace the Pokmas's contact person (PokmasContactChanged)."""
-    events = await commands.change_contact(
-        runtime.event_store, caller, context, pokmas_id=pokmas_id, contact=body.contact
-    )
+    events = await commands.change_contact(pokmas_id, body.contact)
     return accepted(response, events, location=f"/api/v1/pokmas/{pokmas_id}")
 
 
@@ -128,18 +129,11 @@ async def change_contact(
 async def sign_mou(
     pokmas_id: UUID,
     body: SignMoU,
-    caller: Caller,
-    context: Context,
-    runtime: Runtime,
-    now: Now,
+    commands: Commands,
     response: Response,
 ) -> CommandAccepted:
     """Record an MoU signed with the Pokmas (MoUSigned)."""
     events = await commands.sign_mou(
-        runtime.event_store,
-        caller,
-        context,
-        now,
         pokmas_id=pokmas_id,
         number=body.number,
         signed_on=body.signed_on,
@@ -191,16 +185,11 @@ async def get_mou(mou_id: UUID, caller: Caller, runtime: Runtime) -> MoUView:
 async def renew_mou(
     mou_id: UUID,
     body: RenewMoU,
-    caller: Caller,
-    context: Context,
-    runtime: Runtime,
-    now: Now,
+    commands: Commands,
     response: Response,
 ) -> CommandAccepted:
     """Extend an active MoU to a later ``valid_until`` (MoURenewed)."""
-    events = await commands.renew_mou(
-        runtime.event_store, caller, context, now, mou_id=mou_id, valid_until=body.valid_until
-    )
+    events = await commands.renew_mou(mou_id, valid_until=body.valid_until)
     return accepted(response, events, location=f"/api/v1/mous/{mou_id}")
 
 
@@ -208,18 +197,11 @@ async def renew_mou(
 async def terminate_mou(
     mou_id: UUID,
     body: TerminateMoU,
-    caller: Caller,
-    context: Context,
-    runtime: Runtime,
-    now: Now,
+    commands: Commands,
     response: Response,
 ) -> CommandAccepted:
     """End an active MoU before its term (MoUTerminated)."""
     events = await commands.terminate_mou(
-        runtime.event_store,
-        caller,
-        context,
-        now,
         mou_id=mou_id,
         effective_on=body.effective_on,
         reason=body.reason,
@@ -234,10 +216,7 @@ async def terminate_mou(
 async def open_programme(
     pokmas_id: UUID,
     body: OpenProgramme,
-    caller: Caller,
-    context: Context,
-    runtime: Runtime,
-    now: Now,
+    commands: Commands,
     response: Response,
 ) -> CommandAccepted:
     """Open a training programme under one of the Pokmas's active MoUs (ProgrammeOpened).
@@ -246,10 +225,6 @@ async def open_programme(
     active, cover the skill, and its validity must contain the programme's dates.
     """
     events = await commands.open_programme(
-        runtime.event_store,
-        caller,
-        context,
-        now,
         pokmas_id=pokmas_id,
         mou_id=body.mou_id,
         skill=body.skill,
@@ -289,18 +264,11 @@ async def get_programme(programme_id: UUID, caller: Caller, runtime: Runtime) ->
 async def close_programme(
     programme_id: UUID,
     body: CloseProgramme,
-    caller: Caller,
-    context: Context,
-    runtime: Runtime,
-    now: Now,
+    commands: Commands,
     response: Response,
 ) -> CommandAccepted:
     """Close an open programme (ProgrammeClosed)."""
     events = await commands.close_programme(
-        runtime.event_store,
-        caller,
-        context,
-        now,
         programme_id=programme_id,
         closed_on=body.closed_on,
         reason=body.reason,

@@ -7,14 +7,16 @@ COMMITTED it would hide nothing from concurrent commands; the event store's prim
 refuses a save whose aggregate changed since its load (409), and the rules that span
 aggregates are checked against the state their events had committed.
 
-``now`` is an argument, never read from a clock here: the API passes the request's
-instant and the daily expiry job the instant it runs for, so tests choose the day.
+"Today" is never read from a clock here: a request's commands take it from the instant
+in their context, the daily expiry job from the instant it runs for, so tests choose
+the day.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 Events = list[Envelope[EventPayload]]
 
 EXPIRY_ACTOR = Actor(role="service", sub="pokmas.mou_expiry")
+NOT_AN_MOU_OF_THE_POKMAS = "no MoU of this Pokmas has this id"
 
 
 async def _save(store: EventStore, aggregate: Aggregate, context: CommandContext) -> Events:
@@ -40,160 +43,130 @@ async def _save(store: EventStore, aggregate: Aggregate, context: CommandContext
     return await store.save(aggregate, context, read_model=read_model_update)
 
 
-async def register_pokmas(
-    store: EventStore,
-    caller: Principal,
-    context: CommandContext,
-    *,
-    bapas_code: str,
-    name: str,
-    kind: PokmasKind,
-    registration_number: str | None,
-    contact: Contact,
-    address: str,
-    skills: Sequence[str],
-) -> Events:
-    caller.require_write(bapas_code)
-    pokmas = Pokmas.register(
-        bapas_code=bapas_code,
-        name=name,
-        kind=kind,
-        registration_number=registration_number,
-        contact=contact,
-        address=address,
-        skills=skills,
-    )
-    return await _save(store, pokmas, context)
+@dataclass(frozen=True)
+class PokmasCommands:
+    """The commands one caller may give, in one request's context."""
 
+    store: EventStore
+    caller: Principal
+    context: CommandContext
 
-async def change_contact(
-    store: EventStore,
-    caller: Principal,
-    context: CommandContext,
-    *,
-    pokmas_id: UUID,
-    contact: Contact,
-) -> Events:
-    pokmas = await store.load(Pokmas, pokmas_id)
-    caller.require_write(pokmas.bapas_code)
-    pokmas.change_contact(contact)
-    return await _save(store, pokmas, context)
+    def _today(self, bapas_code: str) -> date:
+        return today_in(bapas_code, self.context.occurred_at)
 
+    async def _save(self, aggregate: Aggregate) -> Events:
+        return await _save(self.store, aggregate, self.context)
 
-async def sign_mou(
-    store: EventStore,
-    caller: Principal,
-    context: CommandContext,
-    now: datetime,
-    *,
-    pokmas_id: UUID,
-    number: str,
-    signed_on: date,
-    valid_from: date,
-    valid_until: date,
-    scope: Sequence[str],
-) -> Events:
-    pokmas = await store.load(Pokmas, pokmas_id)
-    caller.require_write(pokmas.bapas_code)
-    mou = MoU.sign(
-        pokmas,
-        number=number,
-        signed_on=signed_on,
-        valid_from=valid_from,
-        valid_until=valid_until,
-        scope=scope,
-        today=today_in(pokmas.bapas_code, now),
-    )
-    return await _save(store, mou, context)
+    # -- Pokmas ---------------------------------------------------------------------
 
+    async def register_pokmas(
+        self,
+        *,
+        bapas_code: str,
+        name: str,
+        kind: PokmasKind,
+        registration_number: str | None,
+        contact: Contact,
+        address: str,
+        skills: Sequence[str],
+    ) -> Events:
+        self.caller.require_write(bapas_code)
+        pokmas = Pokmas.register(
+            bapas_code=bapas_code,
+            name=name,
+            kind=kind,
+            registration_number=registration_number,
+            contact=contact,
+            address=address,
+            skills=skills,
+        )
+        return await self._save(pokmas)
 
-async def renew_mou(
-    store: EventStore,
-    caller: Principal,
-    context: CommandContext,
-    now: datetime,
-    *,
-    mou_id: UUID,
-    valid_until: date,
-) -> Events:
-    mou = await store.load(MoU, mou_id)
-    caller.require_write(mou.bapas_code)
-    mou.renew(valid_until=valid_until, today=today_in(mou.bapas_code, now))
-    return await _save(store, mou, context)
+    async def change_contact(self, pokmas_id: UUID, contact: Contact) -> Events:
+        pokmas = await self.store.load(Pokmas, pokmas_id)
+        self.caller.require_write(pokmas.bapas_code)
+        pokmas.change_contact(contact)
+        return await self._save(pokmas)
 
+    # -- MoUs -----------------------------------------------------------------------
 
-async def terminate_mou(
-    store: EventStore,
-    caller: Principal,
-    context: CommandContext,
-    now: datetime,
-    *,
-    mou_id: UUID,
-    effective_on: date,
-    reason: str,
-) -> Events:
-    mou = await store.load(MoU, mou_id)
-    caller.require_write(mou.bapas_code)
-    mou.terminate(effective_on=effective_on, reason=reason, today=today_in(mou.bapas_code, now))
-    return await _save(store, mou, context)
+    async def sign_mou(
+        self,
+        pokmas_id: UUID,
+        *,
+        number: str,
+        signed_on: date,
+        valid_from: date,
+        valid_until: date,
+        scope: Sequence[str],
+    ) -> Events:
+        pokmas = await self.store.load(Pokmas, pokmas_id)
+        self.caller.require_write(pokmas.bapas_code)
+        mou = MoU.sign(
+            pokmas,
+            number=number,
+            signed_on=signed_on,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            scope=scope,
+            today=self._today(pokmas.bapas_code),
+        )
+        return await self._save(mou)
 
+    async def renew_mou(self, mou_id: UUID, *, valid_until: date) -> Events:
+        mou = await self.store.load(MoU, mou_id)
+        self.caller.require_write(mou.bapas_code)
+        mou.renew(valid_until=valid_until, today=self._today(mou.bapas_code))
+        return await self._save(mou)
 
-NOT_AN_MOU_OF_THE_POKMAS = "no MoU of this Pokmas has this id"
+    async def terminate_mou(self, mou_id: UUID, *, effective_on: date, reason: str) -> Events:
+        mou = await self.store.load(MoU, mou_id)
+        self.caller.require_write(mou.bapas_code)
+        mou.terminate(effective_on=effective_on, reason=reason, today=self._today(mou.bapas_code))
+        return await self._save(mou)
 
+    # -- Programmes -----------------------------------------------------------------
 
-async def open_programme(
-    store: EventStore,
-    caller: Principal,
-    context: CommandContext,
-    now: datetime,
-    *,
-    pokmas_id: UUID,
-    mou_id: UUID,
-    skill: str,
-    title: str,
-    capacity: int,
-    starts_on: date,
-    ends_on: date,
-    sessions_planned: int,
-    location: str,
-) -> Events:
-    pokmas = await store.load(Pokmas, pokmas_id)
-    # The partner of this Pokmas may open its programmes too (api.md).
-    caller.require_write(pokmas.bapas_code, partner_of=pokmas.id)
-    history = await store.load_history(mou_id)
-    if not history or history[0].aggregate_type is not MoU.aggregate_type:
-        raise InvalidValue("mou_id", NOT_AN_MOU_OF_THE_POKMAS)
-    mou = MoU.replay(history)
-    if mou.pokmas_id != pokmas.id:
-        raise InvalidValue("mou_id", NOT_AN_MOU_OF_THE_POKMAS)
-    programme = Programme.open(
-        mou,
-        skill=skill,
-        title=title,
-        capacity=capacity,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        sessions_planned=sessions_planned,
-        location=location,
-        today=today_in(pokmas.bapas_code, now),
-    )
-    return await _save(store, programme, context)
+    async def open_programme(
+        self,
+        pokmas_id: UUID,
+        *,
+        mou_id: UUID,
+        skill: str,
+        title: str,
+        capacity: int,
+        starts_on: date,
+        ends_on: date,
+        sessions_planned: int,
+        location: str,
+    ) -> Events:
+        pokmas = await self.store.load(Pokmas, pokmas_id)
+        # The partner of this Pokmas may open its programmes too (api.md).
+        self.caller.require_write(pokmas.bapas_code, partner_of=pokmas.id)
+        history = await self.store.load_history(mou_id)
+        if not history or history[0].aggregate_type is not MoU.aggregate_type:
+            raise InvalidValue("mou_id", NOT_AN_MOU_OF_THE_POKMAS)
+        mou = MoU.replay(history)
+        if mou.pokmas_id != pokmas.id:
+            raise InvalidValue("mou_id", NOT_AN_MOU_OF_THE_POKMAS)
+        programme = Programme.open(
+            mou,
+            skill=skill,
+            title=title,
+            capacity=capacity,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            sessions_planned=sessions_planned,
+            location=location,
+            today=self._today(pokmas.bapas_code),
+        )
+        return await self._save(programme)
 
-
-async def close_programme(
-    store: EventStore,
-    caller: Principal,
-    context: CommandContext,
-    now: datetime,
-    *,
-    programme_id: UUID,
-    closed_on: date,
-    reason: str,
-) -> Events:
-    programme = await store.load(Programme, programme_id)
-    caller.require_write(programme.bapas_code)
-    programme.close(closed_on=closed_on, reason=reason, today=today_in(programme.bapas_code, now))
-    return await _save(store, programme, context)
+    async def close_programme(self, programme_id: UUID, *, closed_on: date, reason: str) -> Events:
+        programme = await self.store.load(Programme, programme_id)
+        self.caller.require_write(programme.bapas_code)
+        programme.close(closed_on=closed_on, reason=reason, today=self._today(programme.bapas_code))
+        return await self._save(programme)
 
 
 async def expire_lapsed_mous(store: EventStore, now: datetime) -> list[UUID]:
