@@ -66,7 +66,13 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS"
     )
-    database_pool_size: int = Field(default=8, ge=1)
+    database_pool_size: int = Field(
+        default=16,
+        ge=1,
+        description="Connections of the service's pool. 32 requests in flight on 8 "
+        "connections queued unfairly (B2: p99 430 ms at 405 commands/s); 16 gave p99 "
+        "110–230 ms at 490–600/s, and 32 no more.",
+    )
 
     @model_validator(mode="after")
     def _default_to_the_local_stack_database(self) -> ServiceSettings:
