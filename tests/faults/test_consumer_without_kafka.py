@@ -4,7 +4,6 @@ stays applied (its offsets are in PostgreSQL; the Kafka commit is only a hint)."
 from __future__ import annotations
 
 import asyncio
-import shutil
 import uuid
 from collections.abc import Iterator
 
@@ -21,7 +20,7 @@ from tests.support.counting_projection import (
     publish_events,
     sample_events,
 )
-from tests.support.infrastructure import FAULT_KAFKA_PORT, local_test_stack
+from tests.support.infrastructure import private_kafka
 
 STOP_TIMEOUT = 60
 """Far above a stop's few seconds: the test fails, rather than hangs, if stop waits for
@@ -29,21 +28,15 @@ Kafka to come back."""
 
 
 @pytest.fixture(scope="module")
-def private_kafka() -> Iterator[LocalStack]:
-    """A Kafka broker of this module's own, so stopping it disturbs no other test."""
-    stack = local_test_stack(name="consumer-outage", kafka_port=FAULT_KAFKA_PORT)
-    stack.kafka.wipe()
-    stack.kafka.start()
-    asyncio.run(stack.wait_for_kafka())
-    yield stack
-    stack.kafka.wipe()
-    shutil.rmtree(stack.paths.var, ignore_errors=True)
+def consumer_kafka() -> Iterator[LocalStack]:
+    with private_kafka("consumer-outage") as stack:
+        yield stack
 
 
 async def test_a_consumer_stops_while_kafka_is_down_and_keeps_what_it_applied(
-    private_kafka: LocalStack, database_url: str
+    consumer_kafka: LocalStack, database_url: str
 ) -> None:
-    bootstrap = private_kafka.bootstrap_servers
+    bootstrap = consumer_kafka.bootstrap_servers
     topic = await create_topic(bootstrap, partitions=4)
     projection = CountingProjection(f"counting_{uuid.uuid4().hex[:8]}", (topic,))
     await prepare_database(database_url, projection)
@@ -61,13 +54,13 @@ async def test_a_consumer_stops_while_kafka_is_down_and_keeps_what_it_applied(
     try:
         await consumer.run_until_caught_up(timeout=60)
     finally:
-        private_kafka.kafka.stop()
+        consumer_kafka.kafka.stop()
         try:
             async with asyncio.timeout(STOP_TIMEOUT):
                 await consumer.stop()
         finally:
-            private_kafka.kafka.start()
-    await private_kafka.wait_for_kafka()
+            consumer_kafka.kafka.start()
+    await consumer_kafka.wait_for_kafka()
 
     connection = await asyncpg.connect(database_url)
     try:

@@ -5,7 +5,6 @@ broker dies under load."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -14,20 +13,15 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from shared.kafka.probe import describe_kafka
 from shared.stack.local import LocalStack
-from tests.support.infrastructure import FAULT_KAFKA_PORT, local_test_stack
+from tests.support.infrastructure import FAULT_KAFKA_PORT, private_kafka
 
 MESSAGES = 20_000
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[LocalStack]:
-    stack = local_test_stack(name="cluster", kafka_nodes=3, kafka_port=FAULT_KAFKA_PORT + 20)
-    stack.kafka.wipe()
-    stack.kafka.start()
-    asyncio.run(stack.wait_for_kafka())
-    yield stack
-    stack.kafka.wipe()
-    shutil.rmtree(stack.paths.var, ignore_errors=True)
+    with private_kafka("cluster", nodes=3, port=FAULT_KAFKA_PORT + 20) as stack:
+        yield stack
 
 
 async def test_three_brokers_answer_as_one_cluster(cluster: LocalStack) -> None:

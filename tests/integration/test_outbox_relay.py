@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
 
@@ -20,7 +19,7 @@ from shared.postgres.migrations import apply_migrations, migrations_of
 from shared.postgres.pool import create_pool
 from shared.stack.local import LocalStack
 from tests.conftest import create_topic
-from tests.support.infrastructure import FAULT_KAFKA_PORT, local_test_stack
+from tests.support.infrastructure import private_kafka
 from tests.support.registry_events import PartnerRecord
 
 OFFICER = CommandContext(actor=Actor(role="bapas_officer", sub="pk-001"))
@@ -28,20 +27,14 @@ OFFICES = ("balikpapan", "samarinda", "surabaya", "jayapura")
 
 
 @pytest.fixture(scope="module")
-def private_kafka() -> Iterator[LocalStack]:
-    """A Kafka broker of this module's own, so stopping it disturbs no other test."""
-    stack = local_test_stack(name="relay-outage", kafka_port=FAULT_KAFKA_PORT)
-    stack.kafka.wipe()
-    stack.kafka.start()
-    asyncio.run(stack.wait_for_kafka())
-    yield stack
-    stack.kafka.wipe()
-    shutil.rmtree(stack.paths.var, ignore_errors=True)
+def relay_kafka() -> Iterator[LocalStack]:
+    with private_kafka("relay-outage") as stack:
+        yield stack
 
 
 @pytest.fixture
-async def store(database_url: str, private_kafka: LocalStack) -> AsyncIterator[EventStore]:
-    topic = await create_topic(private_kafka.bootstrap_servers, prefix="relay")
+async def store(database_url: str, relay_kafka: LocalStack) -> AsyncIterator[EventStore]:
+    topic = await create_topic(relay_kafka.bootstrap_servers, prefix="relay")
     pool = await create_pool(database_url, size=4)
     async with pool.acquire() as connection:
         await apply_migrations(connection, migrations_of("shared"))
@@ -93,12 +86,12 @@ async def _read_all(bootstrap: str, topic: str, expected: int) -> list[tuple[str
 
 
 async def test_relay_publishes_every_committed_event_once_in_order_per_key(
-    store: EventStore, private_kafka: LocalStack, database_url: str
+    store: EventStore, relay_kafka: LocalStack, database_url: str
 ) -> None:
     relay = OutboxRelay(
         service="pokmas",
         database_url=database_url,
-        bootstrap_servers=private_kafka.bootstrap_servers,
+        bootstrap_servers=relay_kafka.bootstrap_servers,
     )
     partners = [PartnerRecord.register(office, f"Pokmas {office}") for office in OFFICES]
     for partner in partners:
@@ -106,7 +99,7 @@ async def test_relay_publishes_every_committed_event_once_in_order_per_key(
 
     async with running(relay):
         await _append_contact_changes(store, partners, rounds=25)
-        seen = await _read_all(private_kafka.bootstrap_servers, store.topic, expected=104)
+        seen = await _read_all(relay_kafka.bootstrap_servers, store.topic, expected=104)
 
     assert len(seen) == 104
     assert len({event_id for _, _, event_id in seen}) == 104
@@ -118,12 +111,12 @@ async def test_relay_publishes_every_committed_event_once_in_order_per_key(
 
 
 async def test_events_appended_while_kafka_is_down_arrive_once_after_it_returns(
-    store: EventStore, private_kafka: LocalStack, database_url: str
+    store: EventStore, relay_kafka: LocalStack, database_url: str
 ) -> None:
     relay = OutboxRelay(
         service="pokmas",
         database_url=database_url,
-        bootstrap_servers=private_kafka.bootstrap_servers,
+        bootstrap_servers=relay_kafka.bootstrap_servers,
     )
     partners = [PartnerRecord.register(office, f"Pokmas {office}") for office in OFFICES]
     async with running(relay):
@@ -131,15 +124,15 @@ async def test_events_appended_while_kafka_is_down_arrive_once_after_it_returns(
             await store.save(partner, OFFICER)
         await _append_contact_changes(store, partners, rounds=5)
 
-        private_kafka.kafka.stop()
+        relay_kafka.kafka.stop()
         try:
             await _append_contact_changes(store, partners, rounds=20)
             await asyncio.sleep(3)
             backlog = await store.pool.fetchval("SELECT count(*) FROM outbox")
         finally:
-            private_kafka.kafka.start()
-        await private_kafka.wait_for_kafka()
-        seen = await _read_all(private_kafka.bootstrap_servers, store.topic, expected=104)
+            relay_kafka.kafka.start()
+        await relay_kafka.wait_for_kafka()
+        seen = await _read_all(relay_kafka.bootstrap_servers, store.topic, expected=104)
 
     assert backlog
     assert backlog >= 80
@@ -152,13 +145,13 @@ async def test_events_appended_while_kafka_is_down_arrive_once_after_it_returns(
 
 
 async def test_only_one_of_two_relays_of_a_service_is_active(
-    store: EventStore, private_kafka: LocalStack, database_url: str
+    store: EventStore, relay_kafka: LocalStack, database_url: str
 ) -> None:
     relays = [
         OutboxRelay(
             service="pokmas",
             database_url=database_url,
-            bootstrap_servers=private_kafka.bootstrap_servers,
+            bootstrap_servers=relay_kafka.bootstrap_servers,
             idle_interval=0.2,
         )
         for _ in range(2)

@@ -50,6 +50,23 @@ def local_test_stack(
     )
 
 
+@contextmanager
+def private_kafka(
+    name: str, *, nodes: int = 1, port: int = FAULT_KAFKA_PORT
+) -> Iterator[LocalStack]:
+    """A Kafka of a fault test module's own, started empty and wiped afterwards, so that
+    stopping or killing its brokers disturbs no other test."""
+    stack = local_test_stack(name=name, kafka_nodes=nodes, kafka_port=port)
+    stack.kafka.wipe()
+    stack.kafka.start()
+    asyncio.run(stack.wait_for_kafka())
+    try:
+        yield stack
+    finally:
+        stack.kafka.wipe()
+        shutil.rmtree(stack.paths.var, ignore_errors=True)
+
+
 def _docker_engine_answers() -> bool:
     if shutil.which("docker") is None:
         return False
