@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,22 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def command(self) -> list[str]:
+        """How the service runs as a process: uvicorn, one worker, no access log."""
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            f"services.{self.name}.app:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--no-access-log",
+        ]
+
 
 MAIL_PORT = 8025
 """The development SMTP server's port: the notifications service's default."""
@@ -60,8 +77,12 @@ def service_environment(stack: LocalStack, service: ServiceProcess) -> dict[str,
 
 
 class ServiceRunner:
-    def __init__(self, stack: LocalStack) -> None:
+    """Starts, waits for and stops ``services`` (the three, on their usual ports, unless
+    told otherwise) as detached processes of ``stack``."""
+
+    def __init__(self, stack: LocalStack, services: Sequence[ServiceProcess] = SERVICES) -> None:
         self.stack = stack
+        self.services = tuple(services)
 
     def _pid_file(self, service: ServiceProcess) -> Path:
         return self.stack.paths.pids / f"{service.name}.pid"
@@ -70,15 +91,17 @@ class ServiceRunner:
     def mail_folder(self) -> Path:
         return self.stack.paths.var / "mail"
 
-    def start(self) -> None:
-        """Start the development mail server, then every service not running yet."""
+    def start(self, *, mail: bool = True) -> dict[str, int]:
+        """Start the development mail server (if ``mail``), then every service not
+        running yet; returns the process ids of the services it started."""
         mail_pid = self.stack.paths.pids / "mail.pid"
-        pending = [s for s in SERVICES if running_pid(self._pid_file(s)) is None]
+        start_mail = mail and running_pid(mail_pid) is None
+        pending = [s for s in self.services if running_pid(self._pid_file(s)) is None]
         ports = {f"{s.name} service": s.port for s in pending}
-        if running_pid(mail_pid) is None:
+        if start_mail:
             ports["development mail server"] = MAIL_PORT
         require_free_ports(ports)
-        if running_pid(mail_pid) is None:
+        if start_mail:
             start_detached(
                 [
                     sys.executable,
@@ -93,29 +116,20 @@ class ServiceRunner:
                 log_file=self.stack.paths.logs / "mail.log",
                 cwd=self.stack.paths.root,
             )
-        for service in pending:
-            start_detached(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "--factory",
-                    f"services.{service.name}.app:create_app",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(service.port),
-                    "--no-access-log",
-                ],
+        return {
+            service.name: start_detached(
+                service.command,
                 pid_file=self._pid_file(service),
                 log_file=self.stack.paths.logs / f"{service.name}.log",
                 env=service_environment(self.stack, service),
                 cwd=self.stack.paths.root,
             )
+            for service in pending
+        }
 
     def stop(self) -> list[str]:
         """Stop the services and the mail server; returns the names of those stopped."""
-        stopped = [s.name for s in SERVICES if stop_pid_file(self._pid_file(s))]
+        stopped = [s.name for s in self.services if stop_pid_file(self._pid_file(s))]
         if stop_pid_file(self.stack.paths.pids / "mail.pid"):
             stopped.append("development mail")
         return stopped
@@ -123,7 +137,7 @@ class ServiceRunner:
     async def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(timeout=2.0) as client:
-            for service in SERVICES:
+            for service in self.services:
                 while True:
                     if running_pid(self._pid_file(service)) is None:
                         log = self.stack.paths.logs / f"{service.name}.log"

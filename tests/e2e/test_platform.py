@@ -37,6 +37,7 @@ from shared.http import Role
 from shared.kafka.topics import EVENT_TOPICS
 from shared.postgres.urls import with_database
 from shared.projections.consumer import topic_partitions
+from shared.stack.services import ServiceProcess
 from tests.support.infrastructure import Infrastructure
 
 SECRET = "e2e-webhook-secret-of-at-least-32-bytes"
@@ -106,17 +107,7 @@ def platform(infra: Infrastructure, tmp_path_factory: pytest.TempPathFactory) ->
         }
         found.processes.append(
             subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "--factory",
-                    f"services.{name}.app:create_app",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(ports[name]),
-                ],
+                ServiceProcess(name, ports[name]).command,
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,

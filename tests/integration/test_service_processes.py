@@ -7,7 +7,6 @@ import asyncio
 import os
 import socket
 import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ import httpx
 import pytest
 
 from shared.postgres.urls import with_database
+from shared.stack.services import ServiceProcess
 from tests.support.infrastructure import Infrastructure
 
 SERVICES = ("pokmas", "enrolment", "notifications")
@@ -73,17 +73,7 @@ def services(infra: Infrastructure) -> Iterator[list[RunningService]]:
             f"{name.upper()}_PORT": str(port),
         }
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                f"services.{name}.app:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
+            ServiceProcess(name, port).command,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
