@@ -68,11 +68,8 @@ class PostgresServer:
         """The URL the stack's services and tools connect with (the socket if any)."""
         folder = self.socket_directory
         if folder is None:
-            return self.tcp_url(database)
+            return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
         return f"postgresql://postgres@/{database}?host={quote(str(folder))}&port={self.port}"
-
-    def tcp_url(self, database: str = "postgres") -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
     def running_pid(self) -> int | None:
         try:
