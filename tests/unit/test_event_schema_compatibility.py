@@ -51,13 +51,14 @@ def test_published_event_version_is_still_registered(path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("path", PUBLISHED_FILES, ids=lambda path: path.name)
+@pytest.mark.parametrize(
+    "path",
+    # A published version no model reads any more fails the test above.
+    [path for path in PUBLISHED_FILES if path.name in GENERATED],
+    ids=lambda path: path.name,
+)
 def test_model_still_reads_every_event_of_its_published_schema(path: Path) -> None:
-    current = GENERATED.get(path.name)
-    if current is None:
-        pytest.skip("not registered any more (reported by its own test)")
-
-    problems = breaking_changes(published(path), current)
+    problems = breaking_changes(published(path), GENERATED[path.name])
 
     assert not problems, (
         f"the model of {path.name} changed incompatibly with the published schema:\n"
