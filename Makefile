@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 BAPAS := $(RUN) bapas
 
-.PHONY: env up down status demo test lint format tools
+.PHONY: env up down status demo test lint format tools browser
 
 tools:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
@@ -24,6 +24,9 @@ up: env
 	@echo
 	@echo "Development token (bapas_officer of Bapas Balikpapan, valid 12 hours):"
 	@$(BAPAS) token --role bapas_officer --bapas balikpapan
+	@echo
+	@echo "The insights dashboard, signed in as the ministry (development sign-in link):"
+	@$(BAPAS) token --role ministry --dashboard
 
 down: env
 	@$(BAPAS) stack down
@@ -43,7 +46,15 @@ format: env
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
 
-test: lint
+# The dashboard's test drives Debian's Chromium through its chromedriver (never a
+# browser or driver downloaded at run time).
+browser:
+	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || \
+		{ echo "installing chromium and chromium-driver with apt"; \
+		  apt-get update -qq >/dev/null && apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
+		{ echo "error: the dashboard test needs Debian's chromium and chromium-driver packages"; exit 1; }
+
+test: lint browser
 	$(RUN) pytest
 
 # The benchmark of quality.md (B1-B5) on a stack of its own; results in bench/results/.

@@ -3,7 +3,9 @@
 A service is its database pool with migrations applied, its event store, the outbox
 relay that publishes the store to the service's topic, its FastStream Kafka broker,
 and a FastAPI app whose readiness reports truthfully on the database and Kafka. Each
-service's ``app.py`` names its topic and routers and calls :func:`build_service_app`.
+service's ``app.py`` names its routers and projections and calls
+:func:`build_service_app`. A service that writes no events of its own (insights, which
+only projects the others' events) has no topic: it gets no event store and no relay.
 """
 
 from __future__ import annotations
@@ -67,16 +69,17 @@ class ServiceRuntime:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
-        self.topic = TOPIC_OF_SERVICE[self.settings.service_name]
+        self.topic = TOPIC_OF_SERVICE.get(self.settings.service_name)
         self.migration_packages = ("shared", f"services.{self.settings.service_name}")
         self.broker = KafkaBroker(
             self.settings.kafka_bootstrap_servers,
             client_id=self.settings.service_name,
             logger=None,
         )
-        declare_publications(
-            self.broker, topic=self.topic, source=Source(self.settings.service_name)
-        )
+        if self.topic is not None:
+            declare_publications(
+                self.broker, topic=self.topic, source=Source(self.settings.service_name)
+            )
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -86,6 +89,8 @@ class ServiceRuntime:
 
     @property
     def event_store(self) -> EventStore:
+        if self.topic is None:
+            raise RuntimeError(f"the {self.settings.service_name} service writes no events")
         return EventStore(self.pool, topic=self.topic)
 
     async def start(self) -> None:
@@ -96,12 +101,13 @@ class ServiceRuntime:
         async with self._pool.acquire() as connection:
             await apply_migrations(connection, migrations_of(*self.migration_packages))
         await _retry("Kafka", self.broker.start)
-        relay = OutboxRelay(
-            service=self.settings.service_name,
-            database_url=self.settings.database_url,
-            bootstrap_servers=self.settings.kafka_bootstrap_servers,
-        )
-        self._tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
+        if self.topic is not None:
+            relay = OutboxRelay(
+                service=self.settings.service_name,
+                database_url=self.settings.database_url,
+                bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            )
+            self._tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
         for projection in self.projections:
             consumer = ProjectionConsumer(
                 projection,
@@ -196,10 +202,12 @@ def build_service_app(
     routers: Sequence[APIRouter] = (),
     projections: Sequence[Projection] = (),
     periodic_jobs: Sequence[PeriodicJob] = (),
+    session_cookie: str | None = None,
 ) -> FastAPI:
     """The service's ASGI app: shared conventions, its routers, its runtime's lifespan.
 
-    Routes reach the runtime (pool, event store) through :func:`service_runtime`.
+    Routes reach the runtime (pool, event store) through :func:`service_runtime`. A
+    service with a web page names the cookie its sign-in sets (``session_cookie``).
     """
     runtime = ServiceRuntime(settings, projections=projections, periodic_jobs=periodic_jobs)
     app = create_service_app(
@@ -210,6 +218,7 @@ def build_service_app(
         bapas_provinces={office.code: office.province for office in bapas_offices()},
         readiness_checks={"database": runtime.check_database, "kafka": runtime.check_kafka},
         lifespan=runtime.lifespan,
+        session_cookie=session_cookie,
     )
     install_command_error_handlers(app)
     app.include_router(asyncapi_router(runtime.broker, title=title, version=API_VERSION))

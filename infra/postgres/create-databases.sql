@@ -5,3 +5,4 @@
 CREATE DATABASE pokmas;
 CREATE DATABASE enrolment;
 CREATE DATABASE notifications;
+CREATE DATABASE insights;

@@ -1,6 +1,6 @@
 """``bapas demo``: plays the Balikpapan scenario against the stack ``make up`` started,
-narrating each step and the events it published, and ends with the programmes and
-the notifications sent."""
+narrating each step and the events it published, and ends with the office's figures
+as the insights service computes them, the notifications sent, and the dashboard link."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from rich.table import Table
 
 from shared.cli.console import console, fail
 from shared.demo.balikpapan import BAPAS, Scenario
-from shared.demo.client import DemoError, PlatformClient, ServiceUrls
+from shared.demo.client import DemoError, PlatformClient, ServiceUrls, eventually, token_for
 from shared.demo.watch import EventWatcher
+from shared.http import Role
 from shared.stack.local import LocalStack
 
 
@@ -45,23 +46,82 @@ async def _play(bootstrap: str) -> None:
             ):
                 await step()
                 _show_events(await watcher.since_last())
-            await _show_programmes(scenario)
+            await _show_figures(client, scenario)
             await _show_notifications(client, scenario, started)
+            _show_dashboard_link(client.urls)
     finally:
         await watcher.stop()
 
 
-async def _show_programmes(scenario: Scenario) -> None:
-    table = Table(title="Programmes of this run (enrolment service; seats from the pokmas view)")
-    for column in ("programme", "enrolled", "completed", "withdrawn", "suspended", "seats taken"):
-        table.add_column(column, justify="left" if column == "programme" else "right")
-    for row in await scenario.programme_table():
-        table.add_row(
-            row["programme"],
-            *(str(row[key]) for key in ("enrolled", "completed", "withdrawn", "suspended")),
-            str(row["seats_taken"]),
-        )
+async def _figures_settled(client: PlatformClient, token: str) -> None:
+    """Wait until the insights service has applied what the steps published: its count
+    of events applied holds still across a poll (the watcher already let the relays
+    publish everything)."""
+    last: object = None
+
+    async def settled() -> bool:
+        nonlocal last
+        now = await client.read("insights", "/as-of", token=token)
+        steady: bool = now == last
+        last = now
+        return steady
+
+    await eventually("the insights service to apply the events", settled)
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.0%}"
+
+
+async def _show_figures(client: PlatformClient, scenario: Scenario) -> None:
+    await _figures_settled(client, scenario.officer)
+    office = await client.read("insights", f"/figures/bapas/{BAPAS}", token=scenario.officer)
+    totals = office["totals"]
+    summary = Table(title=f"{office['scope']['name']}, every run (insights service)")
+    summary.add_column("figure")
+    summary.add_column("value", justify="right")
+    for label, value in (
+        ("klien released", totals["klien_released"]),
+        ("enrolments", totals["enrolments"]),
+        ("completions", totals["completions"]),
+        ("withdrawals", totals["withdrawals"]),
+        ("klien employed", totals["klien_employed"]),
+        ("completion rate", _percent(totals["completion_rate"])),
+        ("employed after training", _percent(totals["employment_rate_after_training"])),
+        ("withdrawn for work, no employment recorded", totals["withdrawn_for_work_unrecorded"]),
+    ):
+        summary.add_row(label, str(value))
+    console.print(summary)
+    table = Table(title=f"The Pokmas of run {scenario.mark} (insights service)")
+    table.add_column("Pokmas", no_wrap=True)
+    for column in ("enrolled", "completed", "withdrawn", "suspended", "employed"):
+        table.add_column(column, justify="right")
+    run = f" ({scenario.mark})"
+    for row in office["by_pokmas"]:
+        if row["name"].endswith(run):
+            table.add_row(
+                row["name"].removesuffix(run),
+                *(
+                    str(row[key])
+                    for key in (
+                        "enrolments",
+                        "completions",
+                        "withdrawals",
+                        "enrolments_suspended",
+                        "klien_employed_after_training",
+                    )
+                ),
+            )
     console.print(table)
+
+
+def _show_dashboard_link(urls: ServiceUrls) -> None:
+    token = token_for(Role.MINISTRY, sub="demo")
+    console.print(
+        "The dashboard (ministry view; development sign-in):\n"
+        f"  {urls.insights}/dashboard/sign-in?token={token}",
+        soft_wrap=True,
+    )
 
 
 async def _show_notifications(client: PlatformClient, scenario: Scenario, since: datetime) -> None:

@@ -25,7 +25,7 @@ topics_app = typer.Typer(help="The event topics of the contract.")
 @reports_stack_errors
 def stack_up(
     kafka_nodes: Annotated[int, typer.Option(min=1, max=5, help="Kafka nodes (3: a cluster).")] = 1,
-    with_services: Annotated[bool, typer.Option(help="Also start the three services.")] = False,
+    with_services: Annotated[bool, typer.Option(help="Also start the services.")] = False,
 ) -> None:
     """Start Kafka and PostgreSQL (fetching Kafka's jars the first time), create the
     service databases and the topics; with --with-services, the services too."""

@@ -14,6 +14,7 @@ from shared.cli.console import console, fail
 from shared.http import Role, issue_token
 from shared.reference import is_known_bapas
 from shared.settings import AuthSettings
+from shared.stack.services import SERVICES
 
 
 def token(
@@ -23,8 +24,12 @@ def token(
     province: Annotated[str | None, typer.Option(help="Province code (regional).")] = None,
     sub: Annotated[str, typer.Option(help="Who the token speaks for.")] = "developer",
     hours: Annotated[float, typer.Option(min=0.01, help="Hours until it expires.")] = 12.0,
+    dashboard: Annotated[
+        bool, typer.Option(help="Print the dashboard's development sign-in link instead.")
+    ] = False,
 ) -> None:
-    """Print a signed development token (paste it as ``Authorization: Bearer …``)."""
+    """Print a signed development token (paste it as ``Authorization: Bearer …``), or with
+    ``--dashboard`` a link that signs a browser in to the insights dashboard with it."""
     if bapas is not None and not is_known_bapas(bapas):
         raise fail(f"unknown Bapas code {bapas!r}")
     try:
@@ -40,4 +45,8 @@ def token(
         )
     except (ValueError, ValidationError) as error:
         raise fail(str(error)) from None
-    console.print(minted, soft_wrap=True)
+    if dashboard:
+        insights = next(service for service in SERVICES if service.name == "insights")
+        console.print(f"{insights.url}/dashboard/sign-in?token={minted}", soft_wrap=True)
+    else:
+        console.print(minted, soft_wrap=True)

@@ -1,4 +1,4 @@
-"""A small client of the three services' HTTP APIs, speaking as one caller each time:
+"""A small client of the services' HTTP APIs, speaking as one caller each time:
 what the demo and the end-to-end test need, and nothing a service needs."""
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ class ServiceUrls:
     pokmas: str = "http://127.0.0.1:8001"
     enrolment: str = "http://127.0.0.1:8002"
     notifications: str = "http://127.0.0.1:8003"
+    insights: str = "http://127.0.0.1:8004"
 
 
 def token_for(

@@ -28,8 +28,11 @@ from fastapi import FastAPI
 from shared.asyncapi import asyncapi_document
 from shared.kafka.topics import TOPIC_OF_SERVICE
 
-SERVICES: tuple[str, ...] = tuple(TOPIC_OF_SERVICE)
-"""The services whose documents are published, in a stable order."""
+PUBLISHING_SERVICES: tuple[str, ...] = tuple(TOPIC_OF_SERVICE)
+"""The services that write a topic, each with an AsyncAPI document of its events."""
+SERVICES: tuple[str, ...] = (*PUBLISHING_SERVICES, "insights")
+"""The services whose OpenAPI documents are published, in a stable order: those that
+write a topic, then insights, which only reads them (and so has no AsyncAPI document)."""
 
 _MACHINE_DEPENDENT_VARIABLES = ("KAFKA_BOOTSTRAP_SERVERS",)
 _MACHINE_DEPENDENT_PREFIXES = ("BAPAS_JWT_", "BAPAS_ENVIRONMENT")

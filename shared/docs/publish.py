@@ -15,11 +15,19 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from shared.docs.apis import SERVICES, build_app, openapi_document, service_asyncapi_document
+from shared.docs.apis import (
+    PUBLISHING_SERVICES,
+    SERVICES,
+    build_app,
+    openapi_document,
+    service_asyncapi_document,
+)
 from shared.docs.catalogue import render_event_catalogue
+from shared.docs.offices import render_offices
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 EVENT_CATALOGUE = PurePosixPath("docs/events.md")
+OFFICES = PurePosixPath("docs/offices.md")
 OPENAPI_DIRECTORY = PurePosixPath("docs/openapi")
 ASYNCAPI_DIRECTORY = PurePosixPath("docs/asyncapi")
 GENERATED_DIRECTORIES = (OPENAPI_DIRECTORY, ASYNCAPI_DIRECTORY)
@@ -37,10 +45,12 @@ def published_documents() -> dict[PurePosixPath, str]:
     for service in SERVICES:
         app = build_app(service)
         documents[OPENAPI_DIRECTORY / f"{service}.json"] = render_json(openapi_document(app))
-        documents[ASYNCAPI_DIRECTORY / f"{service}.json"] = render_json(
-            service_asyncapi_document(app)
-        )
+        if service in PUBLISHING_SERVICES:
+            documents[ASYNCAPI_DIRECTORY / f"{service}.json"] = render_json(
+                service_asyncapi_document(app)
+            )
     documents[EVENT_CATALOGUE] = render_event_catalogue()
+    documents[OFFICES] = render_offices()
     return documents
 
 

@@ -28,6 +28,7 @@ def create_service_app(
     readiness_checks: Mapping[str, ReadinessCheck],
     lifespan: Lifespan[FastAPI] | None = None,
     description: str = "",
+    session_cookie: str | None = None,
 ) -> FastAPI:
     """A FastAPI app with problem handlers, auth, health, readiness and metrics installed.
 
@@ -39,7 +40,7 @@ def create_service_app(
     install_problem_handlers(app)
     # Added after the problem handlers' middleware, so it wraps it and sees the 500s.
     app.add_middleware(RequestMetricsMiddleware)
-    install_auth(app, auth, bapas_provinces=bapas_provinces)
+    install_auth(app, auth, bapas_provinces=bapas_provinces, session_cookie=session_cookie)
     app.include_router(health_router(readiness_checks))
     app.include_router(metrics_router())
     return app

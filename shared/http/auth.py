@@ -136,10 +136,20 @@ def issue_token(
 
 
 def install_auth(
-    app: FastAPI, settings: AuthSettings, *, bapas_provinces: Mapping[str, str] | None = None
+    app: FastAPI,
+    settings: AuthSettings,
+    *,
+    bapas_provinces: Mapping[str, str] | None = None,
+    session_cookie: str | None = None,
 ) -> None:
-    """Let the app's routes use :data:`Caller`; ``bapas_provinces`` maps Bapas to province."""
+    """Let the app's routes use :data:`Caller`; ``bapas_provinces`` maps Bapas to province.
+
+    With ``session_cookie``, a request without an ``Authorization`` header may carry its
+    token in that cookie instead (a web page's sign-in; the cookie is ``SameSite=Strict``,
+    so another site cannot make a browser send it).
+    """
     app.state.token_verifier = TokenVerifier(settings, bapas_provinces=bapas_provinces)
+    app.state.session_cookie = session_cookie
 
 
 class BearerAuthentication(SecurityBase):
@@ -156,12 +166,16 @@ class BearerAuthentication(SecurityBase):
         self.scheme_name = "bearer"
 
     async def __call__(self, request: Request) -> Principal:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("an Authorization: Bearer token is required", invalid_token=False)
         verifier = getattr(request.app.state, "token_verifier", None)
         if not isinstance(verifier, TokenVerifier):
             raise RuntimeError("install_auth() was not called on this app")
+        header = request.headers.get("Authorization")
+        cookie: str | None = getattr(request.app.state, "session_cookie", None)
+        if header is None and cookie and (token := request.cookies.get(cookie, "").strip()):
+            return verifier.principal_from(token)
+        scheme, _, token = (header or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("an Authorization: Bearer token is required", invalid_token=False)
         return verifier.principal_from(token.strip())
 
 

@@ -114,6 +114,14 @@ class NotFound(Problem):
     slug = "not-found"
 
 
+class NotAcceptable(Problem):
+    """The ``Accept`` header names no representation the path offers."""
+
+    status = 406
+    title = "Not acceptable"
+    slug = "not-acceptable"
+
+
 class Conflict(Problem):
     """A business rule refused the command; ``detail`` says which rule."""
 

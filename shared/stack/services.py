@@ -1,4 +1,4 @@
-"""Starts the three services as background processes of the local stack, each with
+"""Starts the services as background processes of the local stack, each with
 its own database URL and port, logging to ``var/log/<service>.log``."""
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ SERVICES = (
     ServiceProcess("pokmas", 8001),
     ServiceProcess("enrolment", 8002),
     ServiceProcess("notifications", 8003),
+    ServiceProcess("insights", 8004),
 )
 
 

@@ -25,6 +25,7 @@ from pydantic_settings import BaseSettings
 from typer.testing import CliRunner
 
 from services.enrolment.settings import EnrolmentSettings
+from services.insights.settings import InsightsSettings
 from services.notifications.settings import NotificationsSettings
 from services.pokmas.settings import PokmasSettings
 from shared.cli.main import app as bapas
@@ -39,6 +40,7 @@ SETTINGS: dict[str, type[ServiceSettings]] = {
     "pokmas": PokmasSettings,
     "enrolment": EnrolmentSettings,
     "notifications": NotificationsSettings,
+    "insights": InsightsSettings,
 }
 SERVICES = list(SETTINGS)
 

@@ -1,0 +1,285 @@
+"""The insights HTTP API: the figures at four levels, the offices, and how fresh they are.
+
+Scope as everywhere on the platform: the ministry (and services) see the nation, a
+regional office its province, an officer its Bapas, a Pokmas partner its own Pokmas;
+anything else answers 404, so a caller cannot probe which provinces, offices or Pokmas
+exist. Every figures path answers JSON, or CSV for spreadsheets with
+``Accept: text/csv``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from services.insights import queries
+from services.insights.figures import BREAKDOWNS, Breakdown, Level, to_csv
+from services.insights.queries import AnswerCache, Period, Scope
+from shared.http import (
+    PROBLEM_RESPONSES,
+    Caller,
+    FieldError,
+    NotAcceptable,
+    NotFound,
+    Principal,
+    Role,
+    Unprocessable,
+)
+from shared.reference import BapasClass, bapas_office, bapas_offices, is_known_bapas
+from shared.reference.offices import offices_in_province
+from shared.runtime import Runtime
+
+router = APIRouter(prefix="/api/v1", tags=["figures"], responses=PROBLEM_RESPONSES)
+
+JSON = "application/json"
+CSV = "text/csv"
+_READ_EVERYTHING = frozenset({Role.MINISTRY, Role.SERVICE})
+
+From = Annotated[
+    date | None, Query(alias="from", description="First business date counted (inclusive).")
+]
+To = Annotated[
+    date | None, Query(alias="to", description="Last business date counted (inclusive).")
+]
+By = Annotated[
+    Breakdown | None,
+    Query(description="With `Accept: text/csv`: the breakdown whose rows the CSV holds."),
+]
+AcceptHeader = Annotated[str | None, Header(alias="Accept", include_in_schema=False)]
+
+
+def _period(start: date | None, end: date | None) -> Period:
+    if start is not None and end is not None and start > end:
+        raise Unprocessable(
+            "the period ends before it starts",
+            errors=[FieldError("query.to", "must not be before `from`")],
+        )
+    return Period(start, end)
+
+
+def _quality(accept: str, offered: str) -> float:
+    """The ``q`` the Accept header gives to ``offered`` (its most specific matching range)."""
+    best: tuple[int, float] = (-1, 0.0)
+    kind = offered.split("/")[0]
+    for part in accept.split(","):
+        media, *parameters = (piece.strip() for piece in part.split(";"))
+        media = media.lower()
+        specificity = (
+            2 if media == offered else 1 if media == f"{kind}/*" else 0 if media == "*/*" else -1
+        )
+        if specificity < best[0]:
+            continue
+        q = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+        if specificity > best[0]:
+            best = (specificity, q)
+    return best[1]
+
+
+def wants_csv(accept: str | None) -> bool:
+    """JSON or CSV, as the ``Accept`` header prefers; JSON on a tie; 406 if neither."""
+    if not accept or not accept.strip():
+        return False
+    json_q, csv_q = _quality(accept, JSON), _quality(accept, CSV)
+    if json_q == 0 and csv_q == 0:
+        raise NotAcceptable(f"this path answers {JSON} or {CSV}")
+    return csv_q > json_q
+
+
+def _clock() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _respond(
+    request: Request,
+    runtime: Runtime,
+    scope: Scope,
+    period: Period,
+    by: Breakdown | None,
+    accept: str | None,
+) -> Any:
+    csv = wants_csv(accept)
+    if by is not None and by not in BREAKDOWNS[scope.level]:
+        offered = ", ".join(b.value for b in BREAKDOWNS[scope.level])
+        raise Unprocessable(
+            f"the {scope.level.value} level breaks down by {offered}",
+            errors=[FieldError("query.by", f"must be one of {offered}")],
+        )
+    now = _clock()
+    cache: AnswerCache = request.app.state.figures_cache
+    key = (scope.level, scope.code, period, now.replace(minute=0, second=0, microsecond=0))
+    async with runtime.pool.acquire() as connection:
+        _, events_applied = await queries.freshness(connection)
+
+    async def compute() -> dict[str, Any]:
+        async with runtime.pool.acquire() as connection:
+            return await queries.answer(connection, scope, period, now)
+
+    result = await cache.get(key, events_applied, compute)
+    if not csv:
+        return result
+    chosen = by or BREAKDOWNS[scope.level][0]
+    name = "-".join(
+        part for part in ("figures", scope.level.value, scope.code, chosen.value) if part
+    )
+    return Response(
+        to_csv(result[f"by_{chosen.value}"]),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+_CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The figures; with `Accept: text/csv`, the rows of one breakdown as CSV.",
+        "content": {CSV: {"schema": {"type": "string"}}},
+    },
+    406: {"description": "The Accept header allows neither JSON nor CSV."},
+}
+
+
+@router.get("/figures", responses=_CSV_RESPONSE)
+async def national_figures(
+    request: Request,
+    runtime: Runtime,
+    caller: Caller,
+    start: From = None,
+    end: To = None,
+    by: By = None,
+    accept: AcceptHeader = None,
+) -> Any:
+    """National totals with `by_province`, `by_skill` and `by_month`. Ministry and services."""
+    if caller.role not in _READ_EVERYTHING:
+        raise NotFound("no figures here for this caller")
+    scope = Scope(Level.NATIONAL, None, None, bapas_offices())
+    return await _respond(request, runtime, scope, _period(start, end), by, accept)
+
+
+@router.get("/figures/provinces/{province}", responses=_CSV_RESPONSE)
+async def province_figures(
+    province: str,
+    request: Request,
+    runtime: Runtime,
+    caller: Caller,
+    start: From = None,
+    end: To = None,
+    by: By = None,
+    accept: AcceptHeader = None,
+) -> Any:
+    """A province's totals with `by_bapas`, `by_skill` and `by_month`. Ministry, services,
+    and the regional office of that province."""
+    offices = offices_in_province(province)
+    allowed = caller.role in _READ_EVERYTHING or (
+        caller.role is Role.REGIONAL and caller.province == province
+    )
+    if not offices or not allowed:
+        raise NotFound(f"no province {province!r}")
+    scope = Scope(Level.PROVINCE, province, None, offices)
+    return await _respond(request, runtime, scope, _period(start, end), by, accept)
+
+
+@router.get("/figures/bapas/{bapas_code}", responses=_CSV_RESPONSE)
+async def office_figures(
+    bapas_code: str,
+    request: Request,
+    runtime: Runtime,
+    caller: Caller,
+    start: From = None,
+    end: To = None,
+    by: By = None,
+    accept: AcceptHeader = None,
+) -> Any:
+    """An office's totals with `by_pokmas`, `by_skill` and `by_month`. Ministry, services,
+    the regional office of its province, and the office's own officers."""
+    if not is_known_bapas(bapas_code) or not _reads_office(caller, bapas_code):
+        raise NotFound(f"no Bapas {bapas_code!r}")
+    office = bapas_office(bapas_code)
+    scope = Scope(Level.BAPAS, bapas_code, office.name, (office,))
+    return await _respond(request, runtime, scope, _period(start, end), by, accept)
+
+
+@router.get("/figures/pokmas/{pokmas_id}", responses=_CSV_RESPONSE)
+async def pokmas_figures(
+    pokmas_id: UUID,
+    request: Request,
+    runtime: Runtime,
+    caller: Caller,
+    start: From = None,
+    end: To = None,
+    by: By = None,
+    accept: AcceptHeader = None,
+) -> Any:
+    """A Pokmas's programmes: enrolments, completions, withdrawals, suspensions and the
+    employment of its graduates, with `by_skill` and `by_month`. Those who see its
+    office, and the Pokmas's own partner."""
+    async with runtime.pool.acquire() as connection:
+        found = await queries.pokmas_office(connection, pokmas_id)
+    if found is None:
+        raise NotFound(f"no Pokmas {pokmas_id}")
+    bapas_code, name = found
+    readable = _reads_office(caller, bapas_code) or caller.can_read(bapas_code, pokmas_id=pokmas_id)
+    if not is_known_bapas(bapas_code) or not readable:
+        raise NotFound(f"no Pokmas {pokmas_id}")
+    scope = Scope(Level.POKMAS, str(pokmas_id), name, (bapas_office(bapas_code),), pokmas_id)
+    return await _respond(request, runtime, scope, _period(start, end), by, accept)
+
+
+def _reads_office(caller: Principal, bapas_code: str) -> bool:
+    """Officers, regional offices and readers of everything; not a Pokmas partner."""
+    return caller.role is not Role.POKMAS_PARTNER and caller.can_read(bapas_code)
+
+
+class Office(BaseModel):
+    code: str
+    name: str
+    office_class: BapasClass = Field(serialization_alias="class")
+    province: str
+    time_zone: str
+
+
+class Offices(BaseModel):
+    items: list[Office]
+
+
+@router.get("/offices")
+async def offices(caller: Caller) -> Offices:
+    """Every Bapas office the platform knows: code, name, class, province and time zone
+    (an IANA name), so that a subscriber can place an event's `bapas_code` in its
+    province and its dates in the office's own day."""
+    return Offices(
+        items=[
+            Office(
+                code=office.code,
+                name=office.name,
+                office_class=office.office_class,
+                province=office.province,
+                time_zone=office.time_zone,
+            )
+            for office in sorted(bapas_offices(), key=lambda office: office.code)
+        ]
+    )
+
+
+class Freshness(BaseModel):
+    as_of: datetime | None
+    events_applied: int
+
+
+@router.get("/as-of")
+async def as_of(runtime: Runtime, caller: Caller) -> Freshness:
+    """How far the figures are: the time the newest event applied was recorded, and a
+    count of events applied that moves whenever any figure may have moved (cheap: for
+    pages that poll)."""
+    async with runtime.pool.acquire() as connection:
+        applied_until, events_applied = await queries.freshness(connection)
+    return Freshness(as_of=applied_until, events_applied=events_applied)

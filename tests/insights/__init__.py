@@ -1,0 +1,1 @@
+"""Tests of the insights service: its figures checked against an independent computation."""
