@@ -9,11 +9,12 @@ exist. Every figures path answers JSON, or CSV for spreadsheets with
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from services.insights import queries
@@ -31,7 +32,7 @@ from shared.http import (
 )
 from shared.reference import BapasClass, bapas_office, bapas_offices, is_known_bapas
 from shared.reference.offices import offices_in_province
-from shared.runtime import Runtime
+from shared.runtime import Runtime, ServiceRuntime
 
 router = APIRouter(prefix="/api/v1", tags=["figures"], responses=PROBLEM_RESPONSES)
 
@@ -96,47 +97,69 @@ def wants_csv(accept: str | None) -> bool:
     return csv_q > json_q
 
 
-def _clock() -> datetime:
-    return datetime.now(UTC)
+@dataclass(frozen=True)
+class FiguresRequest:
+    """What every figures path is asked: by whom, for which period, in which form."""
+
+    caller: Principal
+    runtime: ServiceRuntime
+    cache: AnswerCache
+    period: Period
+    by: Breakdown | None
+    csv: bool
+
+    async def answer(self, scope: Scope) -> Any:
+        """The figures of ``scope`` (the caller may read it), as JSON or CSV."""
+        if self.by is not None and self.by not in BREAKDOWNS[scope.level]:
+            offered = ", ".join(b.value for b in BREAKDOWNS[scope.level])
+            raise Unprocessable(
+                f"the {scope.level.value} level breaks down by {offered}",
+                errors=[FieldError("query.by", f"must be one of {offered}")],
+            )
+        now = datetime.now(UTC)
+        key = (scope.level, scope.code, self.period, now.replace(minute=0, second=0, microsecond=0))
+        pool = self.runtime.pool
+        async with pool.acquire() as connection:
+            _, events_applied = await queries.freshness(connection)
+
+        async def compute() -> dict[str, Any]:
+            async with pool.acquire() as connection:
+                return await queries.answer(connection, scope, self.period, now)
+
+        result = await self.cache.get(key, events_applied, compute)
+        if not self.csv:
+            return result
+        chosen = self.by or BREAKDOWNS[scope.level][0]
+        name = "-".join(
+            part for part in ("figures", scope.level.value, scope.code, chosen.value) if part
+        )
+        return Response(
+            to_csv(result[f"by_{chosen.value}"]),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
 
 
-async def _respond(
+async def figures_request(
     request: Request,
     runtime: Runtime,
-    scope: Scope,
-    period: Period,
-    by: Breakdown | None,
-    accept: str | None,
-) -> Any:
-    csv = wants_csv(accept)
-    if by is not None and by not in BREAKDOWNS[scope.level]:
-        offered = ", ".join(b.value for b in BREAKDOWNS[scope.level])
-        raise Unprocessable(
-            f"the {scope.level.value} level breaks down by {offered}",
-            errors=[FieldError("query.by", f"must be one of {offered}")],
-        )
-    now = _clock()
-    cache: AnswerCache = request.app.state.figures_cache
-    key = (scope.level, scope.code, period, now.replace(minute=0, second=0, microsecond=0))
-    async with runtime.pool.acquire() as connection:
-        _, events_applied = await queries.freshness(connection)
-
-    async def compute() -> dict[str, Any]:
-        async with runtime.pool.acquire() as connection:
-            return await queries.answer(connection, scope, period, now)
-
-    result = await cache.get(key, events_applied, compute)
-    if not csv:
-        return result
-    chosen = by or BREAKDOWNS[scope.level][0]
-    name = "-".join(
-        part for part in ("figures", scope.level.value, scope.code, chosen.value) if part
+    caller: Caller,
+    start: From = None,
+    end: To = None,
+    by: By = None,
+    accept: AcceptHeader = None,
+) -> FiguresRequest:
+    return FiguresRequest(
+        caller=caller,
+        runtime=runtime,
+        cache=request.app.state.figures_cache,
+        period=_period(start, end),
+        by=by,
+        csv=wants_csv(accept),
     )
-    return Response(
-        to_csv(result[f"by_{chosen.value}"]),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-    )
+
+
+Figures = Annotated[FiguresRequest, Depends(figures_request)]
 
 
 _CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -149,89 +172,53 @@ _CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/figures", responses=_CSV_RESPONSE)
-async def national_figures(
-    request: Request,
-    runtime: Runtime,
-    caller: Caller,
-    start: From = None,
-    end: To = None,
-    by: By = None,
-    accept: AcceptHeader = None,
-) -> Any:
+async def national_figures(figures: Figures) -> Any:
     """National totals with `by_province`, `by_skill` and `by_month`. Ministry and services."""
-    if caller.role not in _READ_EVERYTHING:
+    if figures.caller.role not in _READ_EVERYTHING:
         raise NotFound("no figures here for this caller")
-    scope = Scope(Level.NATIONAL, None, None, bapas_offices())
-    return await _respond(request, runtime, scope, _period(start, end), by, accept)
+    return await figures.answer(Scope(Level.NATIONAL, None, None, bapas_offices()))
 
 
 @router.get("/figures/provinces/{province}", responses=_CSV_RESPONSE)
-async def province_figures(
-    province: str,
-    request: Request,
-    runtime: Runtime,
-    caller: Caller,
-    start: From = None,
-    end: To = None,
-    by: By = None,
-    accept: AcceptHeader = None,
-) -> Any:
+async def province_figures(province: str, figures: Figures) -> Any:
     """A province's totals with `by_bapas`, `by_skill` and `by_month`. Ministry, services,
     and the regional office of that province."""
     offices = offices_in_province(province)
+    caller = figures.caller
     allowed = caller.role in _READ_EVERYTHING or (
         caller.role is Role.REGIONAL and caller.province == province
     )
     if not offices or not allowed:
         raise NotFound(f"no province {province!r}")
-    scope = Scope(Level.PROVINCE, province, None, offices)
-    return await _respond(request, runtime, scope, _period(start, end), by, accept)
+    return await figures.answer(Scope(Level.PROVINCE, province, None, offices))
 
 
 @router.get("/figures/bapas/{bapas_code}", responses=_CSV_RESPONSE)
-async def office_figures(
-    bapas_code: str,
-    request: Request,
-    runtime: Runtime,
-    caller: Caller,
-    start: From = None,
-    end: To = None,
-    by: By = None,
-    accept: AcceptHeader = None,
-) -> Any:
+async def office_figures(bapas_code: str, figures: Figures) -> Any:
     """An office's totals with `by_pokmas`, `by_skill` and `by_month`. Ministry, services,
     the regional office of its province, and the office's own officers."""
-    if not is_known_bapas(bapas_code) or not _reads_office(caller, bapas_code):
+    if not is_known_bapas(bapas_code) or not _reads_office(figures.caller, bapas_code):
         raise NotFound(f"no Bapas {bapas_code!r}")
     office = bapas_office(bapas_code)
-    scope = Scope(Level.BAPAS, bapas_code, office.name, (office,))
-    return await _respond(request, runtime, scope, _period(start, end), by, accept)
+    return await figures.answer(Scope(Level.BAPAS, bapas_code, office.name, (office,)))
 
 
 @router.get("/figures/pokmas/{pokmas_id}", responses=_CSV_RESPONSE)
-async def pokmas_figures(
-    pokmas_id: UUID,
-    request: Request,
-    runtime: Runtime,
-    caller: Caller,
-    start: From = None,
-    end: To = None,
-    by: By = None,
-    accept: AcceptHeader = None,
-) -> Any:
+async def pokmas_figures(pokmas_id: UUID, figures: Figures) -> Any:
     """A Pokmas's programmes: enrolments, completions, withdrawals, suspensions and the
     employment of its graduates, with `by_skill` and `by_month`. Those who see its
     office, and the Pokmas's own partner."""
-    async with runtime.pool.acquire() as connection:
+    async with figures.runtime.pool.acquire() as connection:
         found = await queries.pokmas_office(connection, pokmas_id)
     if found is None:
         raise NotFound(f"no Pokmas {pokmas_id}")
     bapas_code, name = found
+    caller = figures.caller
     readable = _reads_office(caller, bapas_code) or caller.can_read(bapas_code, pokmas_id=pokmas_id)
     if not is_known_bapas(bapas_code) or not readable:
         raise NotFound(f"no Pokmas {pokmas_id}")
-    scope = Scope(Level.POKMAS, str(pokmas_id), name, (bapas_office(bapas_code),), pokmas_id)
-    return await _respond(request, runtime, scope, _period(start, end), by, accept)
+    office = bapas_office(bapas_code)
+    return await figures.answer(Scope(Level.POKMAS, str(pokmas_id), name, (office,), pokmas_id))
 
 
 def _reads_office(caller: Principal, bapas_code: str) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -332,7 +332,7 @@ class AnswerCache:
         self,
         key: tuple[Any, ...],
         events_applied: int,
-        compute: Any,
+        compute: Callable[[], Awaitable[dict[str, Any]]],
     ) -> dict[str, Any]:
         kept = self._answers.get(key)
         if kept is not None and kept[0] == events_applied:
