@@ -236,8 +236,22 @@ class FigureChanges:
     programmes: dict[UUID, ProgrammeChange] = field(default_factory=dict)
     mous: dict[UUID, MoUChange] = field(default_factory=dict)
     pokmas: dict[UUID, tuple[str, str]] = field(default_factory=dict)
-    touched_klien: set[UUID] = field(default_factory=set)
-    touched_enrolments: set[UUID] = field(default_factory=set)
+    loaded: dict[UUID, tuple[object, ...]] = field(default_factory=dict)
+    """The klien and enrolment rows as loaded: only those that changed are written."""
+
+    def __post_init__(self) -> None:
+        for rows in (self.klien, self.enrolments):
+            for key, row in rows.items():
+                self.loaded[key] = tuple(vars(row).values())
+
+    def changed(self, rows: Mapping[UUID, Klien | Enrolment]) -> list[tuple[object, ...]]:
+        """The rows new or changed since loaded, as (id, *columns)."""
+        found = []
+        for key, row in rows.items():
+            values = tuple(vars(row).values())
+            if self.loaded.get(key) != values:
+                found.append((key, *values))
+        return found
 
     def count(
         self,
@@ -394,7 +408,6 @@ class FigureChanges:
         return self.programmes.setdefault(programme_id, ProgrammeChange(office))
 
     def _enrolment(self, enrolment_id: UUID, office: str) -> Enrolment:
-        self.touched_enrolments.add(enrolment_id)
         return self.enrolments.setdefault(enrolment_id, Enrolment(office))
 
     def _change_klien(
@@ -408,7 +421,6 @@ class FigureChanges:
         ended: bool = False,
     ) -> None:
         """Change a klien and move its release cohort's counters by what changed."""
-        self.touched_klien.add(client_id)
         klien = self.klien.setdefault(client_id, Klien(office))
         before, was_supervised = klien.cohort(), klien.supervised
         if released is not None and klien.released_on is None:
@@ -566,11 +578,8 @@ async def _load_facts(connection: asyncpg.Connection, ids: list[UUID]) -> dict[U
 
 def _columns(rows: Iterable[Sequence[Any]], width: int) -> list[list[Any]]:
     """Rows turned into one list per column, as ``unnest`` takes them."""
-    columns: list[list[Any]] = [[] for _ in range(width)]
-    for row in rows:
-        for index, value in enumerate(row):
-            columns[index].append(value)
-    return columns
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    return columns or [[] for _ in range(width)]
 
 
 @functools.cache
@@ -609,8 +618,7 @@ async def _write(connection: asyncpg.Connection, changes: FigureChanges) -> None
             " office_counts.klien_under_supervision + EXCLUDED.klien_under_supervision",
             *_columns(supervised, 2),
         )
-    if changes.touched_klien:
-        touched = [(cid, *vars(changes.klien[cid]).values()) for cid in changes.touched_klien]
+    if touched := changes.changed(changes.klien):
         await connection.execute(
             "INSERT INTO klien (client_id, bapas_code, released_on, supervised,"
             " first_employed_on, reoffended)"
@@ -621,10 +629,7 @@ async def _write(connection: asyncpg.Connection, changes: FigureChanges) -> None
             " reoffended = EXCLUDED.reoffended",
             *_columns(touched, 6),
         )
-    if changes.touched_enrolments:
-        touched = [
-            (eid, *vars(changes.enrolments[eid]).values()) for eid in changes.touched_enrolments
-        ]
+    if touched := changes.changed(changes.enrolments):
         await connection.execute(
             "INSERT INTO enrolments (enrolment_id, bapas_code, client_id, programme_id,"
             " pokmas_id, suspended)"
