@@ -41,7 +41,10 @@ CREATE TABLE daily_counts (
     klien_employed_after_single     integer NOT NULL DEFAULT 0,
     withdrawn_for_work_unrecorded_single integer NOT NULL DEFAULT 0,
     PRIMARY KEY (bapas_code, day, programme_id, pokmas_id, skill)
-);
+) WITH (fillfactor = 70);
+-- Counters are updated in place many times: room on each page lets PostgreSQL keep an
+-- updated row on its page without touching the indexes (a HOT update), so the table
+-- and its indexes do not bloat between vacuums.
 CREATE INDEX daily_counts_by_pokmas ON daily_counts (pokmas_id, day);
 
 CREATE TABLE klien (
@@ -109,7 +112,7 @@ CREATE TABLE klien_facts (
     single       boolean NOT NULL,
     flag         boolean NOT NULL,
     PRIMARY KEY (client_id, kind, aggregate_id, version)
-);
+) WITH (fillfactor = 80);
 CREATE INDEX klien_facts_of_several ON klien_facts (kind, bapas_code, day) WHERE NOT single;
 
 CREATE TABLE office_counts (
