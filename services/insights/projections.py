@@ -462,12 +462,11 @@ class FiguresProjection:
         for event in events:
             if not is_known_bapas(event.bapas_code):
                 raise EventRejected(event, f"no office has the code {event.bapas_code!r}")
+        klien_ids, enrolment_ids, fact_ids = _ids(events)
         changes = FigureChanges(
-            klien=await _load_klien(connection, _ids(events, KLIEN_EVENTS)),
-            enrolments=await _load_enrolments(
-                connection, _ids(events, ENROLMENT_EVENTS, "enrolment_id")
-            ),
-            facts=await _load_facts(connection, _ids(events, FACT_EVENTS)),
+            klien=await _load_klien(connection, klien_ids),
+            enrolments=await _load_enrolments(connection, enrolment_ids),
+            facts=await _load_facts(connection, fact_ids),
         )
         counted_before = _counted(changes.facts)
         changes.settled_before = {
@@ -500,27 +499,40 @@ class FiguresProjection:
         )
 
 
-KLIEN_EVENTS = (ClientReleased, ClientEmployed, ClientReoffended, SupervisionEnded)
-"""The events that change a klien's own state."""
-ENROLMENT_EVENTS = (
-    ClientEnrolled,
-    TrainingCompleted,
-    TrainingWithdrawn,
-    EnrolmentSuspended,
-    EnrolmentResumed,
-)
-FACT_EVENTS = (ClientEmployed, ClientReoffended, TrainingCompleted, TrainingWithdrawn)
-"""The events that add a fact to a klien (see :class:`Fact`)."""
-
-
-def _ids(
-    events: Iterable[Envelope[EventPayload]],
-    kinds: tuple[type[EventPayload], ...],
-    attribute: str = "client_id",
-) -> list[UUID]:
-    return list(
-        {getattr(event.payload, attribute) for event in events if isinstance(event.payload, kinds)}
+_ROWS_TO_LOAD: Mapping[str, tuple[bool, bool, bool]] = {
+    kind.event_type: (
+        kind in (ClientReleased, ClientEmployed, ClientReoffended, SupervisionEnded),
+        kind
+        in (
+            ClientEnrolled,
+            TrainingCompleted,
+            TrainingWithdrawn,
+            EnrolmentSuspended,
+            EnrolmentResumed,
+        ),
+        kind in (ClientEmployed, ClientReoffended, TrainingCompleted, TrainingWithdrawn),
     )
+    for kind in HANDLED
+}
+"""Per event type: whether it changes its klien's row, its enrolment's row, and adds a
+fact to its klien (see :class:`Fact`); those rows are loaded before the batch folds."""
+
+
+def _ids(events: Iterable[Envelope[EventPayload]]) -> tuple[list[UUID], list[UUID], list[UUID]]:
+    """The klien, the enrolments and the klien with facts whose rows the batch needs."""
+    klien: set[UUID] = set()
+    enrolments: set[UUID] = set()
+    facts: set[UUID] = set()
+    for event in events:
+        of_klien, of_enrolment, of_facts = _ROWS_TO_LOAD[event.event_type]
+        payload: Any = event.payload
+        if of_klien:
+            klien.add(payload.client_id)
+        if of_enrolment:
+            enrolments.add(payload.enrolment_id)
+        if of_facts:
+            facts.add(payload.client_id)
+    return list(klien), list(enrolments), list(facts)
 
 
 def _counted(facts: Mapping[UUID, Sequence[Fact]]) -> Counter[tuple[CountKey, str]]:
