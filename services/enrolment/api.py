@@ -11,7 +11,6 @@ record; ministry and regional roles read without profiles.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -50,6 +49,7 @@ from shared.http import (
     page_request,
 )
 from shared.http.commands import CommandAccepted, Context, RequestBody, accepted
+from shared.http.guards import PlausibleDate, SupervisionEndDate
 from shared.reference import KnownBapasCode, SkillCode
 from shared.runtime import Runtime
 
@@ -85,32 +85,32 @@ class ReleaseClient(RequestBody):
     bapas_code: KnownBapasCode
     register_number: ShortText
     integration_type: IntegrationType
-    released_on: date
-    supervision_ends_on: date
+    released_on: PlausibleDate
+    supervision_ends_on: SupervisionEndDate
     pk_officer: PkOfficer
     profile: ClientProfile
 
 
 class EnrolClient(RequestBody):
     programme_id: UUID
-    enrolled_on: date
+    enrolled_on: PlausibleDate
 
 
 class RecordAttendance(RequestBody):
     session_no: Annotated[int, Field(ge=1, le=10_000)]
-    session_date: date
+    session_date: PlausibleDate
     status: AttendanceStatus
     concern: Text | None = None
 
 
 class CompleteTraining(RequestBody):
-    completed_on: date
+    completed_on: PlausibleDate
     assessment: Assessment
     certificate_number: ShortText | None = None
 
 
 class WithdrawFromTraining(RequestBody):
-    withdrawn_on: date
+    withdrawn_on: PlausibleDate
     reason_code: WithdrawalReason
     note: Text | None = None
 
@@ -118,17 +118,17 @@ class WithdrawFromTraining(RequestBody):
 class RecordEmployment(RequestBody):
     employment_kind: EmploymentKind
     employer_name: ShortText | None = None
-    started_on: date
+    started_on: PlausibleDate
     skill: SkillCode | None = None
 
 
 class RecordReoffence(RequestBody):
-    recorded_on: date
+    recorded_on: PlausibleDate
     note: Text | None = None
 
 
 class EndSupervision(RequestBody):
-    ended_on: date
+    ended_on: PlausibleDate
     outcome: SupervisionOutcome
 
 
@@ -192,13 +192,14 @@ async def get_client(
 
 @router.delete(
     "/clients/{client_id}/profile",
-    status_code=201,
+    status_code=204,
     summary="Erase a klien's profile; the event history stays",
+    response_class=Response,
 )
-async def erase_client_profile(
-    client_id: UUID, commands: Commands, response: Response
-) -> CommandAccepted:
-    return _client_accepted(response, await commands.erase_profile(client_id))
+async def erase_client_profile(client_id: UUID, commands: Commands) -> Response:
+    """ClientProfileErased; answers 204 with no body."""
+    await commands.erase_profile(client_id)
+    return Response(status_code=204)
 
 
 @router.post("/clients/{client_id}/employment", status_code=201, summary="Record employment")

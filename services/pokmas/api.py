@@ -110,7 +110,7 @@ async def get_pokmas(pokmas_id: UUID, caller: Caller, runtime: Runtime) -> Pokma
     return _readable(caller, found, f"pokmas {pokmas_id}")
 
 
-@router.put("/pokmas/{pokmas_id}/contact", status_code=201, tags=["pokmas"])
+@router.put("/pokmas/{pokmas_id}/contact", status_code=200, tags=["pokmas"])
 async def change_contact(
     pokmas_id: UUID,
     body: ChangeContact,
@@ -119,7 +119,7 @@ async def change_contact(
 ) -> CommandAccepted:
     """Replace the Pokmas's contact person (PokmasContactChanged)."""
     events = await commands.change_contact(pokmas_id, body.contact)
-    return accepted(response, events, location=f"/api/v1/pokmas/{pokmas_id}")
+    return accepted(response, events, location=f"/api/v1/pokmas/{pokmas_id}", status_code=200)
 
 
 # -- MoUs -----------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """The bodies of the pokmas commands: closed, and as strict as the events they become.
 
 Each field uses the contract's own types (``ShortText``, ``Contact``, ``Skills``…), so
-a body that passes here makes a valid event; a bad field is a 422 naming it. Two
-limits go beyond the contract, both to keep PostgreSQL from refusing a value: no text
-holds a NUL, and dates lie between 2000 and 2100.
+a body that passes here makes a valid event; a bad field is a 422 naming it. Texts are
+guarded as in every service (:class:`~shared.http.commands.RequestBody`); dates lie
+between 2000 and 2100, an MoU's validity reaching further ahead than a release does.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from shared.events.envelope import ShortText, Text
 from shared.events.pokmas import Contact, PokmasKind, Skills
@@ -25,28 +25,7 @@ BusinessDate = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 """A date of the programme's business; far-off years are typing mistakes."""
 
 
-def _holds_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(item) for item in value.values())
-    if isinstance(value, list | tuple):
-        return any(_holds_nul(item) for item in value)
-    return False
-
-
-class PokmasRequest(RequestBody):
-    """Base of this service's bodies: no text may hold a NUL, which PostgreSQL refuses."""
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _without_nul(cls, value: object) -> object:
-        if _holds_nul(value):
-            raise ValueError("must not contain a NUL character")
-        return value
-
-
-class RegisterPokmas(PokmasRequest):
+class RegisterPokmas(RequestBody):
     bapas_code: KnownBapasCode
     name: ShortText
     kind: PokmasKind
@@ -56,11 +35,11 @@ class RegisterPokmas(PokmasRequest):
     skills: Skills
 
 
-class ChangeContact(PokmasRequest):
+class ChangeContact(RequestBody):
     contact: Contact
 
 
-class SignMoU(PokmasRequest):
+class SignMoU(RequestBody):
     number: ShortText
     signed_on: BusinessDate
     valid_from: BusinessDate
@@ -68,16 +47,16 @@ class SignMoU(PokmasRequest):
     scope: Skills
 
 
-class RenewMoU(PokmasRequest):
+class RenewMoU(RequestBody):
     valid_until: BusinessDate
 
 
-class TerminateMoU(PokmasRequest):
+class TerminateMoU(RequestBody):
     effective_on: BusinessDate
     reason: Text
 
 
-class OpenProgramme(PokmasRequest):
+class OpenProgramme(RequestBody):
     mou_id: UUID
     skill: SkillCode
     title: ShortText
@@ -88,6 +67,6 @@ class OpenProgramme(PokmasRequest):
     location: Text
 
 
-class CloseProgramme(PokmasRequest):
+class CloseProgramme(RequestBody):
     closed_on: BusinessDate
     reason: Text

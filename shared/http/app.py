@@ -1,8 +1,8 @@
 """The one place a service's FastAPI app gets the conventions all services share.
 
 Each service's composition root calls :func:`create_service_app` and then includes
-its own routers, so problem documents, bearer authentication, health, readiness and
-metrics are the same everywhere and no service can forget one of them.
+its own routers, so problem documents, request limits, bearer authentication, health,
+readiness and metrics are the same everywhere and no service can forget one of them.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from starlette.types import Lifespan
 
 from shared.http.auth import install_auth
 from shared.http.health import ReadinessCheck, health_router
+from shared.http.limits import RequestLimitMiddleware, RequestLimits
 from shared.http.metrics import RequestMetricsMiddleware, metrics_router
 from shared.http.problems import install_problem_handlers
 from shared.settings import AuthSettings
@@ -38,6 +39,7 @@ def create_service_app(
     """
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     install_problem_handlers(app)
+    app.add_middleware(RequestLimitMiddleware, max_body_bytes=RequestLimits().max_body_bytes)
     # Added after the problem handlers' middleware, so it wraps it and sees the 500s.
     app.add_middleware(RequestMetricsMiddleware)
     install_auth(app, auth, bapas_provinces=bapas_provinces, session_cookie=session_cookie)

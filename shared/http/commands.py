@@ -5,24 +5,39 @@ the envelope, and the ``201`` answer with ``{"id", "version", "event_id"}`` and 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 from fastapi import Depends, FastAPI, Header, Request, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from shared.events.envelope import Actor, Envelope, EventPayload
 from shared.eventstore.refusals import InvalidValue, RuleViolated
 from shared.eventstore.store import AggregateNotFound, CommandContext, ConcurrencyConflict
 from shared.http.auth import current_principal
+from shared.http.guards import TextRefused, clean_texts
 from shared.http.problems import Conflict, FieldError, NotFound, Unprocessable
 from shared.http.scope import Principal
 
 
 class RequestBody(BaseModel):
-    """Base of every command body: unknown fields are rejected (422 naming them)."""
+    """Base of every command body: unknown fields are rejected (422 naming them), and its
+    texts are trimmed and refused when blank or holding control characters
+    (:func:`shared.http.guards.clean_texts`, answered 422 naming the field)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _clean_texts(cls, data: Any) -> Any:
+        try:
+            return clean_texts(data)
+        except TextRefused as refused:
+            # Not a ValueError: pydantic lets it through, and it is answered as it is.
+            raise Unprocessable(
+                f"invalid input: {refused.field}",
+                errors=[FieldError(refused.field, refused.message)],
+            ) from None
 
 
 class CommandAccepted(BaseModel):
@@ -48,11 +63,15 @@ Context = Annotated[CommandContext, Depends(command_context)]
 
 
 def accepted(
-    response: Response, events: Sequence[Envelope[EventPayload]], *, location: str
+    response: Response,
+    events: Sequence[Envelope[EventPayload]],
+    *,
+    location: str,
+    status_code: int = 201,
 ) -> CommandAccepted:
-    """Fill in the 201 answer for the events a command stored."""
+    """Fill in the answer for the events a command stored: 201 for a POST, 200 for a PUT."""
     last = events[-1]
-    response.status_code = 201
+    response.status_code = status_code
     response.headers["Location"] = location
     return CommandAccepted(
         id=last.aggregate_id, version=last.aggregate_version, event_id=last.event_id

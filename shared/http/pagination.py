@@ -13,6 +13,7 @@ import base64
 import binascii
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Query
@@ -47,16 +48,41 @@ class CursorCodec(Generic[K]):
         return base64.urlsafe_b64encode(self._adapter.dump_json(key)).rstrip(b"=").decode()
 
     def decode(self, cursor: str) -> K:
-        """The key in ``cursor``; a 422 naming ``query.cursor`` if it is not one of ours."""
+        """The key in ``cursor``; a 422 naming ``query.cursor`` if it is not one of ours.
+
+        A cursor is what a client sends back, so it may be anything: a date at the edge
+        of the calendar or a time without its zone would reach the database and fail
+        there, so only keys a list could have given out are accepted.
+        """
         try:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-            return self._adapter.validate_json(raw)
-        except (binascii.Error, ValueError, ValidationError):
+            key = self._adapter.validate_json(raw)
+        except (binascii.Error, ValueError, ValidationError, OverflowError):
             # ValidationError is a ValueError; named for the reader.
+            key = None
+        if key is None or not _could_be_given_out(key):
             raise Unprocessable(
                 "invalid cursor",
                 errors=[FieldError("query.cursor", "not a cursor this list gave out")],
-            ) from None
+            )
+        return key
+
+
+_FIRST_YEAR, _LAST_YEAR = 1970, 2200
+"""No item of the platform is dated outside these years."""
+
+
+def _could_be_given_out(key: object) -> bool:
+    """Whether every date and time in the key is one a list item could carry."""
+    parts = key if isinstance(key, tuple | list) else (key,)
+    for part in parts:
+        if isinstance(part, datetime) and (part.tzinfo is None or part.utcoffset() is None):
+            return False
+        if isinstance(part, date) and not _FIRST_YEAR <= part.year <= _LAST_YEAR:
+            return False
+        if isinstance(part, int) and not -(2**63) <= part < 2**63:
+            return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,7 +117,7 @@ async def test_an_erased_profile_is_shown_to_no_one(
 
     response = await _erase(api, client_id)
 
-    assert response.status_code == 201, response.text
+    assert (response.status_code, response.content) == (204, b""), response.text
     client = await api.get(f"/api/v1/clients/{client_id}", headers=OFFICER)
     assert client.json()["profile"] is None
     assert client.json()["profile_erased_on"] is not None

@@ -121,7 +121,7 @@ async def test_registering_a_pokmas_and_changing_its_contact_are_published(
 
     published = await published_events(kafka_bootstrap, {pokmas_id}, count=2)
 
-    assert (registered.status_code, changed.status_code) == (201, 201)
+    assert (registered.status_code, changed.status_code) == (201, 200)
     assert changed.headers["Location"] == f"/api/v1/pokmas/{pokmas_id}"
     events = [event for _, event in published]
     assert [event.aggregate_version for event in events] == [1, 2]
