@@ -41,7 +41,9 @@ from shared.events.enrolment import (
 )
 from shared.events.envelope import ShortText, Text
 from shared.http import (
-    PROBLEM_RESPONSES,
+    COMMAND_RESPONSES,
+    COMMON_RESPONSES,
+    READ_RESPONSES,
     Caller,
     NotFound,
     Page,
@@ -53,7 +55,7 @@ from shared.http.guards import PlausibleDate, SupervisionEndDate
 from shared.reference import KnownBapasCode, SkillCode
 from shared.runtime import Runtime
 
-router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES, tags=["enrolment"])
+router = APIRouter(prefix="/api/v1", responses=COMMON_RESPONSES, tags=["enrolment"])
 
 NO_CLIENT = "no klien with this id"
 NO_ENROLMENT = "no enrolment with this id"
@@ -143,10 +145,18 @@ def _enrolment_accepted(response: Response, events: Events) -> CommandAccepted:
 # -- klien ----------------------------------------------------------------------------
 
 
-@router.post("/clients", status_code=201, summary="Record a klien released into integration")
+@router.post(
+    "/clients",
+    responses=COMMAND_RESPONSES,
+    status_code=201,
+    summary="Record a klien released into integration",
+)
 async def release_client(
     body: ReleaseClient, commands: Commands, response: Response
 ) -> CommandAccepted:
+    """Who: an officer (`bapas_officer`) of the body's `bapas_code`. Anyone else: 403; an
+    unknown id, or one the caller may not read: 404.
+    """
     events = await commands.release_client(
         bapas_code=body.bapas_code,
         register_number=body.register_number,
@@ -167,6 +177,11 @@ async def get_clients(
     bapas_code: KnownBapasCode | None = None,
     status: ClientStatus | None = None,
 ) -> Page[ClientSummary]:
+    """Who: any role; the list holds only what the caller may read (everything for
+    `ministry` and `service`, the province's Bapas for `regional`, its Bapas for
+    `bapas_officer`; an empty list for `pokmas_partner`, which sees its trainees through
+    the enrolments). Never with profiles.
+    """
     scope = caller.list_scope()
     if scope.pokmas_id is not None:
         # A Pokmas partner sees trainees through the enrolments, not klien records.
@@ -176,10 +191,18 @@ async def get_clients(
     )
 
 
-@router.get("/clients/{client_id}", summary="One klien; the profile only for its Bapas's officers")
+@router.get(
+    "/clients/{client_id}",
+    responses=READ_RESPONSES,
+    summary="One klien; the profile only for its Bapas's officers",
+)
 async def get_client(
     client_id: UUID, caller: Caller, runtime: Runtime, vault: Vault
 ) -> ClientDetail:
+    """Who: `ministry`, `service`, `regional` of the province and officers of the Bapas;
+    404 outside that scope (a Pokmas partner sees its trainees through the enrolments).
+    The profile (name, NIK, contact) is shown to the Bapas's own officers only.
+    """
     client = await client_detail(runtime.pool, client_id)
     if client is None:
         raise NotFound(NO_CLIENT)
@@ -192,20 +215,33 @@ async def get_client(
 
 @router.delete(
     "/clients/{client_id}/profile",
+    responses=COMMAND_RESPONSES,
     status_code=204,
     summary="Erase a klien's profile; the event history stays",
     response_class=Response,
 )
 async def erase_client_profile(client_id: UUID, commands: Commands) -> Response:
-    """ClientProfileErased; answers 204 with no body."""
+    """ClientProfileErased; answers 204 with no body.
+
+    Who: an officer (`bapas_officer`) of the item's Bapas. Anyone else: 403; an unknown
+    id, or one the caller may not read: 404.
+    """
     await commands.erase_profile(client_id)
     return Response(status_code=204)
 
 
-@router.post("/clients/{client_id}/employment", status_code=201, summary="Record employment")
+@router.post(
+    "/clients/{client_id}/employment",
+    responses=COMMAND_RESPONSES,
+    status_code=201,
+    summary="Record employment",
+)
 async def record_employment(
     client_id: UUID, body: RecordEmployment, commands: Commands, response: Response
 ) -> CommandAccepted:
+    """Who: an officer (`bapas_officer`) of the item's Bapas. Anyone else: 403; an unknown
+    id, or one the caller may not read: 404.
+    """
     events = await commands.change_client(
         client_id,
         lambda client: client.record_employment(
@@ -218,10 +254,18 @@ async def record_employment(
     return _client_accepted(response, events)
 
 
-@router.post("/clients/{client_id}/reoffence", status_code=201, summary="Record a re-offence")
+@router.post(
+    "/clients/{client_id}/reoffence",
+    responses=COMMAND_RESPONSES,
+    status_code=201,
+    summary="Record a re-offence",
+)
 async def record_reoffence(
     client_id: UUID, body: RecordReoffence, commands: Commands, response: Response
 ) -> CommandAccepted:
+    """Who: an officer (`bapas_officer`) of the item's Bapas. Anyone else: 403; an unknown
+    id, or one the caller may not read: 404.
+    """
     events = await commands.change_client(
         client_id,
         lambda client: client.record_reoffence(recorded_on=body.recorded_on, note=body.note),
@@ -229,10 +273,18 @@ async def record_reoffence(
     return _client_accepted(response, events)
 
 
-@router.post("/clients/{client_id}/supervision-end", status_code=201, summary="End the supervision")
+@router.post(
+    "/clients/{client_id}/supervision-end",
+    responses=COMMAND_RESPONSES,
+    status_code=201,
+    summary="End the supervision",
+)
 async def end_supervision(
     client_id: UUID, body: EndSupervision, commands: Commands, response: Response
 ) -> CommandAccepted:
+    """Who: an officer (`bapas_officer`) of the item's Bapas. Anyone else: 403; an unknown
+    id, or one the caller may not read: 404.
+    """
     events = await commands.change_client(
         client_id,
         lambda client: client.end_supervision(ended_on=body.ended_on, outcome=body.outcome),
@@ -244,11 +296,17 @@ async def end_supervision(
 
 
 @router.post(
-    "/clients/{client_id}/enrolments", status_code=201, summary="Enrol a klien in a programme"
+    "/clients/{client_id}/enrolments",
+    responses=COMMAND_RESPONSES,
+    status_code=201,
+    summary="Enrol a klien in a programme",
 )
 async def enrol_client(
     client_id: UUID, body: EnrolClient, commands: Commands, response: Response
 ) -> CommandAccepted:
+    """Who: an officer (`bapas_officer`) of the klien's Bapas. Anyone else: 403; an unknown
+    id, or one the caller may not read: 404.
+    """
     events = await commands.enrol(
         client_id, programme_id=body.programme_id, enrolled_on=body.enrolled_on
     )
@@ -265,6 +323,10 @@ async def get_enrolments(
     programme_id: UUID | None = None,
     status: EnrolmentStatus | None = None,
 ) -> Page[EnrolmentSummary]:
+    """Who: any role; the list holds only what the caller may read (everything for
+    `ministry` and `service`, the province's Bapas for `regional`, its Bapas for
+    `bapas_officer`, its own Pokmas for `pokmas_partner`).
+    """
     return await list_enrolments(
         runtime.pool,
         caller.list_scope().narrowed(bapas_code=bapas_code),
@@ -275,10 +337,18 @@ async def get_enrolments(
     )
 
 
-@router.get("/enrolments/{enrolment_id}", summary="One enrolment with its attendance")
+@router.get(
+    "/enrolments/{enrolment_id}",
+    responses=READ_RESPONSES,
+    summary="One enrolment with its attendance",
+)
 async def get_enrolment(
     enrolment_id: UUID, caller: Caller, runtime: Runtime, vault: Vault
 ) -> EnrolmentDetail:
+    """Who: `ministry` and `service` read every item; `regional` those of its province's
+    Bapas; `bapas_officer` those of its Bapas; `pokmas_partner` those of its own Pokmas.
+    Outside that scope the answer is 404, as for an unknown id.
+    """
     enrolment = await enrolment_detail(runtime.pool, enrolment_id)
     if enrolment is None:
         raise NotFound(NO_ENROLMENT)
@@ -292,10 +362,19 @@ async def get_enrolment(
     return enrolment
 
 
-@router.post("/enrolments/{enrolment_id}/attendance", status_code=201, summary="Record one session")
+@router.post(
+    "/enrolments/{enrolment_id}/attendance",
+    responses=COMMAND_RESPONSES,
+    status_code=201,
+    summary="Record one session",
+)
 async def record_attendance(
     enrolment_id: UUID, body: RecordAttendance, commands: Commands, response: Response
 ) -> CommandAccepted:
+    """Who: an officer of the Bapas, or the partner (`pokmas_partner`) of the Pokmas
+    training the klien. Anyone else: 403; an unknown id, or one the caller may not read:
+    404.
+    """
     events = await commands.change_enrolment(
         enrolment_id,
         lambda enrolment, terms: enrolment.record_attendance(
@@ -310,11 +389,18 @@ async def record_attendance(
 
 
 @router.post(
-    "/enrolments/{enrolment_id}/completion", status_code=201, summary="Complete the training"
+    "/enrolments/{enrolment_id}/completion",
+    responses=COMMAND_RESPONSES,
+    status_code=201,
+    summary="Complete the training",
 )
 async def complete_training(
     enrolment_id: UUID, body: CompleteTraining, commands: Commands, response: Response
 ) -> CommandAccepted:
+    """Who: an officer of the Bapas, or the partner (`pokmas_partner`) of the Pokmas
+    training the klien. Anyone else: 403; an unknown id, or one the caller may not read:
+    404.
+    """
     events = await commands.change_enrolment(
         enrolment_id,
         lambda enrolment, terms: enrolment.complete(
@@ -328,11 +414,18 @@ async def complete_training(
 
 
 @router.post(
-    "/enrolments/{enrolment_id}/withdrawal", status_code=201, summary="Withdraw from training"
+    "/enrolments/{enrolment_id}/withdrawal",
+    responses=COMMAND_RESPONSES,
+    status_code=201,
+    summary="Withdraw from training",
 )
 async def withdraw_from_training(
     enrolment_id: UUID, body: WithdrawFromTraining, commands: Commands, response: Response
 ) -> CommandAccepted:
+    """Who: an officer of the Bapas, or the partner (`pokmas_partner`) of the Pokmas
+    training the klien. Anyone else: 403; an unknown id, or one the caller may not read:
+    404.
+    """
     events = await commands.change_enrolment(
         enrolment_id,
         lambda enrolment, _: enrolment.withdraw(

@@ -19,7 +19,12 @@ def create_app() -> FastAPI:
     app = build_service_app(
         settings,
         title="Bapas enrolment service",
-        description=__doc__ or "",
+        description="Klien released into community integration, their encrypted profiles, "
+        "their enrolments in Pokmas training (attendance, completion, withdrawal) and "
+        "their outcomes (employment, re-offence, end of supervision). Every change is an "
+        "event on `enrolment.events.v1`, which never carries a klien's personal data. "
+        "Bearer JWT; what each role may do is said per operation: reads outside the "
+        "caller's scope answer 404, writes 403.",
         routers=[router],
         projections=list(PROJECTIONS.values()),
     )

@@ -21,7 +21,8 @@ from services.insights import queries
 from services.insights.figures import BREAKDOWNS, Breakdown, Level, to_csv
 from services.insights.queries import AnswerCache, Period, Scope
 from shared.http import (
-    PROBLEM_RESPONSES,
+    COMMON_RESPONSES,
+    READ_RESPONSES,
     Caller,
     FieldError,
     NotAcceptable,
@@ -34,7 +35,7 @@ from shared.reference import BapasClass, bapas_office, bapas_offices, is_known_b
 from shared.reference.offices import offices_in_province
 from shared.runtime import Runtime, ServiceRuntime
 
-router = APIRouter(prefix="/api/v1", tags=["figures"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["figures"], responses=COMMON_RESPONSES)
 
 JSON = "application/json"
 CSV = "text/csv"
@@ -168,6 +169,7 @@ _CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
         "content": {CSV: {"schema": {"type": "string"}}},
     },
     406: {"description": "The Accept header allows neither JSON nor CSV."},
+    **READ_RESPONSES,
 }
 
 

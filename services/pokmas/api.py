@@ -29,7 +29,9 @@ from services.pokmas.commands import PokmasCommands
 from services.pokmas.domain import MoUStatus, ProgrammeStatus
 from services.pokmas.queries import MoUView, PokmasView, ProgrammeView
 from shared.http import (
-    PROBLEM_RESPONSES,
+    COMMAND_RESPONSES,
+    COMMON_RESPONSES,
+    READ_RESPONSES,
     Caller,
     NotFound,
     Page,
@@ -58,7 +60,7 @@ async def pokmas_commands(runtime: Runtime, caller: Caller, context: Context) ->
 Commands = Annotated[PokmasCommands, Depends(pokmas_commands)]
 
 
-router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", responses=COMMON_RESPONSES)
 
 BapasFilter = Annotated[KnownBapasCode | None, Query(description="Only this Bapas")]
 PokmasFilter = Annotated[UUID | None, Query(description="Only this Pokmas")]
@@ -78,11 +80,15 @@ def _readable(caller: Principal, item: View | None, what: str) -> View:
 # -- Pokmas ---------------------------------------------------------------------------
 
 
-@router.post("/pokmas", status_code=201, tags=["pokmas"])
+@router.post("/pokmas", responses=COMMAND_RESPONSES, status_code=201, tags=["pokmas"])
 async def register_pokmas(
     body: RegisterPokmas, commands: Commands, response: Response
 ) -> CommandAccepted:
-    """Register a Pokmas with a Bapas (PokmasRegistered). Its Bapas's officers only."""
+    """Register a Pokmas with a Bapas (PokmasRegistered). Its Bapas's officers only.
+
+    Who: an officer (`bapas_officer`) of the body's `bapas_code`. Anyone else: 403; an
+    unknown id, or one the caller may not read: 404.
+    """
     events = await commands.register_pokmas(
         bapas_code=body.bapas_code,
         name=body.name,
@@ -99,25 +105,40 @@ async def register_pokmas(
 async def list_pokmas(
     caller: Caller, runtime: Runtime, paging: Paging, bapas_code: BapasFilter = None
 ) -> Page[PokmasView]:
-    """The Pokmas in the caller's scope, by name."""
+    """The Pokmas in the caller's scope, by name.
+
+    Who: any role; the list holds only what the caller may read (everything for
+    `ministry` and `service`, the province's Bapas for `regional`, its Bapas for
+    `bapas_officer`, its own Pokmas for `pokmas_partner`).
+    """
     scope = caller.list_scope().narrowed(bapas_code=bapas_code)
     return await queries.list_pokmas(runtime.pool, scope, paging)
 
 
-@router.get("/pokmas/{pokmas_id}", tags=["pokmas"])
+@router.get("/pokmas/{pokmas_id}", responses=READ_RESPONSES, tags=["pokmas"])
 async def get_pokmas(pokmas_id: UUID, caller: Caller, runtime: Runtime) -> PokmasView:
+    """Who: `ministry` and `service` read every item; `regional` those of its province's
+    Bapas; `bapas_officer` those of its Bapas; `pokmas_partner` those of its own Pokmas.
+    Outside that scope the answer is 404, as for an unknown id.
+    """
     found = await queries.pokmas_by_id(runtime.pool, pokmas_id)
     return _readable(caller, found, f"pokmas {pokmas_id}")
 
 
-@router.put("/pokmas/{pokmas_id}/contact", status_code=200, tags=["pokmas"])
+@router.put(
+    "/pokmas/{pokmas_id}/contact", responses=COMMAND_RESPONSES, status_code=200, tags=["pokmas"]
+)
 async def change_contact(
     pokmas_id: UUID,
     body: ChangeContact,
     commands: Commands,
     response: Response,
 ) -> CommandAccepted:
-    """Replace the Pokmas's contact person (PokmasContactChanged)."""
+    """Replace the Pokmas's contact person (PokmasContactChanged).
+
+    Who: an officer (`bapas_officer`) of the item's Bapas. Anyone else: 403; an unknown
+    id, or one the caller may not read: 404.
+    """
     events = await commands.change_contact(pokmas_id, body.contact)
     return accepted(response, events, location=f"/api/v1/pokmas/{pokmas_id}", status_code=200)
 
@@ -125,14 +146,20 @@ async def change_contact(
 # -- MoUs -----------------------------------------------------------------------------
 
 
-@router.post("/pokmas/{pokmas_id}/mous", status_code=201, tags=["mous"])
+@router.post(
+    "/pokmas/{pokmas_id}/mous", responses=COMMAND_RESPONSES, status_code=201, tags=["mous"]
+)
 async def sign_mou(
     pokmas_id: UUID,
     body: SignMoU,
     commands: Commands,
     response: Response,
 ) -> CommandAccepted:
-    """Record an MoU signed with the Pokmas (MoUSigned)."""
+    """Record an MoU signed with the Pokmas (MoUSigned).
+
+    Who: an officer (`bapas_officer`) of the item's Bapas. Anyone else: 403; an unknown
+    id, or one the caller may not read: 404.
+    """
     events = await commands.sign_mou(
         pokmas_id=pokmas_id,
         number=body.number,
@@ -163,7 +190,12 @@ async def list_mous(
         ),
     ] = None,
 ) -> Page[MoUView]:
-    """The MoUs in the caller's scope, by the last day of their validity."""
+    """The MoUs in the caller's scope, by the last day of their validity.
+
+    Who: any role; the list holds only what the caller may read (everything for
+    `ministry` and `service`, the province's Bapas for `regional`, its Bapas for
+    `bapas_officer`, its own Pokmas for `pokmas_partner`).
+    """
     scope = caller.list_scope().narrowed(bapas_code=bapas_code, pokmas_id=pokmas_id)
     return await queries.list_mous(
         runtime.pool,
@@ -175,32 +207,46 @@ async def list_mous(
     )
 
 
-@router.get("/mous/{mou_id}", tags=["mous"])
+@router.get("/mous/{mou_id}", responses=READ_RESPONSES, tags=["mous"])
 async def get_mou(mou_id: UUID, caller: Caller, runtime: Runtime) -> MoUView:
+    """Who: `ministry` and `service` read every item; `regional` those of its province's
+    Bapas; `bapas_officer` those of its Bapas; `pokmas_partner` those of its own Pokmas.
+    Outside that scope the answer is 404, as for an unknown id.
+    """
     found = await queries.mou_by_id(runtime.pool, mou_id)
     return _readable(caller, found, f"MoU {mou_id}")
 
 
-@router.post("/mous/{mou_id}/renewal", status_code=201, tags=["mous"])
+@router.post("/mous/{mou_id}/renewal", responses=COMMAND_RESPONSES, status_code=201, tags=["mous"])
 async def renew_mou(
     mou_id: UUID,
     body: RenewMoU,
     commands: Commands,
     response: Response,
 ) -> CommandAccepted:
-    """Extend an active MoU to a later ``valid_until`` (MoURenewed)."""
+    """Extend an active MoU to a later ``valid_until`` (MoURenewed).
+
+    Who: an officer (`bapas_officer`) of the item's Bapas. Anyone else: 403; an unknown
+    id, or one the caller may not read: 404.
+    """
     events = await commands.renew_mou(mou_id, valid_until=body.valid_until)
     return accepted(response, events, location=f"/api/v1/mous/{mou_id}")
 
 
-@router.post("/mous/{mou_id}/termination", status_code=201, tags=["mous"])
+@router.post(
+    "/mous/{mou_id}/termination", responses=COMMAND_RESPONSES, status_code=201, tags=["mous"]
+)
 async def terminate_mou(
     mou_id: UUID,
     body: TerminateMoU,
     commands: Commands,
     response: Response,
 ) -> CommandAccepted:
-    """End an active MoU before its term (MoUTerminated)."""
+    """End an active MoU before its term (MoUTerminated).
+
+    Who: an officer (`bapas_officer`) of the item's Bapas. Anyone else: 403; an unknown
+    id, or one the caller may not read: 404.
+    """
     events = await commands.terminate_mou(
         mou_id=mou_id,
         effective_on=body.effective_on,
@@ -212,7 +258,12 @@ async def terminate_mou(
 # -- Programmes -----------------------------------------------------------------------
 
 
-@router.post("/pokmas/{pokmas_id}/programmes", status_code=201, tags=["programmes"])
+@router.post(
+    "/pokmas/{pokmas_id}/programmes",
+    responses=COMMAND_RESPONSES,
+    status_code=201,
+    tags=["programmes"],
+)
 async def open_programme(
     pokmas_id: UUID,
     body: OpenProgramme,
@@ -223,6 +274,10 @@ async def open_programme(
 
     The Bapas's officers and the Pokmas's own partner may. Rule 1: the MoU must be
     active, cover the skill, and its validity must contain the programme's dates.
+
+    Who: an officer of the Bapas, or the partner (`pokmas_partner`) of the Pokmas, under
+    its own active MoU. Anyone else: 403; an unknown id, or one the caller may not read:
+    404.
     """
     events = await commands.open_programme(
         pokmas_id=pokmas_id,
@@ -248,26 +303,45 @@ async def list_programmes(
     skill: Annotated[SkillCode | None, Query(description="Only this skill")] = None,
     status: ProgrammeStatus | None = None,
 ) -> Page[ProgrammeView]:
-    """The programmes in the caller's scope, by their first day."""
+    """The programmes in the caller's scope, by their first day.
+
+    Who: any role; the list holds only what the caller may read (everything for
+    `ministry` and `service`, the province's Bapas for `regional`, its Bapas for
+    `bapas_officer`, its own Pokmas for `pokmas_partner`).
+    """
     scope = caller.list_scope().narrowed(bapas_code=bapas_code, pokmas_id=pokmas_id)
     return await queries.list_programmes(runtime.pool, scope, paging, skill=skill, status=status)
 
 
-@router.get("/programmes/{programme_id}", tags=["programmes"])
+@router.get("/programmes/{programme_id}", responses=READ_RESPONSES, tags=["programmes"])
 async def get_programme(programme_id: UUID, caller: Caller, runtime: Runtime) -> ProgrammeView:
-    """A programme with its ``capacity`` and ``enrolled``, the seats taken (rule 2)."""
+    """A programme with its ``capacity`` and ``enrolled``, the seats taken (rule 2).
+
+    Who: `ministry` and `service` read every item; `regional` those of its province's
+    Bapas; `bapas_officer` those of its Bapas; `pokmas_partner` those of its own Pokmas.
+    Outside that scope the answer is 404, as for an unknown id.
+    """
     found = await queries.programme_by_id(runtime.pool, programme_id)
     return _readable(caller, found, f"programme {programme_id}")
 
 
-@router.post("/programmes/{programme_id}/closure", status_code=201, tags=["programmes"])
+@router.post(
+    "/programmes/{programme_id}/closure",
+    responses=COMMAND_RESPONSES,
+    status_code=201,
+    tags=["programmes"],
+)
 async def close_programme(
     programme_id: UUID,
     body: CloseProgramme,
     commands: Commands,
     response: Response,
 ) -> CommandAccepted:
-    """Close an open programme (ProgrammeClosed)."""
+    """Close an open programme (ProgrammeClosed).
+
+    Who: an officer of the Bapas, or the partner (`pokmas_partner`) of the Pokmas
+    concerned. Anyone else: 403; an unknown id, or one the caller may not read: 404.
+    """
     events = await commands.close_programme(
         programme_id=programme_id,
         closed_on=body.closed_on,

@@ -25,7 +25,10 @@ def create_app() -> FastAPI:
     return build_service_app(
         settings,
         title="Bapas pokmas service",
-        description=__doc__ or "",
+        description="The Pokmas (community partners) of each Bapas, the MoUs they sign "
+        "with it, and the training programmes they open under them. Every change is an "
+        "event on `pokmas.events.v1`. Bearer JWT; what each role may do is said per "
+        "operation: reads outside the caller's scope answer 404, writes 403.",
         routers=[router],
         projections=list(PROJECTIONS.values()),
         periodic_jobs=[

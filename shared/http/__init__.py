@@ -23,8 +23,11 @@ from shared.http.pagination import (
     page_request,
 )
 from shared.http.problems import (
+    COMMAND_RESPONSES,
+    COMMON_RESPONSES,
     PROBLEM_MEDIA_TYPE,
     PROBLEM_RESPONSES,
+    READ_RESPONSES,
     Conflict,
     FieldError,
     Forbidden,
@@ -39,10 +42,13 @@ from shared.http.problems import (
 from shared.http.scope import ListScope, Principal, Role
 
 __all__ = [
+    "COMMAND_RESPONSES",
+    "COMMON_RESPONSES",
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
     "PROBLEM_MEDIA_TYPE",
     "PROBLEM_RESPONSES",
+    "READ_RESPONSES",
     "Caller",
     "Conflict",
     "CursorCodec",

@@ -10,7 +10,7 @@ the database.
 
 from __future__ import annotations
 
-from urllib.parse import unquote_to_bytes
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,10 +55,10 @@ class RequestLimitMiddleware:
         await self.app(scope, receive, send)
 
     def _refusal(self, scope: Scope) -> Problem | None:
-        if "\x00" in scope["path"] or b"\x00" in unquote_to_bytes(scope["query_string"]):
-            where = "path" if "\x00" in scope["path"] else "query"
+        where = _holding_nul(scope)
+        if where is not None:
             return Unprocessable(
-                f"the {where} holds a NUL character",
+                f"{where} holds a NUL character",
                 errors=[FieldError(where, "must not contain a NUL character")],
             )
         length = _declared_length(scope)
@@ -85,6 +85,19 @@ class RequestLimitMiddleware:
             if not message.get("more_body", False):
                 break
         return b"".join(parts), None
+
+
+def _holding_nul(scope: Scope) -> str | None:
+    """Where a NUL is in the request's path or query (``query.<name>``), if anywhere."""
+    if "\x00" in scope["path"]:
+        return "path"
+    query: bytes = scope["query_string"]
+    if b"\x00" not in unquote_to_bytes(query):
+        return None
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if "\x00" in value or "\x00" in name:
+            return f"query.{name.replace(chr(0), '')}"
+    return "query"
 
 
 def _declared_length(scope: Scope) -> int | None:

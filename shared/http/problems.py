@@ -295,14 +295,29 @@ def _problem_response_doc(description: str) -> dict[str, Any]:
     }
 
 
-# For ``APIRouter(responses=PROBLEM_RESPONSES)``: documents the problem answers in the
-# OpenAPI document and replaces FastAPI's default 422 schema, which our bodies do not
-# follow (a schema-driven test would otherwise flag every 422).
+# Documents the problem answers in the OpenAPI document (and replaces FastAPI's default
+# 422 schema, which our bodies do not follow: a schema-driven test would otherwise flag
+# every 422). A router names the answers every operation can give; each operation adds
+# those of its kind, so a document lists only what an operation can answer.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: _problem_response_doc("No token, or a bad one"),
     403: _problem_response_doc("Outside the caller's scope"),
     404: _problem_response_doc("Unknown id, or outside the caller's scope"),
     409: _problem_response_doc("A business rule refused the command"),
+    413: _problem_response_doc("The body is over the size limit (1 MiB by default)"),
     422: _problem_response_doc("Invalid input; `errors` names each bad field"),
     503: _problem_response_doc("A backing service is unreachable; retry after `Retry-After`"),
 }
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The documented problem answers of those statuses, for ``responses=``."""
+    return {status: PROBLEM_RESPONSES[status] for status in statuses}
+
+
+COMMON_RESPONSES = problem_responses(401, 422, 503)
+"""What any authenticated operation may answer: for a router's ``responses=``."""
+READ_RESPONSES = problem_responses(404)
+"""What a read of one item adds: 404 for an unknown id or one outside the scope."""
+COMMAND_RESPONSES = problem_responses(403, 404, 409, 413)
+"""What a command adds: outside the scope, unknown id, a business rule, a body too large."""
