@@ -57,7 +57,7 @@ browser:
 test: lint browser
 	$(RUN) pytest
 
-# The benchmark of quality.md (B1-B5) on a stack of its own; results in bench/results/.
+# The benchmark (B1-B7) on a stack of its own; results in bench/results/.
 # wrk drives B2: installed with apt when missing, else B2 says it used a Python client.
 bench: env
 	@command -v wrk >/dev/null 2>&1 || apt-get install -y -qq wrk >/dev/null 2>&1 || \

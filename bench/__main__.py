@@ -34,9 +34,13 @@ def main(
     programmes: Annotated[int | None, typer.Option(min=1, help="Programmes.")] = None,
     clients: Annotated[int | None, typer.Option(min=1, help="Klien.")] = None,
     events: Annotated[int | None, typer.Option(min=1, help="Events in all.")] = None,
-    http_seconds: Annotated[float | None, typer.Option(min=1, help="B2 duration.")] = None,
-    rate: Annotated[float | None, typer.Option(min=1, help="B3 commands/s.")] = None,
-    end_to_end_seconds: Annotated[float | None, typer.Option(min=0.1, help="B3 duration.")] = None,
+    http_seconds: Annotated[
+        float | None, typer.Option(min=1, help="B2 and B7 duration (each, and each ceiling).")
+    ] = None,
+    rate: Annotated[float | None, typer.Option(min=1, help="B3 and B6 commands/s.")] = None,
+    end_to_end_seconds: Annotated[
+        float | None, typer.Option(min=0.1, help="B3 and B6 duration (each).")
+    ] = None,
     round_trips: Annotated[int | None, typer.Option(min=1, help="Kafka round trips.")] = None,
     results: Annotated[Path, typer.Option(help="Folder of the reports.")] = RESULTS,
     kafka_port: Annotated[
@@ -46,10 +50,13 @@ def main(
         int, typer.Option(help="Bench PostgreSQL port (BAPAS_BENCH_POSTGRES_PORT).")
     ] = _port("BAPAS_BENCH_POSTGRES_PORT", DEFAULT_POSTGRES_PORT),
     service_port: Annotated[
-        int, typer.Option(help="First of the three services' ports (BAPAS_BENCH_SERVICE_PORT).")
+        int,
+        typer.Option(
+            help="First of the services' ports, one each in order (BAPAS_BENCH_SERVICE_PORT)."
+        ),
     ] = _port("BAPAS_BENCH_SERVICE_PORT", DEFAULT_FIRST_PORT),
 ) -> None:
-    """Measure B1–B5 beside their ceilings on a stack of the benchmark's own."""
+    """Measure B1–B7 beside their ceilings on a stack of the benchmark's own."""
     if profile not in PROFILES:
         raise typer.BadParameter(f"choose one of {', '.join(PROFILES)}", param_hint="--profile")
     chosen = PROFILES[profile]

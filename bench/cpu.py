@@ -9,11 +9,14 @@ one's share, and how busy the machine was with work that is not the benchmark's.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
+from types import TracebackType
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -80,9 +83,70 @@ def cores_used(
         for name in before.processes
     }
     used.update({name: value / seconds for name, value in (extra or {}).items()})
-    machine = (after.machine - before.machine) / seconds
-    ours = sum(used.values())
-    used = {name: round(value, 2) for name, value in used.items()}
-    used["machine"] = round(machine, 2)
-    used["not the benchmark"] = round(max(machine - ours, 0.0), 2)
-    return used
+    return _shares(used, (after.machine - before.machine) / seconds)
+
+
+def _shares(used: Mapping[str, float], machine: float) -> dict[str, float]:
+    """Rounded cores by group, the machine's, and what the machine did besides them."""
+    shares = {name: round(value, 2) for name, value in used.items()}
+    shares["machine"] = round(machine, 2)
+    shares["not the benchmark"] = round(max(machine - sum(used.values()), 0.0), 2)
+    return shares
+
+
+class SampledCpu:
+    """``async with SampledCpu(groups) as cpu:``, then ``cpu.cores``: the cores each group
+    kept busy while the block ran, for groups whose processes come and go inside it (the
+    PostgreSQL backend of a connection a projection opens and closes). ``groups`` is
+    called and ``/proc`` read every ``every`` seconds: a process that ends inside the
+    block loses at most its last interval; one that starts inside counts whole."""
+
+    def __init__(
+        self, groups: Callable[[], Mapping[str, Iterable[int]]], every: float = 1.0
+    ) -> None:
+        self._groups = groups
+        self._every = every
+        self._baseline: dict[int, float] = {}
+        self._seen: dict[str, dict[int, float]] = {}
+        self._began = 0.0
+        self._machine = 0.0
+        self._task: asyncio.Task[None] | None = None
+        self.cores: dict[str, float] = {}
+
+    def _sample(self) -> None:
+        for name, pids in self._groups().items():
+            seen = self._seen.setdefault(name, {})
+            for pid in pids:
+                used = cpu_seconds(pid)
+                if used:
+                    seen[pid] = max(seen.get(pid, 0.0), used)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._every)
+            self._sample()
+
+    async def __aenter__(self) -> SampledCpu:
+        self._began, self._machine = perf_counter(), machine_busy_seconds()
+        self._baseline = {pid: cpu_seconds(pid) for pids in self._groups().values() for pid in pids}
+        self._sample()
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._sample()
+        seconds = perf_counter() - self._began
+        used = {
+            name: sum(cpu - self._baseline.get(pid, 0.0) for pid, cpu in seen.items()) / seconds
+            for name, seen in self._seen.items()
+        }
+        self.cores = _shares(used, (machine_busy_seconds() - self._machine) / seconds)

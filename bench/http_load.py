@@ -1,5 +1,6 @@
 """B2: commands through the HTTP API from 32 concurrent clients, and the same server
-answering a no-op (``GET /health/live``), its ceiling.
+answering a no-op (``GET /health/live``), its ceiling; B7 uses the same loads for
+``GET /api/v1/figures`` on the insights service.
 
 The load comes from ``wrk`` (Debian's package), a C client whose per-request cost is a
 fraction of the server's, as ``infra.md`` advises; its latency percentiles come from
@@ -146,9 +147,17 @@ async def _wrk(url: str, seconds: float, scenario: str | None, arguments: list[s
 
 
 async def _python_client(
-    base_url: str, path: str, seconds: float, method: str, callers: list[Officer]
+    base_url: str,
+    path: str,
+    seconds: float,
+    method: str,
+    callers: list[Officer],
+    fixed_headers: dict[str, str] | None = None,
 ) -> HttpLoad:
-    """32 closed-loop clients in this process: the fallback when ``wrk`` is missing."""
+    """32 closed-loop clients in this process: the fallback when ``wrk`` is missing.
+
+    With ``callers`` each request registers a Pokmas as one of them in turn; otherwise
+    each sends ``fixed_headers`` and no body."""
     samples: list[float] = []
     errors = dict.fromkeys(ERROR_KINDS, 0)
     deadline = perf_counter() + seconds
@@ -158,7 +167,7 @@ async def _python_client(
         while perf_counter() < deadline:
             request += 1
             body: object | None = None
-            headers: dict[str, str] = {}
+            headers: dict[str, str] = fixed_headers or {}
             if callers:
                 caller = callers[(number + request) % len(callers)]
                 body = caller.pokmas_body(number * 1_000_000 + request)
@@ -195,6 +204,14 @@ async def no_op(base_url: str, seconds: float) -> HttpLoad:
     if wrk_available():
         return await _wrk(f"{base_url}/health/live", seconds, None, [])
     return await _python_client(base_url, "/health/live", seconds, "GET", [])
+
+
+async def read_figures(base_url: str, seconds: float, token: str) -> HttpLoad:
+    """B7: ``GET /api/v1/figures`` with a ministry's bearer token."""
+    if wrk_available():
+        return await _wrk(base_url, seconds, "figures.lua", [token])
+    headers = {"Authorization": f"Bearer {token}"}
+    return await _python_client(base_url, "/api/v1/figures", seconds, "GET", [], headers)
 
 
 async def register_pokmas(base_url: str, seconds: float, callers: list[Officer]) -> HttpLoad:

@@ -1,31 +1,76 @@
-"""B1 and B4: the pokmas service's projection of programme seats catching up on, and then
-rebuilt from, the enrolment topic; and their ceiling, raw aiokafka consumption of the
-same topic in the same run.
+"""B1 and B4: a projection catching up on, and then rebuilt from, the workload's topics;
+and their ceiling, raw aiokafka consumption of the same topics in the same run.
 
-The projection is the service's own (``services.pokmas.projections``), run by the
-shared :class:`~shared.projections.ProjectionConsumer` into a database of its own with
-the service's migrations, so its figure is what the service would do. Each figure is
-checked before it is reported: the seats per programme must be those the workload
-implies, and the recorded offsets the end of the topic.
+Two projections are measured, each the service's own code run by the shared
+:class:`~shared.projections.ProjectionConsumer` with the service's migrations, so the
+figure is what the service would do:
+
+- the pokmas service's programme seats (``services.pokmas.projections``), from the
+  workload's enrolment topic, into a database of its own;
+- the insights service's figures (``services.insights.projections``), from the
+  workload's pokmas and enrolment topics, into the insights service's database, where
+  the service finds the workload applied when it starts (:mod:`bench.insights`).
+
+Each figure is checked before it is reported: the seats per programme, or the national
+figures, must be those the workload implies, and the recorded offsets the end of the
+topics.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from time import perf_counter
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from bench.stack import WORKLOAD_TOPIC_OF
 from services.pokmas.projections import PROJECTIONS
+from shared.events.envelope import Envelope, EventPayload
+from shared.kafka.topics import ENROLMENT_EVENTS
 from shared.postgres.migrations import apply_migrations, migrations_of
-from shared.projections import ProjectionConsumer, rebuild_projection, topic_partitions
+from shared.projections import (
+    Projection,
+    ProjectionConsumer,
+    rebuild_projection,
+    topic_partitions,
+)
 from shared.projections.consumer import DEFAULT_MAX_BATCH_SIZE
+from shared.projections.projection import handled_event_types
 
-PROJECTION = PROJECTIONS["programme_seats"]
 JOIN_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class OnTopics:
+    """A service's projection reading the workload's topics instead of its own; the same
+    name, event types, ``apply`` and ``reset``."""
+
+    projection: Projection
+    topics: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.projection.name
+
+    @property
+    def event_types(self) -> frozenset[str] | None:
+        return handled_event_types(self.projection)
+
+    async def apply(
+        self, connection: asyncpg.Connection, events: Sequence[Envelope[EventPayload]]
+    ) -> None:
+        await self.projection.apply(connection, events)
+
+    async def reset(self, connection: asyncpg.Connection) -> None:
+        await self.projection.reset(connection)
+
+
+SEATS = OnTopics(PROJECTIONS["programme_seats"], (WORKLOAD_TOPIC_OF[ENROLMENT_EVENTS],))
+"""B1's and B4's first projection: the pokmas service's seats, on the workload's topic."""
 
 
 @dataclass(frozen=True)
@@ -42,8 +87,8 @@ class WrongResult(AssertionError):
     """The projection does not hold what the workload implies: its figure would lie."""
 
 
-async def raw_consumption(bootstrap_servers: str, topic: str) -> Consumption:
-    """Every record of ``topic`` from offset 0 with ``getmany``, not even decoded."""
+async def raw_consumption(bootstrap_servers: str, topics: Sequence[str]) -> Consumption:
+    """Every record of ``topics`` from offset 0 with ``getmany``, not even decoded."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap_servers,
         group_id=None,
@@ -52,7 +97,7 @@ async def raw_consumption(bootstrap_servers: str, topic: str) -> Consumption:
         isolation_level="read_committed",
         max_poll_records=DEFAULT_MAX_BATCH_SIZE,
     )
-    partitions = await topic_partitions(bootstrap_servers, [topic])
+    partitions = await topic_partitions(bootstrap_servers, list(topics))
     await consumer.start()
     try:
         consumer.assign(partitions)
@@ -71,26 +116,28 @@ async def raw_consumption(bootstrap_servers: str, topic: str) -> Consumption:
         await consumer.stop()
 
 
-async def prepare_projection_database(database_url: str) -> None:
-    """The tracking tables and the pokmas service's tables, as the service creates them."""
+async def prepare_projection_database(database_url: str, service: str) -> None:
+    """The tracking tables and the service's tables, as the service creates them."""
     connection = await asyncpg.connect(database_url)
     try:
-        await apply_migrations(connection, migrations_of("shared", "services.pokmas"))
+        await apply_migrations(connection, migrations_of("shared", f"services.{service}"))
     finally:
         await connection.close()
 
 
-async def catch_up(bootstrap_servers: str, database_url: str) -> tuple[Consumption, float]:
+async def catch_up(
+    projection: Projection, bootstrap_servers: str, database_url: str
+) -> tuple[Consumption, float]:
     """B1: the projection, new to a consumer group, applies the topic from offset 0.
 
     Timed from the moment the group has assigned it every partition, like the ceiling,
     which joins no group; the seconds the join took come second.
     """
     consumer = ProjectionConsumer(
-        PROJECTION,
+        projection,
         bootstrap_servers=bootstrap_servers,
         database_url=database_url,
-        group_id=f"bench.{PROJECTION.name}.{uuid.uuid4().hex[:8]}",
+        group_id=f"bench.{projection.name}.{uuid.uuid4().hex[:8]}",
     )
     joining = perf_counter()
     async with consumer:
@@ -104,25 +151,31 @@ async def catch_up(bootstrap_servers: str, database_url: str) -> tuple[Consumpti
     return Consumption(sum(ends.values()), seconds), started - joining
 
 
-async def rebuild(bootstrap_servers: str, database_url: str) -> Consumption:
+async def rebuild(projection: Projection, bootstrap_servers: str, database_url: str) -> Consumption:
     """B4: the same projection emptied and replayed from the log."""
     started = perf_counter()
     progress = await rebuild_projection(
-        PROJECTION, bootstrap_servers=bootstrap_servers, database_url=database_url
+        projection, bootstrap_servers=bootstrap_servers, database_url=database_url
     )
     return Consumption(progress.processed, perf_counter() - started)
 
 
+async def recorded_offsets(connection: asyncpg.Connection, projection: str) -> int:
+    """The sum of the next offsets the projection recorded, over all its partitions."""
+    recorded: int = await connection.fetchval(
+        "SELECT coalesce(sum(next_offset), 0) FROM projection_offsets WHERE projection = $1",
+        projection,
+    )
+    return recorded
+
+
 async def verify_seats(database_url: str, expected: dict[uuid.UUID, int], end_offsets: int) -> None:
-    """Raise :class:`WrongResult` unless the projection holds ``expected`` and has recorded
-    every offset up to the end of the topic."""
+    """Raise :class:`WrongResult` unless the seats projection holds ``expected`` and has
+    recorded every offset up to the end of the topic."""
     connection = await asyncpg.connect(database_url)
     try:
         rows = await connection.fetch("SELECT programme_id, enrolled FROM programme_seats")
-        recorded = await connection.fetchval(
-            "SELECT coalesce(sum(next_offset), 0) FROM projection_offsets WHERE projection = $1",
-            PROJECTION.name,
-        )
+        recorded = await recorded_offsets(connection, SEATS.name)
     finally:
         await connection.close()
     seats = {row["programme_id"]: row["enrolled"] for row in rows}

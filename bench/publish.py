@@ -1,7 +1,8 @@
 """Publishing the national workload to Kafka, as the services' own code would.
 
 Each event is built and validated by the contract models (:mod:`bench.workload`), and
-becomes the record the outbox relay publishes: the value is the JSON the event store
+becomes the record the outbox relay publishes, on the workload's copy of its service's
+topic (:data:`bench.stack.WORKLOAD_TOPIC_OF`): the value is the JSON the event store
 writes (``model_dump_json``), the key the ``bapas_code``, the headers those of
 :func:`shared.events.registry.kafka_headers`; the producer is configured as the relay's
 (``acks="all"``, idempotent, ``linger_ms=5``, sends gathered before awaiting), with
@@ -25,6 +26,7 @@ from time import perf_counter
 
 from aiokafka import AIOKafkaProducer
 
+from bench.stack import WORKLOAD_TOPIC_OF
 from bench.workload import NationalWorkload, WorkloadSize
 from shared.events.envelope import Envelope, EventPayload
 from shared.events.registry import kafka_headers
@@ -47,9 +49,9 @@ class Publication:
 
 
 def record_of(event: Envelope[EventPayload]) -> Record:
-    """The Kafka record the relay publishes for ``event``."""
+    """The Kafka record the relay publishes for ``event``, on the workload's topic."""
     return (
-        TOPIC_OF_SERVICE[event.source.value],
+        WORKLOAD_TOPIC_OF[TOPIC_OF_SERVICE[event.source.value]],
         event.bapas_code.encode(),
         event.model_dump_json().encode(),
         kafka_headers(

@@ -1,12 +1,17 @@
-"""The three services as real processes on the bench stack, as ``make up`` runs them
-(uvicorn, one worker, no access log), each with its own database, on ports of their own;
+"""The services as real processes on the bench stack, as ``make up`` runs them
+(uvicorn, one worker, no access log), each with its own database, on ports of their own
+(the first port, then one each in the order of ``shared.stack.services.SERVICES``);
 and their peak memory (B5) read from ``/proc``.
+
+Settings the benchmark gives them beyond the stack's (the insights service's topics)
+are passed in their environment.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+import os
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
 from bench.stack import BenchStack
@@ -34,18 +39,39 @@ def peak_rss_bytes(pid: int) -> int:
     raise LookupError(f"no VmHWM for process {pid}")
 
 
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """``values`` in this process's environment (which the services inherit) meanwhile."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 @asynccontextmanager
 async def running_services(
-    bench: BenchStack, *, first_port: int = DEFAULT_FIRST_PORT
+    bench: BenchStack,
+    *,
+    first_port: int = DEFAULT_FIRST_PORT,
+    environment: Mapping[str, str] | None = None,
 ) -> AsyncIterator[RunningServices]:
-    """Start the services, wait until each is ready, and stop them afterwards."""
+    """Start the services (with ``environment`` added to theirs), wait until each is
+    ready, and stop them afterwards."""
     processes = {
         service.name: ServiceProcess(service.name, first_port + index)
         for index, service in enumerate(SERVICES)
     }
     runner = ServiceRunner(bench.stack, tuple(processes.values()))
     try:
-        services = RunningServices(processes, runner.start(mail=False))
+        with _environment(environment or {}):
+            pids = runner.start(mail=False)
+        services = RunningServices(processes, pids)
         await runner.wait_ready(timeout=READY_TIMEOUT)
         yield services
     finally:

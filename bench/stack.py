@@ -4,11 +4,16 @@ the development stack (9092, 55432) or a test session's (19092, 55433).
 
 It starts from nothing every time (a previous run's data is wiped) and is stopped and
 wiped at the end, whatever happened in between.
+
+The workload goes to topics of its own (:data:`WORKLOAD_TOPICS`), beside the contract's:
+the projections measured on it (B1, B4) read them, and so does the insights service
+while the services are measured, which finds them applied in its database (B7); the
+other services read only the contract's topics, which hold nothing but the commands
+the benchmark sends them, so they never catch up on two million events.
 """
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,9 +21,9 @@ from dataclasses import dataclass
 
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError
 
-from shared.kafka.topics import ALL_TOPICS, create_topics
+from shared.kafka.topics import ENROLMENT_EVENTS, POKMAS_EVENTS, create_topics
 from shared.stack.kafka import KAFKA_VERSION, KafkaCluster, KafkaRunner
 from shared.stack.local import LocalStack
 from shared.stack.paths import StackPaths, repository_root
@@ -32,6 +37,13 @@ PROJECTION_DATABASE = "bench_projection"
 """Where B1 and B4 build the projection (the services' databases are left alone)."""
 ROUND_TRIP_TOPIC = "bench.roundtrip"
 """One partition, for the produce→consume round trip (B3's ceiling)."""
+WORKLOAD_TOPIC_OF = {
+    POKMAS_EVENTS: "bench.pokmas.events.v1",
+    ENROLMENT_EVENTS: "bench.enrolment.events.v1",
+}
+"""The workload's topic for each contract topic whose events it holds (same partitions,
+same keys, same records)."""
+WORKLOAD_TOPICS = tuple(WORKLOAD_TOPIC_OF.values())
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,7 @@ async def _prepare(bench: BenchStack) -> None:
     await bench.stack.wait_for_kafka()
     await bench.stack.postgres.create_databases((*SERVICE_DATABASES, PROJECTION_DATABASE))
     await create_topics(bench.bootstrap_servers)
+    await create_topics(bench.bootstrap_servers, WORKLOAD_TOPICS)
     admin = AIOKafkaAdminClient(bootstrap_servers=bench.bootstrap_servers)
     await admin.start()
     try:
@@ -88,31 +101,6 @@ async def _prepare(bench: BenchStack) -> None:
         pass
     finally:
         await admin.close()
-
-
-async def empty_topics(bench: BenchStack, *, timeout: float = 60.0) -> None:
-    """Delete the contract's topics and create them again, empty.
-
-    The services are measured after the workload's phase, on a broker whose JIT has
-    compiled its hot paths (a fresh JVM spent a third of a core compiling for minutes),
-    but they must not find two million events to catch up on.
-    """
-    admin = AIOKafkaAdminClient(bootstrap_servers=bench.bootstrap_servers)
-    await admin.start()
-    try:
-        await admin.delete_topics(list(ALL_TOPICS))
-    finally:
-        await admin.close()
-    created: set[str] = set()
-    async with asyncio.timeout(timeout):
-        while created != set(ALL_TOPICS):
-            try:
-                creations = await create_topics(bench.bootstrap_servers)
-            except KafkaError:  # a topic is still being deleted
-                creations = []
-            created |= {creation.topic for creation in creations if creation.created}
-            if created != set(ALL_TOPICS):
-                await asyncio.sleep(0.5)
 
 
 def _wipe(bench: BenchStack) -> None:

@@ -6,6 +6,11 @@ The sizes are those of ``quality.md`` by default (90 Bapas, 900 Pokmas, 2,000
 programmes, 200,000 klien, 2,000,000 events); events beyond the fixed ones become
 attendance sessions, so the total is exact. Values are drawn from a seeded generator,
 so two runs publish the same workload (ids included).
+
+Every event names an office of the shipped reference data: the insights service
+refuses (dead-letters) events of an office it cannot place in a province. The
+reference data holds fewer offices (35) than the national size's 90 Bapas, so beyond
+them the workload's Bapas share the offices' codes in turn (:attr:`distinct_offices`).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from shared.events.enrolment import (
 )
 from shared.events.envelope import Actor, Envelope, EventPayload, new_envelope
 from shared.events.pokmas import Contact, MoUSigned, PokmasKind, PokmasRegistered, ProgrammeOpened
+from shared.reference import bapas_offices
 from shared.reference.skills import skill_codes
 
 OFFICER = Actor(role="bapas_officer", sub="bench")
@@ -37,6 +43,7 @@ WITHDRAWN_EVERY = 10
 """One klien in ten withdraws (TrainingWithdrawn); the others complete."""
 CONTACT = Contact(name="Kontak", phone="+62 812 0000 0000", email="kontak@pokmas.example")
 START = date(2026, 1, 5)
+PROGRAMME_CAPACITY = 500
 
 
 @dataclass(frozen=True)
@@ -52,9 +59,44 @@ class WorkloadSize:
         """Registrations, MoUs, programmes, releases, enrolments and one outcome each."""
         return 2 * self.pokmas + self.programmes + 3 * self.clients
 
+    @property
+    def withdrawals(self) -> int:
+        """Klien who withdraw: those numbered by a multiple of :data:`WITHDRAWN_EVERY`."""
+        return (self.clients + WITHDRAWN_EVERY - 1) // WITHDRAWN_EVERY
+
+    @property
+    def distinct_offices(self) -> int:
+        """Office codes the events name: the reference data's, at most."""
+        return min(self.bapas, len(bapas_offices()))
+
     def __post_init__(self) -> None:
         if self.events < self.fixed_events:
             raise ValueError(f"{self.events} events cannot hold the {self.fixed_events} fixed ones")
+
+    def expected_figures(self) -> dict[str, int]:
+        """National totals of the insights API the workload implies, from the sizes alone
+        (nested figures as ``withdrawals_by_reason.employed``): every klien is released
+        and enrolled, one in ten withdraws for work (no employment is ever recorded), the
+        others complete, competent; every Pokmas signs one MoU valid two years; every
+        programme stays open with :data:`PROGRAMME_CAPACITY` seats."""
+        completions = self.clients - self.withdrawals
+        return {
+            "klien_released": self.clients,
+            "klien_under_supervision": self.clients,
+            "enrolments": self.clients,
+            "completions": completions,
+            "completions_competent": completions,
+            "klien_completed": completions,
+            "withdrawals": self.withdrawals,
+            "withdrawals_by_reason.employed": self.withdrawals,
+            "withdrawn_for_work_unrecorded": self.withdrawals,
+            "klien_employed": 0,
+            "pokmas_registered": self.pokmas,
+            "mous_active": self.pokmas,
+            "programmes_open": self.programmes,
+            "seats_offered": PROGRAMME_CAPACITY * self.programmes,
+            "seats_taken": completions,
+        }
 
 
 QUICK = WorkloadSize(bapas=30, pokmas=150, programmes=300, clients=20_000, events=200_000)
@@ -76,7 +118,8 @@ class NationalWorkload:
         self.size = size
         self._random = random.Random(seed)
         self._skills = sorted(skill_codes())
-        self.bapas_codes = [f"bench-{number:02d}" for number in range(1, size.bapas + 1)]
+        offices = sorted(office.code for office in bapas_offices())
+        self.bapas_codes = [offices[number % len(offices)] for number in range(size.bapas)]
 
     def _id(self) -> uuid.UUID:
         return uuid.UUID(int=self._random.getrandbits(128), version=4)
@@ -141,7 +184,7 @@ class NationalWorkload:
                     mou_id=mou_id,
                     skill=self._skills[number % 4],
                     title=f"Pelatihan {number}",
-                    capacity=500,
+                    capacity=PROGRAMME_CAPACITY,
                     starts_on=START,
                     ends_on=START + timedelta(days=180),
                     sessions_planned=24,

@@ -77,7 +77,9 @@ def test_the_report_names_the_machine_the_versions_and_the_sizes(report: dict[st
     assert report["workload"]["events"] == TINY["--events"]
 
 
-@pytest.mark.parametrize("figure", ["B1", "B2", "B3", "B4"])
+@pytest.mark.parametrize(
+    "figure", ["B1", "B1.insights", "B2", "B3", "B4", "B4.insights", "B6", "B7"]
+)
 def test_each_figure_is_measured_beside_its_ceiling(report: dict[str, Any], figure: str) -> None:
     measured = report["figures"][figure]
     assert _positive(measured["value"]), measured
@@ -88,20 +90,53 @@ def test_each_figure_is_measured_beside_its_ceiling(report: dict[str, Any], figu
 
 def test_latencies_are_percentiles_of_every_sample(report: dict[str, Any]) -> None:
     end_to_end = report["figures"]["B3"]["details"]["end_to_end"]
+    fresh = report["figures"]["B6"]["details"]["freshness"]["end_to_end"]
     commands = report["figures"]["B2"]["details"]["commands"]
-    for latency in (end_to_end["latency"], commands["latency"]):
+    figures = report["figures"]["B7"]["details"]
+    for latency in (
+        end_to_end["latency"],
+        fresh["latency"],
+        commands["latency"],
+        figures["figures"]["latency"],
+        figures["computed_answers"],
+        figures["computed_answers_for_a_period"],
+    ):
         assert latency["p50"] <= latency["p95"] <= latency["p99"] <= latency["max"]
         assert latency["samples"] > 0
     assert end_to_end["visible"] == end_to_end["sent"]
 
 
+def test_every_pokmas_registered_is_seen_in_the_national_figures(report: dict[str, Any]) -> None:
+    freshness = report["figures"]["B6"]["details"]["freshness"]
+    fresh = freshness["end_to_end"]
+    assert fresh["visible"] == fresh["accepted"] == fresh["sent"]
+    moved = freshness["pokmas_registered_after"] - freshness["pokmas_registered_before"]
+    assert moved == fresh["accepted"]
+    assert freshness["figures_reads"] > 0
+
+
+def test_the_figures_read_are_those_of_the_workload(report: dict[str, Any]) -> None:
+    clients = TINY["--clients"]
+    totals = report["figures"]["B7"]["details"]["answer_checked"]["totals"]
+    assert totals["klien_released"] == totals["enrolments"] == clients
+    assert totals["completions"] + totals["withdrawals"] == clients
+    assert report["figures"]["B7"]["details"]["figures"]["errors"]["status"] == 0
+
+
 def test_the_projection_figures_count_every_event_of_the_topic(report: dict[str, Any]) -> None:
-    enrolment_events = report["workload"]["by_topic"]["enrolment.events.v1"]
+    by_topic = report["workload"]["by_topic"]
+    enrolment_events = by_topic["bench.enrolment.events.v1"]
     assert report["figures"]["B1"]["details"]["catch_up"]["events"] == enrolment_events
     assert report["figures"]["B4"]["details"]["rebuild"]["events"] == enrolment_events
+    every_event = TINY["--events"]
+    assert sum(by_topic.values()) == every_event
+    insights = report["figures"]["B1.insights"]["details"]
+    assert insights["catch_up"]["events"] == every_event
+    assert report["figures"]["B4.insights"]["details"]["rebuild"]["events"] == every_event
+    assert insights["figures_verified"]["klien_released"] == TINY["--clients"]
 
 
-@pytest.mark.parametrize("service", ["pokmas", "enrolment", "notifications"])
+@pytest.mark.parametrize("service", ["pokmas", "enrolment", "notifications", "insights"])
 def test_the_peak_memory_of_each_service_is_reported(report: dict[str, Any], service: str) -> None:
     assert _positive(report["figures"][f"B5.{service}"]["value"])
 
