@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -12,6 +13,10 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from shared.kafka.topics import create_topics
 from tests.support.databases import fresh_database
 from tests.support.infrastructure import Infrastructure, infrastructure
+
+# The suite runs the services with the development secret, as ``make up`` does; the
+# services trust it only with this said explicitly (tests of the refusal monkeypatch it).
+os.environ.setdefault("BAPAS_ENVIRONMENT", "development")
 
 
 @pytest.fixture(scope="session")

@@ -199,12 +199,13 @@ def _verifier(request: Request) -> TokenVerifier:
     return verifier
 
 
-def _principal_of(request: Request, token: str) -> Principal | None:
-    """The caller the token names, or ``None`` if it cannot be trusted."""
+async def _principal_of(request: Request, token: str) -> Principal | None:
+    """The caller the token names, or ``None`` if it cannot be trusted (with a JWKS, the
+    provider's keys are fetched first when the token names one not held yet)."""
     if not token or len(token) > _MAX_TOKEN_LENGTH or not token.isascii():
         return None  # a JWT is short and ASCII (base64url and dots)
     try:
-        return _verifier(request).principal_from(token)
+        return await _verifier(request).verified_principal(token)
     except Unauthorized:
         return None
 
@@ -270,7 +271,7 @@ def _sign_in_page(
 @dashboard_router.get(DASHBOARD_PATH, response_class=HTMLResponse)
 async def dashboard(request: Request) -> Response:
     """The page of the signed-in caller; anyone else is sent to the sign-in page."""
-    principal = _principal_of(request, _presented_token(request))
+    principal = await _principal_of(request, _presented_token(request))
     if principal is None:
         return RedirectResponse(SIGN_IN_PATH, status_code=303)
     scope = dashboard_scope(principal)
@@ -306,7 +307,7 @@ async def sign_in_page(request: Request, token: str | None = None) -> Response:
             notice="Masuk lewat tautan hanya tersedia di lingkungan pengembangan. "
             "Tempelkan token Anda pada formulir di bawah.",
         )
-    return _sign_in_with(request, token.strip())
+    return await _sign_in_with(request, token.strip())
 
 
 @dashboard_router.post(SIGN_IN_PATH, response_class=HTMLResponse)
@@ -321,7 +322,7 @@ async def sign_in(request: Request) -> Response:
         return _sign_in_page(status_code=413, error="Isian formulir terlalu panjang.")
     fields = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=10)
     token = (fields.get("token") or [""])[0].strip()
-    return _sign_in_with(request, token)
+    return await _sign_in_with(request, token)
 
 
 @dashboard_router.get(SIGN_OUT_PATH)
@@ -351,8 +352,8 @@ async def asset(name: str) -> Response:
     )
 
 
-def _sign_in_with(request: Request, token: str) -> Response:
-    if _principal_of(request, token) is None:
+async def _sign_in_with(request: Request, token: str) -> Response:
+    if await _principal_of(request, token) is None:
         return _sign_in_page(
             status_code=401,
             error="Token tidak berlaku: mungkin sudah kedaluwarsa, salah salin, "

@@ -1,5 +1,11 @@
 """``bapas token``: mints a development token for a role, signed with the secret the
-services verify (``BAPAS_JWT_SECRET``, the development secret by default)."""
+services verify (``BAPAS_JWT_SECRET``, the development secret by default).
+
+A development tool: with ``BAPAS_ENVIRONMENT`` unset it mints as for development,
+since the services of ``make up`` run with ``BAPAS_ENVIRONMENT=development`` and the
+token it prints must work with them without anything exported. With an environment
+named explicitly, it refuses the development secret exactly as a service there would.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ from pydantic import ValidationError
 from shared.cli.console import console, fail
 from shared.http import Role, issue_token
 from shared.reference import is_known_bapas
-from shared.settings import AuthSettings
+from shared.settings import development_tool_auth_settings
 from shared.stack.services import SERVICES
 
 
@@ -23,7 +29,12 @@ def token(
     pokmas_id: Annotated[UUID | None, typer.Option(help="The partner's Pokmas.")] = None,
     province: Annotated[str | None, typer.Option(help="Province code (regional).")] = None,
     sub: Annotated[str, typer.Option(help="Who the token speaks for.")] = "developer",
-    hours: Annotated[float, typer.Option(min=0.01, help="Hours until it expires.")] = 12.0,
+    hours: Annotated[
+        float,
+        typer.Option(
+            min=0.01, help="Hours until it expires (at most BAPAS_JWT_MAX_LIFETIME_HOURS)."
+        ),
+    ] = 12.0,
     dashboard: Annotated[
         bool, typer.Option(help="Print the dashboard's development sign-in link instead.")
     ] = False,
@@ -33,7 +44,8 @@ def token(
     if bapas is not None and not is_known_bapas(bapas):
         raise fail(f"unknown Bapas code {bapas!r}")
     try:
-        settings = AuthSettings()
+        settings = development_tool_auth_settings()
+        settings.require_usable_secret()
         minted = issue_token(
             settings,
             role=role,

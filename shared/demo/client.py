@@ -13,7 +13,7 @@ from uuid import UUID
 import httpx
 
 from shared.http import Role, issue_token
-from shared.settings import AuthSettings
+from shared.settings import development_tool_auth_settings
 
 
 class DemoError(RuntimeError):
@@ -31,7 +31,9 @@ class ServiceUrls:
 def token_for(
     role: Role, *, bapas: str | None = None, pokmas_id: UUID | None = None, sub: str = "demo"
 ) -> str:
-    return issue_token(AuthSettings(), role=role, sub=sub, bapas=bapas, pokmas_id=pokmas_id)
+    """A token the services of ``make up`` accept (see :func:`development_tool_auth_settings`)."""
+    settings = development_tool_auth_settings()
+    return issue_token(settings, role=role, sub=sub, bapas=bapas, pokmas_id=pokmas_id)
 
 
 class PlatformClient:

@@ -95,11 +95,12 @@ class Actor(ContractModel):
     """Who caused the event, for the audit trail.
 
     ``role`` is a free string rather than an enum: a role added to the platform later
-    must not make older readers reject events.
+    must not make older readers reject events. ``sub`` is the subject of the caller's
+    token, which may be up to 256 characters long (``api.md``).
     """
 
     role: ShortText
-    sub: ShortText
+    sub: Annotated[str, Field(min_length=1, max_length=256)]
 
 
 class EventPayload(ContractModel):

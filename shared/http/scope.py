@@ -12,6 +12,7 @@ how the reference data is stored.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -41,6 +42,26 @@ CLAIMS_BY_ROLE: Mapping[Role, frozenset[str]] = MappingProxyType(
 )
 
 _READS_EVERYTHING = frozenset({Role.MINISTRY, Role.SERVICE})
+
+MAX_SUB_LENGTH = 256
+"""The longest ``sub`` a token may carry (``api.md``); events record it as ``actor.sub``."""
+
+# Control characters (NUL among them) and lone surrogates cannot be stored as text by
+# PostgreSQL or encoded as UTF-8, so a sub holding one would fail every write.
+_UNSTORABLE_CATEGORIES = frozenset({"Cc", "Cs"})
+
+
+def sub_problem(sub: object) -> str | None:
+    """What is wrong with a token's ``sub`` (``"is blank"``, …), or ``None`` if nothing is."""
+    if not isinstance(sub, str):
+        return "must be a text"
+    if len(sub) > MAX_SUB_LENGTH:
+        return f"is longer than {MAX_SUB_LENGTH} characters"
+    if not sub.strip():
+        return "is blank"
+    if any(unicodedata.category(character) in _UNSTORABLE_CATEGORIES for character in sub):
+        return "holds a control character"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +104,8 @@ class Principal:
     """The verified caller of one request and the scope rules that apply to it.
 
     ``bapas_provinces`` maps each Bapas code to its province code; only the
-    ``regional`` role needs it.
+    ``regional`` role needs it. ``sub`` is a text of up to 256 characters that can be
+    stored (see :func:`sub_problem`): every event the caller causes records it.
     """
 
     role: Role
@@ -110,8 +132,9 @@ class Principal:
             raise ValueError(
                 f"role {self.role} needs exactly the claims {sorted(needed)}, got {sorted(given)}"
             )
-        if not self.sub:
-            raise ValueError("sub must not be empty")
+        problem = sub_problem(self.sub)
+        if problem is not None:
+            raise ValueError(f"sub {problem}")
 
     def claims(self) -> dict[str, str]:
         """The token claims that describe this caller (without ``exp``)."""

@@ -67,7 +67,12 @@ SERVICES = (
 
 
 def service_environment(stack: LocalStack, service: ServiceProcess) -> dict[str, str]:
-    """The environment a service process gets from the local stack."""
+    """The environment a service process gets from the local stack.
+
+    ``BAPAS_ENVIRONMENT=development`` unless the caller says otherwise: a service trusts
+    the development secret only when that is said explicitly, and the local stack is
+    where it is meant to be trusted.
+    """
     env = dict(os.environ)
     env.setdefault("BAPAS_ENVIRONMENT", "development")
     env.setdefault("BAPAS_JWT_SECRET", DEVELOPMENT_JWT_SECRET)

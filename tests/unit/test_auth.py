@@ -27,6 +27,7 @@ from shared.http import (
     issue_token,
     require_roles,
 )
+from shared.http.auth import CLOCK_LEEWAY_SECONDS
 from shared.settings import AuthSettings, Environment, JwtAlgorithm
 
 SECRET = "a-test-secret-that-is-longer-than-32-bytes"
@@ -141,7 +142,7 @@ async def test_malformed_token_is_401(client: httpx.AsyncClient, token: str) -> 
 
 
 async def test_expired_token_is_401(client: httpx.AsyncClient) -> None:
-    token = officer_token(ttl=timedelta(seconds=-1))
+    token = officer_token(ttl=-timedelta(seconds=CLOCK_LEEWAY_SECONDS + 1))
 
     response = await client.get("/whoami", headers=bearer(token))
 
