@@ -63,6 +63,9 @@ class ServiceRuntime:
     settings: ServiceSettings
     projections: Sequence[Projection] = ()
     periodic_jobs: Sequence[PeriodicJob] = ()
+    startup_checks: Sequence[Callable[[], None]] = ()
+    """Run before anything is opened; one that raises stops the service (a key or secret
+    that may not be trusted here, say), its message saying what to set."""
     broker: KafkaBroker = field(init=False)
     _pool: asyncpg.Pool | None = field(default=None, init=False)
     _consumers: list[ProjectionConsumer] = field(default_factory=list, init=False)
@@ -94,6 +97,8 @@ class ServiceRuntime:
         return EventStore(self.pool, topic=self.topic)
 
     async def start(self) -> None:
+        for check in self.startup_checks:
+            check()
         self._pool = await _retry(
             "PostgreSQL",
             lambda: create_pool(self.settings.database_url, size=self.settings.database_pool_size),
@@ -203,13 +208,19 @@ def build_service_app(
     projections: Sequence[Projection] = (),
     periodic_jobs: Sequence[PeriodicJob] = (),
     session_cookie: str | None = None,
+    startup_checks: Sequence[Callable[[], None]] = (),
 ) -> FastAPI:
     """The service's ASGI app: shared conventions, its routers, its runtime's lifespan.
 
     Routes reach the runtime (pool, event store) through :func:`service_runtime`. A
     service with a web page names the cookie its sign-in sets (``session_cookie``).
     """
-    runtime = ServiceRuntime(settings, projections=projections, periodic_jobs=periodic_jobs)
+    runtime = ServiceRuntime(
+        settings,
+        projections=projections,
+        periodic_jobs=periodic_jobs,
+        startup_checks=startup_checks,
+    )
     app = create_service_app(
         title=title,
         version=API_VERSION,

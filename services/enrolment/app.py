@@ -27,6 +27,7 @@ def create_app() -> FastAPI:
         "caller's scope answer 404, writes 403.",
         routers=[router],
         projections=list(PROJECTIONS.values()),
+        startup_checks=[settings.require_trusted_master_key],
     )
     app.state.profile_vault = ProfileVault(settings.master_key())
     return app

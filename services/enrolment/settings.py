@@ -3,8 +3,9 @@
 Besides what every service reads, the enrolment service needs the master key that
 wraps each klien's profile data key (``ENROLMENT_PROFILE_MASTER_KEY``, 32 bytes in
 base64). Development has a fixed default so the local stack runs without setup; like
-the JWT secret in :class:`shared.settings.AuthSettings`, the default is refused when
-``BAPAS_ENVIRONMENT=production``.
+the JWT secret in :class:`shared.settings.AuthSettings`, the default is trusted only
+with an explicit ``BAPAS_ENVIRONMENT=development``: production refuses it at once, and
+any other environment (unset included) when the service starts.
 """
 
 from __future__ import annotations
@@ -31,9 +32,7 @@ class EnrolmentSettings(ServiceSettings):
 
     service_name: str = "enrolment"
     port: int = 8002
-    environment: Environment = Field(
-        default=Environment.DEVELOPMENT, validation_alias="BAPAS_ENVIRONMENT"
-    )
+    environment: Environment | None = Field(default=None, validation_alias="BAPAS_ENVIRONMENT")
     profile_master_key: SecretStr = Field(
         default=SecretStr(DEVELOPMENT_PROFILE_MASTER_KEY),
         description="Base64 of 32 random bytes; wraps the data key of every klien profile.",
@@ -42,15 +41,21 @@ class EnrolmentSettings(ServiceSettings):
     @model_validator(mode="after")
     def _require_a_usable_master_key(self) -> EnrolmentSettings:
         self.master_key()
-        if (
-            self.environment is Environment.PRODUCTION
-            and self.profile_master_key.get_secret_value() == DEVELOPMENT_PROFILE_MASTER_KEY
-        ):
-            raise ValueError(
-                "ENROLMENT_PROFILE_MASTER_KEY is the development key; "
-                "set a real key outside development"
-            )
+        if self.environment is Environment.PRODUCTION:
+            self.require_trusted_master_key()  # production fails at once, not at start-up
         return self
+
+    def require_trusted_master_key(self) -> None:
+        """Refuse the development key outside an explicit development environment."""
+        is_development_key = (
+            self.profile_master_key.get_secret_value() == DEVELOPMENT_PROFILE_MASTER_KEY
+        )
+        if is_development_key and self.environment is not Environment.DEVELOPMENT:
+            raise ValueError(
+                "ENROLMENT_PROFILE_MASTER_KEY is the development key: set "
+                "BAPAS_ENVIRONMENT=development to use it locally, or set a real key "
+                "(base64 of 32 random bytes)"
+            )
 
     def master_key(self) -> bytes:
         """The 32 bytes of the master key; ``ValueError`` (naming no byte of it) otherwise."""

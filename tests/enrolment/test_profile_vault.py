@@ -8,6 +8,7 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
+from services.enrolment.app import create_app
 from services.enrolment.profiles import ClientProfile, ProfileUnreadable, ProfileVault
 from services.enrolment.settings import DEVELOPMENT_PROFILE_MASTER_KEY, EnrolmentSettings
 
@@ -56,6 +57,25 @@ def test_production_refuses_the_development_master_key(monkeypatch: pytest.Monke
 
     with pytest.raises(ValidationError, match="development key") as refused:
         EnrolmentSettings()
+
+    assert DEVELOPMENT_PROFILE_MASTER_KEY not in str(refused.value)
+
+
+@pytest.mark.parametrize("environment", [None, "test"])
+async def test_a_service_outside_development_refuses_to_start_with_the_development_key(
+    monkeypatch: pytest.MonkeyPatch, environment: str | None
+) -> None:
+    if environment is None:
+        monkeypatch.delenv("BAPAS_ENVIRONMENT", raising=False)
+    else:
+        monkeypatch.setenv("BAPAS_ENVIRONMENT", environment)
+    monkeypatch.setenv("BAPAS_JWT_SECRET", "a-real-secret-of-more-than-32-bytes-for-this-test")
+    monkeypatch.delenv("ENROLMENT_PROFILE_MASTER_KEY", raising=False)
+    app = create_app()
+
+    with pytest.raises(ValueError, match="set BAPAS_ENVIRONMENT=development") as refused:
+        async with app.router.lifespan_context(app):
+            pass
 
     assert DEVELOPMENT_PROFILE_MASTER_KEY not in str(refused.value)
 
