@@ -5,10 +5,16 @@ webhook subscriptions.
   ``cause_event_id``, ``channel`` and ``status``, within the caller's scope (ministry
   and service all, regional its province, a Bapas officer its Bapas; a Pokmas partner
   may not read it). A webhook delivery shows its subscription, not its URL.
-* ``POST/GET/DELETE /api/v1/subscriptions``: roles ``ministry`` and ``service``. The
-  secret is taken once and never shown again. Subscriptions are configuration, not
-  events of the contract, so creating one answers the subscription itself (201 and a
-  ``Location``) rather than ``{"id", "version", "event_id"}``.
+* ``POST/GET/DELETE /api/v1/subscriptions`` and ``POST
+  /api/v1/subscriptions/{id}/secret``: roles ``ministry`` and ``service``. A
+  subscription belongs to the caller who made it (the token's ``sub``): another caller
+  sees, rotates and deletes only its own (anyone else's is a 404), the ministry all.
+  The URL must pass the webhook target check (:mod:`services.notifications.targets`,
+  422 naming ``body.url`` otherwise, and nothing is stored). The secret is taken once,
+  stored encrypted and never shown again; rotating it keeps the old one signing beside
+  the new for a grace period. Subscriptions are configuration, not events of the
+  contract, so creating one answers the subscription itself (201 and a ``Location``)
+  rather than ``{"id", "version", "event_id"}``, and a rotation answers it with 200.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import AfterValidator, BaseModel, Field, HttpUrl, WithJsonSchema
 
 from services.notifications.deliveries import HistoryFilter, delivery_history
@@ -30,16 +36,23 @@ from services.notifications.subscriptions import (
     delete_subscription,
     find_subscription,
     list_subscriptions,
+    rotate_secret,
 )
+from services.notifications.targets import TargetGuard, TargetRefused
+from services.notifications.vault import SecretVault
 from shared.events.notifications import Channel, RecipientKind
 from shared.http import (
-    PROBLEM_RESPONSES,
+    COMMAND_RESPONSES,
+    COMMON_RESPONSES,
+    READ_RESPONSES,
     CursorCodec,
+    FieldError,
     NotFound,
     Page,
     PageRequest,
     Principal,
     Role,
+    Unprocessable,
     page_request,
     require_roles,
 )
@@ -47,7 +60,7 @@ from shared.http.commands import RequestBody
 from shared.reference import KnownBapasCode
 from shared.runtime import Runtime
 
-router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES, tags=["notifications"])
+router = APIRouter(prefix="/api/v1", responses=COMMON_RESPONSES, tags=["notifications"])
 
 HistoryReader = Annotated[
     Principal,
@@ -100,7 +113,12 @@ async def notification_history(
     status: Annotated[DeliveryStatus | None, Query()] = None,
 ) -> Page[NotificationView]:
     """Deliveries newest first: each is one cause (an event, or a reminder of the date
-    an event set) told to one recipient over one channel, with its state."""
+    an event set) told to one recipient over one channel, with its state.
+
+    Who: any role; only the deliveries of the Bapas in the caller's scope (everything
+    for `ministry` and `service`, the province's Bapas for `regional`, its Bapas for
+    `bapas_officer` and `pokmas_partner`).
+    """
     scope = caller.list_scope().narrowed(bapas_code=bapas_code)
     if scope.is_empty:
         return Page(items=[], next_cursor=None)
@@ -152,23 +170,55 @@ WebhookEventType = Annotated[
     WithJsonSchema({"type": "string", "enum": list(WEBHOOK_EVENT_TYPES)}),
 ]
 
-
-class SubscriptionRequest(RequestBody):
-    url: HttpUrl = Field(description="Where deliveries are POSTed; http or https.")
-    event_types: list[WebhookEventType] = Field(min_length=1, max_length=50)
-    secret: str = Field(
+WebhookSecret = Annotated[
+    str,
+    Field(
         min_length=16,
         max_length=256,
         pattern=r"^[^\x00-\x1f\x7f]+$",
-        description="Signs each delivery (X-Bapas-Signature: sha256=<HMAC-SHA256 of the "
-        "body, hex>). Never shown again.",
+        description="Signs each delivery: X-Bapas-Signature: t=<unix time>,v1=<hex "
+        'HMAC-SHA256 of "<t>.<body>">. Stored encrypted, never shown again.',
+    ),
+]
+
+
+async def secret_vault(request: Request) -> SecretVault:
+    vault: SecretVault = request.app.state.secret_vault
+    return vault
+
+
+async def target_guard(request: Request) -> TargetGuard:
+    guard: TargetGuard = request.app.state.target_guard
+    return guard
+
+
+Vault = Annotated[SecretVault, Depends(secret_vault)]
+Targets = Annotated[TargetGuard, Depends(target_guard)]
+
+
+def owner_filter(caller: Principal) -> str | None:
+    """Whose subscriptions the caller reaches: its own, or all (``None``) for the ministry."""
+    return None if caller.role is Role.MINISTRY else caller.sub
+
+
+class SubscriptionRequest(RequestBody):
+    url: HttpUrl = Field(
+        description="Where deliveries are POSTed: https (http only in development), to a "
+        "host whose every address is public (no loopback but in development, private, "
+        "link-local, multicast, unspecified or reserved address); redirects are not followed."
     )
+    event_types: list[WebhookEventType] = Field(min_length=1, max_length=50)
+    secret: WebhookSecret
     bapas_codes: list[KnownBapasCode] | None = Field(
         default=None,
         min_length=1,
         max_length=200,
         description="Only events of these Bapas; all when absent.",
     )
+
+
+class SecretRotation(RequestBody):
+    secret: WebhookSecret
 
 
 class SubscriptionView(BaseModel):
@@ -178,7 +228,16 @@ class SubscriptionView(BaseModel):
     url: str
     event_types: list[str]
     bapas_codes: list[str] | None
+    created_by: str = Field(description="The caller who made it (its token's sub): its owner.")
     created_at: datetime
+    secret_rotated_at: datetime | None = Field(description="When the secret was last replaced.")
+    previous_secret_valid_until: datetime | None = Field(
+        description="Until then deliveries are signed with the previous secret as well."
+    )
+    paused_until: datetime | None = Field(
+        description="Set while the receiver is paused after failing repeatedly: its "
+        "deliveries wait until then."
+    )
 
     @classmethod
     def of(cls, subscription: Subscription) -> SubscriptionView:
@@ -189,26 +248,58 @@ class SubscriptionView(BaseModel):
             bapas_codes=(
                 None if subscription.bapas_codes is None else list(subscription.bapas_codes)
             ),
+            created_by=subscription.created_by,
             created_at=subscription.created_at,
+            secret_rotated_at=subscription.secret_rotated_at,
+            previous_secret_valid_until=subscription.previous_secret_expires_at,
+            paused_until=subscription.paused_until,
         )
 
 
-@router.post("/subscriptions", status_code=201, summary="Subscribe a webhook to events")
+async def _checked_url(url: str, targets: TargetGuard) -> str:
+    """``url`` if a webhook may be delivered there; else a 422 naming ``body.url``."""
+    try:
+        await targets.check(url)
+    except TargetRefused as refused:
+        raise Unprocessable(
+            "invalid input: body.url", errors=[FieldError("body.url", str(refused))]
+        ) from None
+    return url
+
+
+@router.post(
+    "/subscriptions",
+    responses=COMMAND_RESPONSES,
+    status_code=201,
+    summary="Subscribe a webhook to events",
+)
 async def subscribe(
-    body: SubscriptionRequest, runtime: Runtime, caller: SubscriptionManager, response: Response
+    body: SubscriptionRequest,
+    runtime: Runtime,
+    caller: SubscriptionManager,
+    vault: Vault,
+    targets: Targets,
+    response: Response,
 ) -> SubscriptionView:
     """Each event of the chosen types (and Bapas) recorded from now on is POSTed to
     ``url`` as its envelope (JSON, the same as on the Kafka topic), with the headers
-    ``X-Bapas-Signature: sha256=<hex>`` (HMAC-SHA256 of the raw body under ``secret``:
-    recompute it and compare in constant time), ``X-Bapas-Event-Id``,
-    ``X-Bapas-Event-Type`` and ``X-Bapas-Delivery-Id``. Answer 2xx to acknowledge;
-    anything else is retried with exponential back-off, then given up
-    (NotificationFailed). A delivery may come twice after a crash: de-duplicate on
-    the event id."""
+    ``X-Bapas-Signature: t=<unix time>,v1=<hex>`` (HMAC-SHA256 of ``"<t>.<raw body>"``
+    under ``secret``: recompute it, compare in constant time, and refuse a ``t`` older
+    than a few minutes), ``X-Bapas-Event-Id``, ``X-Bapas-Event-Type`` and
+    ``X-Bapas-Delivery-Id``. Answer 2xx within 10 s to acknowledge; anything else
+    (a redirect included) is retried with exponential back-off, then given up
+    (NotificationFailed), and a receiver that keeps failing is paused for a while. A
+    delivery may come twice after a crash: de-duplicate on the event id.
+
+    Who: `ministry` and `service`; others 403. The subscription belongs to its caller
+    (the token's `sub`).
+    """
+    url = await _checked_url(str(body.url), targets)
     async with runtime.pool.acquire() as connection:
         subscription = await create_subscription(
             connection,
-            url=str(body.url),
+            vault,
+            url=url,
             secret=body.secret,
             event_types=body.event_types,
             bapas_codes=body.bapas_codes,
@@ -222,30 +313,89 @@ async def subscribe(
 async def subscriptions(
     runtime: Runtime, caller: SubscriptionManager, paging: Paging
 ) -> Page[SubscriptionView]:
+    """The caller's own subscriptions; all of them for the ministry.
+
+    Who: `ministry` and `service` (others 403).
+    """
     async with runtime.pool.acquire() as connection:
         found = await list_subscriptions(
-            connection, after=paging.after(_KEYSET), limit=paging.fetch_limit
+            connection,
+            owner=owner_filter(caller),
+            after=paging.after(_KEYSET),
+            limit=paging.fetch_limit,
         )
     views = [SubscriptionView.of(subscription) for subscription in found]
     return paging.page(views, _KEYSET, lambda view: (view.created_at, view.id))
 
 
-@router.get("/subscriptions/{subscription_id}", summary="One webhook subscription")
+@router.get(
+    "/subscriptions/{subscription_id}",
+    responses=READ_RESPONSES,
+    summary="One webhook subscription",
+)
 async def subscription(
     subscription_id: UUID, runtime: Runtime, caller: SubscriptionManager
 ) -> SubscriptionView:
+    """Who: its owner, and the ministry; anyone else 404, as for an unknown id."""
     async with runtime.pool.acquire() as connection:
-        found = await find_subscription(connection, subscription_id)
+        found = await find_subscription(connection, subscription_id, owner=owner_filter(caller))
     if found is None:
         raise NotFound("no such subscription")
     return SubscriptionView.of(found)
 
 
-@router.delete("/subscriptions/{subscription_id}", status_code=204, summary="Unsubscribe a webhook")
+@router.post(
+    "/subscriptions/{subscription_id}/secret",
+    responses=COMMAND_RESPONSES,
+    summary="Rotate a webhook's secret",
+)
+async def rotate_subscription_secret(
+    subscription_id: UUID,
+    body: SecretRotation,
+    runtime: Runtime,
+    caller: SubscriptionManager,
+    vault: Vault,
+    request: Request,
+) -> SubscriptionView:
+    """Sign deliveries with the new ``secret`` from now on. The secret it replaces stays
+    valid for a grace period (``previous_secret_valid_until``, 24 hours by default):
+    until then each delivery carries both signatures, the new one first
+    (``t=…,v1=<new>,v1=<old>``), so the receiver can switch at its own pace. A secret
+    rotated out earlier stops signing at once.
+
+    Who: its owner, and the ministry; anyone else 404, as for an unknown id.
+    """
+    grace_seconds: float = request.app.state.secret_grace_seconds
+    async with runtime.pool.acquire() as connection:
+        rotated = await rotate_secret(
+            connection,
+            vault,
+            subscription_id,
+            owner=owner_filter(caller),
+            secret=body.secret,
+            grace_seconds=grace_seconds,
+        )
+    if rotated is None:
+        raise NotFound("no such subscription")
+    return SubscriptionView.of(rotated)
+
+
+@router.delete(
+    "/subscriptions/{subscription_id}",
+    responses=COMMAND_RESPONSES,
+    status_code=204,
+    summary="Unsubscribe a webhook",
+)
 async def unsubscribe(
     subscription_id: UUID, runtime: Runtime, caller: SubscriptionManager
 ) -> Response:
+    """Nothing more is delivered to it, pending deliveries included; its secret is erased.
+
+    Who: its owner, and the ministry; anyone else 404, as for an unknown id. Answers
+    204.
+    """
     async with runtime.pool.acquire() as connection:
-        if not await delete_subscription(connection, subscription_id):
-            raise NotFound("no such subscription")
+        deleted = await delete_subscription(connection, subscription_id, owner=owner_filter(caller))
+    if not deleted:
+        raise NotFound("no such subscription")
     return Response(status_code=204)

@@ -1,8 +1,19 @@
 """The notifications service's composition root: its settings and routers, the projection
 that records deliveries, the worker that sends them and the daily reminders, wired by
-the shared runtime into one ASGI app (run by uvicorn with ``--factory``)."""
+the shared runtime into one ASGI app (run by uvicorn with ``--factory``).
+
+It also builds what the webhooks need once per app: the vault of the subscriptions'
+secrets (from ``NOTIFICATIONS_SECRETS_MASTER_KEY``), the target guard (the policy of
+``BAPAS_ENVIRONMENT`` and a resolver, which tests replace with a stub) and the webhook
+sender. Building the app opens nothing; starting it refuses the development master key
+outside an explicit development environment, with a message that says what to set.
+"""
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -11,25 +22,43 @@ from services.notifications.domain import Clock, system_clock
 from services.notifications.projections import DeliveriesProjection
 from services.notifications.reminders import ReminderCheck
 from services.notifications.settings import NotificationsSettings
+from services.notifications.targets import Resolver, TargetGuard, TargetPolicy, system_resolver
+from services.notifications.vault import SecretVault
+from services.notifications.webhooks import WebhookSender
 from services.notifications.worker import DeliveryWorker
 from shared.runtime import PeriodicJob, build_service_app
 
 
-def create_app(*, clock: Clock = system_clock) -> FastAPI:
-    """The app; ``clock`` gives the date of the reminders and the age of events (tests
-    pass their own)."""
+class DevelopmentKeyRefused(RuntimeError):
+    """The service was started with the development master key outside development."""
+
+
+def create_app(*, clock: Clock = system_clock, resolver: Resolver = system_resolver) -> FastAPI:
+    """The app; ``clock`` gives the date of the reminders and the age of events, and
+    ``resolver`` resolves webhook hosts (tests pass their own of both)."""
     settings = NotificationsSettings()
-    return build_service_app(
+    vault = SecretVault(settings.master_key())
+    guard = TargetGuard(TargetPolicy.for_environment(development=settings.is_development), resolver)
+    webhook = WebhookSender(
+        guard=guard,
+        vault=vault,
+        deadline_seconds=settings.webhook_timeout_seconds,
+        answer_limit_bytes=settings.webhook_answer_limit_bytes,
+    )
+    app = build_service_app(
         settings,
         title="Bapas notifications service",
-        description=__doc__ or "",
+        description="Who is told what: e-mail, SMS and signed webhooks for the platform's "
+        "events, in Bahasa Indonesia, each delivered once, with retries and a delivery "
+        "history; webhook subscriptions for other systems. Bearer JWT; what each role "
+        "may do is said per operation.",
         routers=[router],
         projections=[DeliveriesProjection(settings, clock=clock)],
         periodic_jobs=[
             PeriodicJob(
                 "notifications.delivery_worker",
                 settings.delivery_poll_seconds,
-                DeliveryWorker(settings).run,
+                DeliveryWorker(settings, webhook=webhook, vault=vault).run,
             ),
             PeriodicJob(
                 "notifications.reminders",
@@ -38,3 +67,27 @@ def create_app(*, clock: Clock = system_clock) -> FastAPI:
             ),
         ],
     )
+    app.state.secret_vault = vault
+    app.state.target_guard = guard
+    app.state.secret_grace_seconds = settings.webhook_secret_grace_hours * 3600
+    app.router.lifespan_context = _refusing_the_development_key(
+        settings, app.router.lifespan_context
+    )
+    return app
+
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
+
+
+def _refusing_the_development_key(settings: NotificationsSettings, lifespan: Lifespan) -> Lifespan:
+    """``lifespan``, preceded by the master key's check (nothing starts if it fails)."""
+
+    @asynccontextmanager
+    async def checked(app: FastAPI) -> AsyncIterator[Any]:
+        refusal = settings.development_key_refusal()
+        if refusal is not None:
+            raise DevelopmentKeyRefused(refusal)
+        async with lifespan(app) as state:
+            yield state
+
+    return checked

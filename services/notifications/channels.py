@@ -3,12 +3,9 @@
 * E-mail over SMTP (aiosmtplib). The Message-ID is derived from the notification id,
   and ``X-Bapas-Notification-Id`` / ``X-Bapas-Cause-Event-Id`` name the delivery and
   the event it announces, so a receiver can trace or de-duplicate a message.
-* Webhooks: a POST of the event envelope (JSON) to the subscription's URL, signed with
-  HMAC-SHA256 of the exact body under the subscription's secret, in the header
-  ``X-Bapas-Signature: sha256=<hex>``. ``X-Bapas-Event-Id``, ``X-Bapas-Event-Type``
-  and ``X-Bapas-Delivery-Id`` repeat what the subscriber needs to route and
-  de-duplicate. Any 2xx answer is a delivery; anything else, or no answer within the
-  timeout, is a failure to retry. Redirects are not followed.
+* Webhooks: a signed POST of the event envelope to the subscription's checked URL,
+  within a deadline and an answer cap (:mod:`services.notifications.webhooks`, given
+  to :func:`open_senders` ready made).
 * SMS through an HTTP gateway (only when ``NOTIFICATIONS_SMS_GATEWAY_URL`` is set): a
   POST of ``{"to": <phone>, "message": <text>}`` with ``Authorization: Bearer <key>``.
 
@@ -21,8 +18,6 @@ NotificationFailed, published on a topic anyone may read, so it names the failur
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 from collections.abc import AsyncIterator, Mapping
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -35,7 +30,6 @@ from services.notifications.deliveries import DueDelivery
 from services.notifications.settings import NotificationsSettings
 from shared.events.notifications import Channel
 
-SIGNATURE_HEADER = "X-Bapas-Signature"
 USER_AGENT = "bapas-notifications/1"
 
 
@@ -47,15 +41,6 @@ class Sender(Protocol):
     async def send(self, delivery: DueDelivery) -> None:
         """Deliver or raise :class:`DeliveryFailed`."""
         ...
-
-
-def signature(secret: str, body: bytes) -> str:
-    """The value of ``X-Bapas-Signature`` for ``body``: ``sha256=<hex HMAC>``.
-
-    A subscriber recomputes it over the raw request body with its secret and compares
-    with :func:`hmac.compare_digest`.
-    """
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 class EmailSender:
@@ -116,29 +101,6 @@ async def _post(
         raise DeliveryFailed(f"{receiver} answered HTTP {response.status_code}")
 
 
-class WebhookSender:
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self._client = client
-
-    async def send(self, delivery: DueDelivery) -> None:
-        if delivery.secret is None:
-            raise DeliveryFailed("the subscription was deleted")
-        body = delivery.body.encode()
-        await _post(
-            self._client,
-            delivery.address,
-            receiver="the subscriber",
-            content=body,
-            headers={
-                "Content-Type": "application/json",
-                SIGNATURE_HEADER: signature(delivery.secret, body),
-                "X-Bapas-Event-Id": str(delivery.cause_event_id),
-                "X-Bapas-Event-Type": delivery.cause_event_type,
-                "X-Bapas-Delivery-Id": str(delivery.notification_id),
-            },
-        )
-
-
 class SmsSender:
     def __init__(self, client: httpx.AsyncClient, *, gateway_url: str, key: str | None) -> None:
         self._client = client
@@ -156,15 +118,17 @@ class SmsSender:
 
 
 @contextlib.asynccontextmanager
-async def open_senders(settings: NotificationsSettings) -> AsyncIterator[Mapping[Channel, Sender]]:
-    """A sender per channel available, sharing one HTTP client while open."""
+async def open_senders(
+    settings: NotificationsSettings, *, webhook: Sender
+) -> AsyncIterator[Mapping[Channel, Sender]]:
+    """A sender per channel available; the SMS gateway's share one HTTP client while open."""
     timeout = httpx.Timeout(settings.webhook_timeout_seconds)
     async with httpx.AsyncClient(
         timeout=timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT}
     ) as client:
         senders: dict[Channel, Sender] = {
             Channel.EMAIL: EmailSender(settings),
-            Channel.WEBHOOK: WebhookSender(client),
+            Channel.WEBHOOK: webhook,
         }
         if settings.sms_gateway_url:
             senders[Channel.SMS] = SmsSender(

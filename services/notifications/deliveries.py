@@ -7,12 +7,15 @@ The worker then claims due rows with ``FOR UPDATE SKIP LOCKED`` (two instances n
 claim the same row) and leases them by moving ``next_attempt_at`` past the send; a
 worker that dies mid-send leaves the row to be claimed again when the lease ends. Each
 outcome is written only if the row is still the one claimed (same attempt, still
-pending), so a late worker cannot settle a delivery twice.
+pending), so a late worker cannot settle a delivery twice. A claim leaves out the
+webhook receivers that are paused (their circuit breaker is open) or that already have
+as many deliveries in flight as one receiver may, so a slow or failing receiver never
+takes the slots of the others.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -104,8 +107,13 @@ class DueDelivery:
     body: str
     attempts: int
     """Including the one about to be made."""
-    secret: str | None
-    """The subscription's signing secret (webhooks); ``None`` if it was deleted."""
+    subscription_id: UUID | None = None
+    """The subscription of a webhook."""
+    sealed_secrets: tuple[bytes, ...] = ()
+    """A webhook's signing secrets, encrypted: the current one, then the previous one
+    while its grace period lasts; empty once the subscription is deleted."""
+    subscribed: bool = False
+    """Whether a webhook's subscription still exists (not deleted)."""
 
     @property
     def delivered(self) -> Delivered:
@@ -118,22 +126,59 @@ class DueDelivery:
             attempts=self.attempts,
         )
 
+    @property
+    def to_deleted_subscription(self) -> bool:
+        return self.channel is Channel.WEBHOOK and not self.subscribed
 
+
+@dataclass(frozen=True, slots=True)
+class ReceiverRoom:
+    """How many more deliveries each webhook receiver may be given now.
+
+    ``in_flight`` counts this worker's deliveries per subscription still being sent;
+    ``per_receiver`` is the most one subscription may have at once. Paused receivers
+    (their circuit breaker open) get none whatever these say.
+    """
+
+    in_flight: Mapping[UUID, int]
+    per_receiver: int
+
+
+# Due rows, oldest first, of receivers that are neither paused nor full; then at most
+# the room left to each receiver (row_number within its subscription). Rows of e-mail
+# and SMS (no subscription) are limited only by the batch.
 _CLAIM = """
-WITH due AS (
-    SELECT notification_id FROM deliveries
-    WHERE status = 'pending' AND next_attempt_at <= now()
-    ORDER BY next_attempt_at
+WITH busy AS (
+    SELECT * FROM unnest($3::uuid[], $4::int[]) AS b(subscription_id, in_flight)
+), candidates AS (
+    SELECT d.notification_id, d.subscription_id, d.next_attempt_at,
+           coalesce(b.in_flight, 0) AS in_flight
+    FROM deliveries d
+    LEFT JOIN subscriptions s ON s.subscription_id = d.subscription_id
+    LEFT JOIN busy b ON b.subscription_id = d.subscription_id
+    WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+      AND (s.paused_until IS NULL OR s.paused_until <= now())
+      AND (d.subscription_id IS NULL OR coalesce(b.in_flight, 0) < $5)
+    ORDER BY d.next_attempt_at
     LIMIT $1
-    FOR UPDATE SKIP LOCKED
+    FOR UPDATE OF d SKIP LOCKED
+), chosen AS (
+    SELECT notification_id FROM (
+        SELECT notification_id, subscription_id, in_flight,
+               row_number() OVER (PARTITION BY subscription_id ORDER BY next_attempt_at) AS place
+        FROM candidates
+    ) ranked
+    WHERE subscription_id IS NULL OR in_flight + place <= $5
 ), claimed AS (
     UPDATE deliveries AS d
     SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $2)
-    FROM due
-    WHERE d.notification_id = due.notification_id
+    FROM chosen
+    WHERE d.notification_id = chosen.notification_id
     RETURNING d.*
 )
-SELECT claimed.*, s.secret
+SELECT claimed.*, s.subscription_id IS NOT NULL AS subscribed, s.sealed_secret,
+       CASE WHEN s.previous_secret_expires_at > now() THEN s.previous_sealed_secret END
+           AS previous_sealed_secret
 FROM claimed
 LEFT JOIN subscriptions s
        ON s.subscription_id = claimed.subscription_id AND s.deleted_at IS NULL
@@ -141,28 +186,45 @@ LEFT JOIN subscriptions s
 
 
 async def claim_due(
-    connection: Connection, *, limit: int, lease_seconds: float
+    connection: Connection, *, limit: int, lease_seconds: float, room: ReceiverRoom
 ) -> list[DueDelivery]:
-    """Claim up to ``limit`` due deliveries for ``lease_seconds``; counts the attempt."""
-    rows = await connection.fetch(_CLAIM, limit, lease_seconds)
-    return [
-        DueDelivery(
-            notification_id=row["notification_id"],
-            cause_event_id=row["cause_event_id"],
-            cause_event_type=row["cause_event_type"],
-            correlation_id=row["correlation_id"],
-            bapas_code=row["bapas_code"],
-            recipient_kind=RecipientKind(row["recipient_kind"]),
-            channel=Channel(row["channel"]),
-            address=row["address"],
-            template=row["template"],
-            subject=row["subject"],
-            body=row["body"],
-            attempts=row["attempts"],
-            secret=row["secret"],
-        )
-        for row in rows
-    ]
+    """Claim up to ``limit`` due deliveries for ``lease_seconds``, within each receiver's
+    ``room``; counts the attempt."""
+    busy = list(room.in_flight.items())
+    rows = await connection.fetch(
+        _CLAIM,
+        limit,
+        lease_seconds,
+        [subscription_id for subscription_id, _ in busy],
+        [count for _, count in busy],
+        room.per_receiver,
+    )
+    return [_due(row) for row in rows]
+
+
+def _due(row: Any) -> DueDelivery:
+    sealed = tuple(
+        secret
+        for secret in (row["sealed_secret"], row["previous_sealed_secret"])
+        if secret is not None
+    )
+    return DueDelivery(
+        notification_id=row["notification_id"],
+        cause_event_id=row["cause_event_id"],
+        cause_event_type=row["cause_event_type"],
+        correlation_id=row["correlation_id"],
+        bapas_code=row["bapas_code"],
+        recipient_kind=RecipientKind(row["recipient_kind"]),
+        channel=Channel(row["channel"]),
+        address=row["address"],
+        template=row["template"],
+        subject=row["subject"],
+        body=row["body"],
+        attempts=row["attempts"],
+        subscription_id=row["subscription_id"],
+        sealed_secrets=sealed,
+        subscribed=row["subscribed"],
+    )
 
 
 _STILL_CLAIMED = "notification_id = $1 AND status = 'pending' AND attempts = $2"

@@ -3,22 +3,52 @@
 Beside the settings every service has, they say where e-mail goes (an SMTP server;
 the default is the development server, :mod:`services.notifications.dev_smtp`), whether
 SMS can be sent (only when a gateway URL is set), how often and how long a failing
-delivery is retried, and how often the daily reminders are checked.
+delivery is retried, how often the daily reminders are checked, and how webhooks are
+kept in bounds (``api.md``, "Webhook targets"): the overall deadline and answer cap of
+a delivery, how many deliveries one receiver may have in flight, when a failing
+receiver is paused, and how long a rotated secret stays valid.
+
+The webhook subscriptions' secrets are encrypted under a master key
+(``NOTIFICATIONS_SECRETS_MASTER_KEY``, 32 bytes in base64). Like the JWT secret, it has
+a development default so that the local stack runs without setup; a service refuses
+to start with that default unless ``BAPAS_ENVIRONMENT=development`` is set explicitly
+(:meth:`NotificationsSettings.development_key_refusal`, checked at start-up by
+:mod:`services.notifications.app`). The same explicit setting is what allows ``http``
+and loopback webhook targets.
 """
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+import base64
+import binascii
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings
+from shared.settings import Environment, ServiceSettings
+
+MASTER_KEY_BYTES = 32
+MASTER_KEY_VARIABLE = "NOTIFICATIONS_SECRETS_MASTER_KEY"
+
+DEVELOPMENT_SECRETS_MASTER_KEY = base64.b64encode(b"notifications-dev-master-key-32b").decode()
+"""Known to everyone who reads this file: it protects nothing, and outside an explicit
+development environment the service refuses to start with it."""
 
 
 class NotificationsSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore")
+    # Validation errors never echo the input: it may be the master key.
+    model_config = SettingsConfigDict(
+        env_prefix="NOTIFICATIONS_", extra="ignore", hide_input_in_errors=True
+    )
 
     service_name: str = "notifications"
     port: int = 8003
+    environment: Environment | None = Field(
+        default=None,
+        validation_alias="BAPAS_ENVIRONMENT",
+        description="Only an explicit 'development' allows http and loopback webhook "
+        "targets and the development master key",
+    )
 
     smtp_host: str = Field(default="127.0.0.1", description="SMTP server for e-mail")
     smtp_port: int = Field(default=8025, ge=1, le=65535)
@@ -38,12 +68,41 @@ class NotificationsSettings(ServiceSettings):
     sms_gateway_key: str | None = Field(
         default=None, description="Sent to the gateway as Authorization: Bearer <key>"
     )
-    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    secrets_master_key: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_SECRETS_MASTER_KEY),
+        description="Base64 of 32 random bytes; encrypts the webhook subscriptions' secrets",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Overall deadline of one webhook delivery: resolving the host, "
+        "connecting, TLS, sending and reading the answer",
+    )
+    webhook_answer_limit_bytes: int = Field(
+        default=64 * 1024, ge=0, description="The most of a receiver's answer that is read"
+    )
+    webhook_receiver_concurrency: int = Field(
+        default=2, ge=1, description="Deliveries one subscription may have in flight at once"
+    )
+    webhook_breaker_failures: int = Field(
+        default=5, ge=1, description="Failures in a row after which a receiver is paused"
+    )
+    webhook_breaker_pause_seconds: float = Field(
+        default=300.0, gt=0, description="How long a receiver that keeps failing is paused"
+    )
+    webhook_secret_grace_hours: float = Field(
+        default=24.0,
+        ge=0,
+        description="How long a rotated-out secret still signs deliveries beside the new one",
+    )
 
     delivery_poll_seconds: float = Field(
         default=1.0, gt=0, description="How often the worker looks for due deliveries"
     )
-    delivery_batch_size: int = Field(default=20, ge=1, description="Deliveries sent at once")
+    delivery_batch_size: int = Field(
+        default=20, ge=1, description="Deliveries in flight at once, all channels together"
+    )
     delivery_lease_seconds: float = Field(
         default=120.0,
         gt=0,
@@ -79,6 +138,41 @@ class NotificationsSettings(ServiceSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _require_a_well_formed_master_key(self) -> NotificationsSettings:
+        self.master_key()
+        return self
+
     @property
     def sms_enabled(self) -> bool:
         return bool(self.sms_gateway_url)
+
+    @property
+    def is_development(self) -> bool:
+        """Only an explicit ``BAPAS_ENVIRONMENT=development``; unset is not development."""
+        return self.environment is Environment.DEVELOPMENT
+
+    def master_key(self) -> bytes:
+        """The 32 bytes of the master key; ``ValueError`` (naming no byte of it) otherwise."""
+        try:
+            key = base64.b64decode(self.secrets_master_key.get_secret_value(), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(f"{MASTER_KEY_VARIABLE} is not valid base64") from None
+        if len(key) != MASTER_KEY_BYTES:
+            raise ValueError(f"{MASTER_KEY_VARIABLE} must decode to {MASTER_KEY_BYTES} bytes")
+        return key
+
+    def development_key_refusal(self) -> str | None:
+        """Why the service must not start with these settings, or ``None``: the
+        development master key outside an explicit development environment."""
+        if self.is_development:
+            return None
+        if self.secrets_master_key.get_secret_value() != DEVELOPMENT_SECRETS_MASTER_KEY:
+            return None
+        said = self.environment.value if self.environment else "unset"
+        return (
+            f"{MASTER_KEY_VARIABLE} is the development key and BAPAS_ENVIRONMENT is {said}: "
+            f"set {MASTER_KEY_VARIABLE} to base64 of 32 random bytes "
+            "(e.g. `openssl rand -base64 32`), or BAPAS_ENVIRONMENT=development on a "
+            "development machine"
+        )

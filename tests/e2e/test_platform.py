@@ -274,8 +274,10 @@ async def test_a_webhook_subscriber_receives_each_training_completed_signed_with
     _, receiver = played
 
     for headers, body in receiver.received:
-        expected = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-        assert headers["x-bapas-signature"] == f"sha256={expected}"
+        parts = dict(part.split("=", 1) for part in headers["x-bapas-signature"].split(","))
+        signed = parts["t"].encode() + b"." + body
+        expected = hmac.new(SECRET.encode(), signed, hashlib.sha256).hexdigest()
+        assert parts["v1"] == expected
     events = [json.loads(body) for _, body in receiver.received]
     assert {event["event_type"] for event in events} == {"TrainingCompleted"}
     assert len({event["event_id"] for event in events}) == len(events) == 20

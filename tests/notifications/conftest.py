@@ -4,11 +4,19 @@ development SMTP server and an HTTP receiver for webhooks and the SMS gateway.
 
 One service per test module (starting one costs seconds): the tests of a module share
 it and each recognises its own messages by the ids of its own events.
+
+The service runs with ``BAPAS_ENVIRONMENT=development`` (the local receivers are
+``http`` on loopback, which only development allows) and resolves webhook hosts with
+a :class:`StubResolver`: a name the test did not give it does not resolve, so no test
+ever resolves a name outside the machine. Its projection reads in a consumer group of
+its own: the Kafka of a development machine may have the stack's own notifications
+service in the usual group, which would take half the partitions (and the test's
+events with them).
 """
 
 from __future__ import annotations
 
-import functools
+import ipaddress
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -20,9 +28,11 @@ from uuid import UUID
 import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from services.notifications.app import create_app
 from services.notifications.domain import Clock, system_clock
+from services.notifications.targets import IPAddress
 from shared.http import Role
 from shared.postgres.urls import with_database
 from tests.notifications.receivers import (
@@ -39,6 +49,31 @@ from tests.support.service_app import bearer, running_service
 SMS_PATH = "/sms"
 SMS_KEY = "sms-gateway-test-key"
 MAX_ATTEMPTS = 3
+RECENT_EVENTS_ONLY = {"NOTIFICATIONS_MAX_EVENT_AGE_HOURS": "0.05"}
+"""Announce only the last three minutes' events: the topics of a shared Kafka hold every
+earlier test's events (and the stack's), which a new service would otherwise announce
+anew, e-mail after e-mail, before it reached the events of its own tests."""
+SUBSCRIBER_HOST = "subscriber.example"
+"""A name the stub resolves to loopback: a well-formed https target nobody answers."""
+
+
+class StubResolver:
+    """Resolves only the names a test gave it; any other name does not resolve."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, list[IPAddress]] = {
+            SUBSCRIBER_HOST: [ipaddress.ip_address("127.0.0.1")]
+        }
+        self.asked: list[str] = []
+
+    def answer(self, host: str, *addresses: str) -> None:
+        self.answers[host] = [ipaddress.ip_address(address) for address in addresses]
+
+    async def __call__(self, host: str, port: int) -> list[IPAddress]:
+        self.asked.append(host)
+        if host not in self.answers:
+            raise OSError(f"{host} is not a name of this test")
+        return list(self.answers[host])
 
 
 @dataclass
@@ -50,6 +85,8 @@ class Notifications:
     http: HttpReceiver
     publisher: EventPublisher
     kafka_bootstrap: str
+    database_url: str
+    resolver: StubResolver
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -97,6 +134,14 @@ async def own_database(infra: Infrastructure) -> AsyncIterator[str]:
             await admin.close()
 
 
+def isolated_app(*, clock: Clock, resolver: StubResolver, group: str) -> FastAPI:
+    """The service's app, its projection renamed so that it reads in group ``group``."""
+    app = create_app(clock=clock, resolver=resolver)
+    for projection in app.state.runtime.projections:
+        projection.name = group
+    return app
+
+
 @asynccontextmanager
 async def running_notifications(
     infra: Infrastructure,
@@ -113,7 +158,10 @@ async def running_notifications(
         box = await stack.enter_async_context(mailbox(mail_folder))
         receiver = await stack.enter_async_context(http_receiver())
         publisher = await stack.enter_async_context(event_publisher(kafka_bootstrap))
+        resolver = StubResolver()
+        group = f"notifications.deliveries.test-{uuid.uuid4().hex[:12]}"
         settings = {
+            "BAPAS_ENVIRONMENT": "development",
             "NOTIFICATIONS_SMTP_PORT": str(box.port),
             "NOTIFICATIONS_SMS_GATEWAY_URL": receiver.url(SMS_PATH),
             "NOTIFICATIONS_SMS_GATEWAY_KEY": SMS_KEY,
@@ -129,7 +177,7 @@ async def running_notifications(
         clients = [
             await stack.enter_async_context(
                 running_service(
-                    functools.partial(create_app, clock=clock),
+                    lambda: isolated_app(clock=clock, resolver=resolver, group=group),
                     service="notifications",
                     database_url=database_url,
                     kafka_bootstrap=kafka_bootstrap,
@@ -138,7 +186,9 @@ async def running_notifications(
             )
             for _ in range(instances)
         ]
-        yield Notifications(clients, box, receiver, publisher, kafka_bootstrap)
+        yield Notifications(
+            clients, box, receiver, publisher, kafka_bootstrap, database_url, resolver
+        )
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +196,6 @@ async def notifications(
     infra: Infrastructure, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Notifications]:
     async with running_notifications(
-        infra, kafka_bootstrap, tmp_path_factory.mktemp("mail")
+        infra, kafka_bootstrap, tmp_path_factory.mktemp("mail"), environment=RECENT_EVENTS_ONLY
     ) as service:
         yield service

@@ -1,6 +1,8 @@
 """The other ends of the channels, running in the test process on free ports: the
 development SMTP server (with a switch to refuse an address for a while) and a tiny
-HTTP server that plays webhook subscriber and SMS gateway."""
+HTTP server that plays webhook subscriber and SMS gateway, and can be told to answer a
+path with anything (a 500 with a banner, a redirect) or to hold its answer until the
+test lets it go (a slow receiver). Every server listens on loopback only."""
 
 from __future__ import annotations
 
@@ -100,6 +102,24 @@ async def mailbox(folder: Path) -> AsyncIterator[Mailbox]:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """What the receiver answers to a path."""
+
+    status: str = "200 OK"
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+
+    def encode(self) -> bytes:
+        head = [f"HTTP/1.1 {self.status}", f"Content-Length: {len(self.body)}"]
+        head += [f"{name}: {value}" for name, value in self.headers]
+        head += ["Connection: close", "", ""]
+        return "\r\n".join(head).encode() + self.body
+
+
+FAILURE = Answer("500 Internal Server Error")
+
+
+@dataclass(frozen=True)
 class Request:
     method: str
     path: str
@@ -109,18 +129,36 @@ class Request:
 
 
 class HttpReceiver:
-    """Records every request; answers 500 to paths told to fail, else 200."""
+    """Records every request; answers each path as told (200 by default), at once or
+    when the test releases it."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.port = 0
         self.requests: list[Request] = []
-        self._failing: set[str] = set()
+        self.waiting: Counter[str] = Counter()
+        """Requests per path that arrived and are held, not answered yet."""
+        self._answers: dict[str, Answer] = {}
+        self._holds: dict[str, asyncio.Event] = {}
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{path}"
+
+    def answer(self, path: str, answer: Answer) -> None:
+        self._answers[path] = answer
 
     def fail(self, path: str) -> None:
-        self._failing.add(path)
+        self.answer(path, FAILURE)
+
+    def recover(self, path: str) -> None:
+        self._answers.pop(path, None)
+
+    def hold(self, path: str) -> asyncio.Event:
+        """Hold the answers to ``path`` until the returned event is set."""
+        release = asyncio.Event()
+        self._holds[path] = release
+        return release
 
     def to(self, path: str) -> list[Request]:
         return [request for request in self.requests if request.path == path]
@@ -141,19 +179,30 @@ class HttpReceiver:
                 headers[name.strip().lower()] = value.strip()
             body = await reader.readexactly(int(headers.get("content-length", "0")))
             self.requests.append(Request(method, target, headers, body))
-            status = "500 Internal Server Error" if target in self._failing else "200 OK"
-            writer.write(
-                f"HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode()
-            )
+            await self._held(target)
+            writer.write(self._answers.get(target, Answer()).encode())
             await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass  # the client gave up (a deadline): nothing to answer
         finally:
             writer.close()
 
+    async def _held(self, path: str) -> None:
+        release = self._holds.get(path)
+        if release is None:
+            return
+        self.waiting[path] += 1
+        try:
+            await release.wait()
+        finally:
+            self.waiting[path] -= 1
+
 
 @asynccontextmanager
-async def http_receiver() -> AsyncIterator[HttpReceiver]:
-    receiver = HttpReceiver()
-    server = await asyncio.start_server(receiver.handle, "127.0.0.1", 0)
+async def http_receiver(host: str = "127.0.0.1") -> AsyncIterator[HttpReceiver]:
+    """A receiver listening on ``host`` (a loopback address) on a free port."""
+    receiver = HttpReceiver(host)
+    server = await asyncio.start_server(receiver.handle, host, 0)
     receiver.port = server.sockets[0].getsockname()[1]
     try:
         yield receiver
