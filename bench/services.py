@@ -9,13 +9,12 @@ are passed in their environment.
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bench.stack import BenchStack
-from shared.stack.services import SERVICES, ServiceProcess, ServiceRunner
+from shared.stack.services import SERVICES, ServiceProcess, ServiceRunner, environment_overrides
 
 DEFAULT_FIRST_PORT = 29501
 READY_TIMEOUT = 90.0
@@ -39,21 +38,6 @@ def peak_rss_bytes(pid: int) -> int:
     raise LookupError(f"no VmHWM for process {pid}")
 
 
-@contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
-    """``values`` in this process's environment (which the services inherit) meanwhile."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 @asynccontextmanager
 async def running_services(
     bench: BenchStack,
@@ -69,7 +53,7 @@ async def running_services(
     }
     runner = ServiceRunner(bench.stack, tuple(processes.values()))
     try:
-        with _environment(environment or {}):
+        with environment_overrides(environment or {}):
             pids = runner.start(mail=False)
         services = RunningServices(processes, pids)
         await runner.wait_ready(timeout=READY_TIMEOUT)

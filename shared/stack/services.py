@@ -7,7 +7,8 @@ import asyncio
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +65,22 @@ SERVICES = (
     ServiceProcess("notifications", 8003),
     ServiceProcess("insights", 8004),
 )
+
+
+@contextmanager
+def environment_overrides(values: Mapping[str, str]) -> Iterator[None]:
+    """``values`` in this process's environment meanwhile (services started or built in
+    it read them), the previous values restored afterwards."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def service_environment(stack: LocalStack, service: ServiceProcess) -> dict[str, str]:

@@ -4,9 +4,8 @@ database, and an HTTP client that speaks to it; plus tokens for each role."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from uuid import UUID
 
 import httpx
@@ -14,20 +13,7 @@ from fastapi import FastAPI
 
 from shared.http import Role, issue_token
 from shared.settings import AuthSettings
-
-
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+from shared.stack.services import environment_overrides
 
 
 @asynccontextmanager
@@ -45,7 +31,7 @@ async def running_service(
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         **(extra_environment or {}),
     }
-    with environment(values):
+    with environment_overrides(values):
         app = create_app()
     async with (
         app.router.lifespan_context(app),
