@@ -4,7 +4,7 @@ Beside the settings every service has, they say where e-mail goes (an SMTP serve
 the default is the development server, :mod:`services.notifications.dev_smtp`), whether
 SMS can be sent (only when a gateway URL is set), how often and how long a failing
 delivery is retried, how often the daily reminders are checked, and how webhooks are
-kept in bounds (``api.md``, "Webhook targets"): the overall deadline and answer cap of
+kept in bounds: the overall deadline and answer cap of
 a delivery, how many deliveries one receiver may have in flight, when a failing
 receiver is paused, and how long a rotated secret stays valid.
 

@@ -1,4 +1,4 @@
-"""Where a webhook may be delivered (``api.md``, "Webhook targets").
+"""Where a webhook may be delivered.
 
 A webhook URL is chosen by the subscriber, but the request is made from inside the
 platform's network: without a check, a subscription to ``http://169.254.169.254/``

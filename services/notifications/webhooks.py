@@ -1,6 +1,6 @@
 """Webhook deliveries: a signed POST of the event envelope to a checked address, in bounds.
 
-What a subscriber receives (``api.md``; the receiver's side is in
+What a subscriber receives (the API contract; the receiver's side is in
 ``docs/subscribing.md``):
 
 * the envelope as JSON, with ``X-Bapas-Event-Id``, ``X-Bapas-Event-Type`` and

@@ -96,7 +96,7 @@ class Actor(ContractModel):
 
     ``role`` is a free string rather than an enum: a role added to the platform later
     must not make older readers reject events. ``sub`` is the subject of the caller's
-    token, which may be up to 256 characters long (``api.md``).
+    token, which may be up to 256 characters long (the API contract).
     """
 
     role: ShortText

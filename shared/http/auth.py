@@ -9,7 +9,7 @@ environment refuses; the :data:`Caller` dependency turns the header into a
 names what is wrong. :func:`issue_token` mints tokens for the development CLI and the
 tests, refusing a token the verifier would reject.
 
-The token policy of ``api.md``: ``exp`` required and no further ahead than
+The token policy of the API contract: ``exp`` required and no further ahead than
 ``BAPAS_JWT_MAX_LIFETIME_HOURS``; ``iss`` and ``aud`` checked when
 ``BAPAS_JWT_ISSUER`` / ``BAPAS_JWT_AUDIENCE`` are set (an ``aud`` is ignored when no
 audience is set, as an identity provider may put one in every token); 30 seconds of

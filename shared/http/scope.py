@@ -44,7 +44,7 @@ CLAIMS_BY_ROLE: Mapping[Role, frozenset[str]] = MappingProxyType(
 _READS_EVERYTHING = frozenset({Role.MINISTRY, Role.SERVICE})
 
 MAX_SUB_LENGTH = 256
-"""The longest ``sub`` a token may carry (``api.md``); events record it as ``actor.sub``."""
+"""The longest ``sub`` a token may carry (the API contract); events record it as ``actor.sub``."""
 
 # Control characters (NUL among them) and lone surrogates cannot be stored as text by
 # PostgreSQL or encoded as UTF-8, so a sub holding one would fail every write.

@@ -2,7 +2,7 @@
 control character in any text of a body, blank names, and JSON nested deep enough to
 exhaust a recursive walk.
 
-``api.md`` (common rules) says no request makes a service answer 500: a control
+The API contract (common rules) says no request makes a service answer 500: a control
 character is a 422 naming the field, texts are trimmed, a blank required text is a
 422, and nesting is refused without recursion. Each test sends the bad thing to the
 real service and checks both the answer and that nothing was stored (no event holds

@@ -1,4 +1,4 @@
-"""The body limit of ``api.md`` (issue 14): an 8 MiB body was read and parsed in full.
+"""The body limit of the API contract (issue 14): an 8 MiB body was read and parsed in full.
 
 A body over the limit (1 MiB by default, ``BAPAS_MAX_BODY_BYTES``) is answered 413 as a
 problem document before it is parsed, whether it declares its length or arrives in

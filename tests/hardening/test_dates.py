@@ -1,7 +1,7 @@
 """Plausible dates in the enrolment service's bodies (issue 14): a release in year 1
 with a supervision until 9999 was accepted.
 
-``api.md`` (common rules): a release, an enrolment or a report date lies between
+The API contract (common rules): a release, an enrolment or a report date lies between
 2000-01-01 and a year from today; a supervision ends within 20 years. Every dated
 command of the enrolment service is sent dates at the edges of the calendar and just
 outside the range, and must answer 422 naming the date's field without recording

@@ -1,4 +1,4 @@
-"""The status codes of ``api.md`` (issue 14): a DELETE of a profile answered 201 and a
+"""The status codes of the API contract (issue 14): a DELETE of a profile answered 201 and a
 PUT of a contact 201.
 
 A PUT answers 200 with ``{"id", "version", "event_id"}`` (the event is in the store

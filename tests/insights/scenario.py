@@ -10,7 +10,7 @@ supervision. Hand-written events would be few and would share the blind spots of
 whoever wrote the service; a seeded generator gives a realistic volume that is the
 same on every run.
 
-The history is plausible in the services' own terms (``domain.md``): programmes lie
+The history is plausible in the services' own terms (the domain rules): programmes lie
 inside their MoU's validity, klien enrol after their release at their own office, a
 suspended enrolment waits for its MoU's renewal, and nothing happens after a klien's
 supervision has ended. A few things are there on purpose to trip a projection: a

@@ -1,6 +1,6 @@
 """The dashboard in a real browser: what it shows is what the API says, and it moves.
 
-``insights.md`` asks for a page tested in a real headless Chromium (Debian's
+The dashboard's definition asks for a page tested in a real headless Chromium (Debian's
 ``chromium`` and ``chromium-driver``, never a browser or driver something downloads),
 with host resolution pinned to the loopback so that the test also proves the page
 loads nothing from outside. The insights service runs here as it runs in production:

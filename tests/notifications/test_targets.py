@@ -1,4 +1,4 @@
-"""The webhook target check (``api.md``, "Webhook targets"), without a service: which
+"""The webhook target check, without a service: which
 schemes and addresses a deployment allows, for IP literals and for names resolved by a
 stub (no name is resolved outside the machine; most checks resolve nothing at all)."""
 

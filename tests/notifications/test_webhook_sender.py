@@ -1,4 +1,4 @@
-"""One webhook delivery in bounds (``api.md``, "Webhook targets"), against local receivers
+"""One webhook delivery in bounds, against local receivers
 and without the rest of the service: the timestamped signature, the check of the target
 at delivery and the connection to the checked address, no redirects, an overall
 deadline, a capped answer, and errors that name a category, never what answered.

@@ -2,9 +2,9 @@
 malformed inputs and the token of every role: no answer is a 5xx and none shows a
 stack trace.
 
-``quality.md`` (security and bad input) and ``api.md`` (common rules) say that nothing a
-caller can send makes a service answer 500. Targeted tests (``tests/hardening``) send
-the inputs known to have broken the services; this run looks for the ones nobody has
+The platform's quality bars (security and bad input) and the API contract (common
+rules) say that nothing a caller can send makes a service answer 500. Targeted tests
+(``tests/hardening``) send the inputs known to have broken the services; this run looks for the ones nobody has
 thought of. Schemathesis reads each document (built from the service's own app, and
 checked to be the one the running service serves) and generates, per operation, cases
 that follow the schema (positive), cases that break it (negative: wrong types, missing
@@ -19,7 +19,7 @@ examples per operation, derandomized (the same cases on every run), no example
 database, about a minute in all. A failure names the operation, the role, the answer
 and the request; Hypothesis prints the smallest case it found.
 
-One operation is left out, as ``quality.md`` requires: creating a webhook subscription
+One operation is left out, as the platform's quality bars requires: creating a webhook subscription
 (and rotating its secret), because the service would then deliver events to the URLs
 the run generates, which name real hosts. Their bad inputs have tests of their own.
 """

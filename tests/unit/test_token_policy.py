@@ -1,4 +1,4 @@
-"""The token policy of ``api.md``, each rule shown with the bad token it refuses.
+"""The token policy of the API contract, each rule shown with the bad token it refuses.
 
 The development secret is trusted only with ``BAPAS_ENVIRONMENT=development`` said
 explicitly: a service started without it refuses to start, naming what to set, while
