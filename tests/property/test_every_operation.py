@@ -4,8 +4,8 @@ stack trace.
 
 The platform's quality bars (security and bad input) and the API contract (common
 rules) say that nothing a caller can send makes a service answer 500. Targeted tests
-(``tests/hardening``) send the inputs known to have broken the services; this run looks for the ones nobody has
-thought of. Schemathesis reads each document (built from the service's own app, and
+(``tests/hardening``) send the inputs known to have broken the services; this run looks
+for the ones nobody has thought of. Schemathesis reads each document (built from the service's own app, and
 checked to be the one the running service serves) and generates, per operation, cases
 that follow the schema (positive), cases that break it (negative: wrong types, missing
 fields, bodies that are not JSON, odd path and query values) and, where an operation
