@@ -2,17 +2,17 @@
 malformed inputs and the token of every role: no answer is a 5xx and none shows a
 stack trace.
 
-The platform's quality bars (security and bad input) and the API contract (common
-rules) say that nothing a caller can send makes a service answer 500. Targeted tests
+The platform's quality bars (security and bad input) and the API contract (common rules)
+say that nothing a caller can send makes a service answer 500. Targeted tests
 (``tests/hardening``) send the inputs known to have broken the services; this run looks
-for the ones nobody has thought of. Schemathesis reads each document (built from the service's own app, and
-checked to be the one the running service serves) and generates, per operation, cases
-that follow the schema (positive), cases that break it (negative: wrong types, missing
-fields, bodies that are not JSON, odd path and query values) and, where an operation
-takes the id of a record, cases naming a record that exists. Each case is sent to the
-real service in the test process with the token of each of the five roles (a negative
-case that leaves out the Authorization header is sent without one: no token must not
-break a service either).
+for the ones nobody has thought of. Schemathesis reads each document (built from the
+service's own app, and checked to be the one the running service serves) and generates,
+per operation, cases that follow the schema (positive), cases that break it (negative:
+wrong types, missing fields, bodies that are not JSON, odd path and query values) and,
+where an operation takes the id of a record, cases naming a record that exists. Each
+case is sent to the real service in the test process with the token of each of the five
+roles (a negative case that leaves out the Authorization header is sent without one: no
+token must not break a service either).
 
 The run is part of ``make test``, so it is bounded and reproducible: a fixed number of
 examples per operation, derandomized (the same cases on every run), no example
