@@ -1,4 +1,4 @@
-"""``python -m bench``: run the benchmark of ``quality.md`` and write its report.
+"""``python -m bench``: run the benchmark (B1–B7) and write its report.
 
 ``--profile quick`` (the default, a few minutes) or ``--profile full`` (the national
 size); any size or duration flag turns the run into a ``custom`` one, so its report

@@ -3,8 +3,8 @@ answering a no-op (``GET /health/live``), its ceiling; B7 uses the same loads fo
 ``GET /api/v1/figures`` on the insights service.
 
 The load comes from ``wrk`` (Debian's package), a C client whose per-request cost is a
-fraction of the server's, as ``infra.md`` advises; its latency percentiles come from
-its histogram of every response. Where ``wrk`` is missing (``make bench`` installs it
+fraction of the server's, as measured on this hardware; its latency percentiles come
+from its histogram of every response. Where ``wrk`` is missing (``make bench`` installs it
 with apt when it can), a Python client takes its place and the report says so: it
 shares the two cores with the server, so its figures understate the server.
 """

@@ -2,7 +2,7 @@
 klien released and enrolled, attendance and outcomes, as valid events built by the
 contract models (``new_envelope`` validates each one).
 
-The sizes are those of ``quality.md`` by default (90 Bapas, 900 Pokmas, 2,000
+The sizes are those of the quality bars by default (90 Bapas, 900 Pokmas, 2,000
 programmes, 200,000 klien, 2,000,000 events); events beyond the fixed ones become
 attendance sessions, so the total is exact. Values are drawn from a seeded generator,
 so two runs publish the same workload (ids included).

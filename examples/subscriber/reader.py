@@ -1,7 +1,7 @@
 """A tolerant reader of the platform's events, with nothing but ``json``.
 
 A subscriber outside the platform does not import its pydantic models. It reads the
-few fields it needs and is tolerant of everything else, as ``events.md`` asks:
+few fields it needs and is tolerant of everything else, as the event contract asks:
 
 * **Unknown event types and versions are skipped**, not errors: the platform may
   publish a new event type, or a version 2 of one this code reads as version 1.

@@ -1,8 +1,8 @@
-"""The enrolment service's HTTP API (``api.md``, enrolment table): klien, their
+"""The enrolment service's HTTP API (its part of the API contract): klien, their
 enrolments, attendance, completion, withdrawal and outcomes.
 
 Routes translate: a body in, one command or query out. Who may do what follows the
-scope table of ``api.md``: a Bapas officer reads and writes everything of its Bapas,
+scope table of the API contract: a Bapas officer reads and writes everything of its Bapas,
 profiles included; a Pokmas partner reads the enrolments in its own programmes and
 records their attendance, completion and withdrawal, and sees the trainee's full
 name (``trainee_name`` on the enrolment detail) but never a NIK, nor a klien

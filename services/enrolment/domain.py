@@ -1,5 +1,5 @@
 """The aggregates of the enrolment service, Client and Enrolment, and the rules they
-check before recording an event (``domain.md``: life cycles, rules 2–5).
+check before recording an event (the domain rules: life cycles, rules 2–5).
 
 A command method checks the rules, then records an event; state changes only in
 ``apply``, so replaying the events rebuilds the aggregate. What an aggregate needs to

@@ -1,7 +1,7 @@
 """Klien profiles: the only personal data of the platform, kept encrypted at rest.
 
 A profile (full name, NIK, phone, address) is personal data under UU 27/2022
-(``domain.md``, privacy). It never leaves this module in clear except to a caller
+(the domain rules, privacy). It never leaves this module in clear except to a caller
 entitled to it, and never travels in an event:
 
 * Each klien has a **data key** of its own (AES-256-GCM, from ``cryptography``), stored

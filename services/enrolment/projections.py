@@ -1,6 +1,6 @@
 """The enrolment service's own projection of ``pokmas.events.v1``: the MoUs (state,
 validity, scope) and programmes (capacity, dates, sessions, open or closed) that rules
-2–4 are checked against. The service never asks the pokmas service (``api.md``).
+2–4 are checked against. The service never asks the pokmas service (the API contract).
 
 The same ``apply`` also runs the reactions to an MoU that ends or is renewed
 (:mod:`services.enrolment.reactions`), after the batch's projection changes and in

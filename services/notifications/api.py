@@ -1,4 +1,4 @@
-"""The notifications service's HTTP API (``api.md``): the delivery history and the
+"""The notifications service's HTTP API (the API contract): the delivery history and the
 webhook subscriptions.
 
 * ``GET /api/v1/notifications``: deliveries, newest first, filtered by ``bapas_code``,

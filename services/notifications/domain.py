@@ -1,6 +1,6 @@
 """The rules of notifying, apart from SQL, SMTP and HTTP.
 
-* Who is told what (``api.md``): :data:`WHO_IS_TOLD` for events, :class:`Reminder` for
+* Who is told what (the API contract): :data:`WHO_IS_TOLD` for events, :class:`Reminder` for
   the daily checks.
 * How a person is reached: e-mail when an address is known, else SMS when a phone
   number is known and a gateway is configured, else not at all (:func:`reach`).

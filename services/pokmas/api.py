@@ -1,9 +1,9 @@
-"""The pokmas HTTP API (``api.md``, pokmas table): commands in, read models out.
+"""The pokmas HTTP API (its part of the API contract): commands in, read models out.
 
 Routes translate: a request body into a command of :mod:`services.pokmas.commands`,
 a query into :mod:`services.pokmas.queries` (the domain's refusals become problems
 through the shared conventions). Who may do what is the scope table of
-``api.md``: writes outside the caller's scope answer 403, single-item reads 404, and
+the API contract: writes outside the caller's scope answer 403, single-item reads 404, and
 lists show only what is inside it.
 """
 

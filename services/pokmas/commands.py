@@ -141,7 +141,7 @@ class PokmasCommands:
         location: str,
     ) -> Events:
         pokmas = await self.store.load(Pokmas, pokmas_id)
-        # The partner of this Pokmas may open its programmes too (api.md).
+        # The partner of this Pokmas may open its programmes too (the API contract).
         self.caller.require_write(pokmas.bapas_code, partner_of=pokmas.id)
         history = await self.store.load_history(mou_id)
         if not history or history[0].aggregate_type is not MoU.aggregate_type:

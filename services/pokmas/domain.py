@@ -151,7 +151,7 @@ class MoU(Aggregate):
 
     def renew(self, *, valid_until: date, today: date) -> None:
         """Extend the MoU; an MoU that was terminated or expired becomes active again,
-        so the enrolments it suspended resume (``domain.md``: suspended "until the MoU
+        so the enrolments it suspended resume (the domain rules: suspended "until the MoU
         is renewed")."""
         if valid_until <= self.valid_until:
             raise InvalidValue(

@@ -40,7 +40,7 @@ class ProgrammeSeats:
                     change[programme_id] -= 1
         if not change:
             return
-        # One statement per batch, however many events it folds (quality.md, B1).
+        # One statement per batch, however many events it folds (the quality bars, B1).
         await connection.execute(
             "INSERT INTO programme_seats (programme_id, enrolled)"
             " SELECT * FROM unnest($1::uuid[], $2::int[])"

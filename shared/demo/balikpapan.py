@@ -1,4 +1,4 @@
-"""The reference case of ``domain.md``: Bapas Kelas II Balikpapan (WITA) works with ten
+"""The reference case of the domain rules: Bapas Kelas II Balikpapan (WITA) works with ten
 Pokmas and trains klien in AC repair, car seat upholstery, wallpaper installation and
 interior design.
 

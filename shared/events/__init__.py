@@ -1,4 +1,4 @@
-"""The event contract of the platform (``events.md``): envelope, payloads, registry.
+"""The event contract of the platform: envelope, payloads, registry.
 
 Producers build a payload model and wrap it with :func:`new_envelope`; consumers turn
 message bytes into a typed event with :func:`parse_event`. One module per producing

@@ -1,6 +1,6 @@
 """The envelope every event travels in, and the building blocks all payloads share.
 
-Events are the platform's public interface (``events.md``): other systems subscribe to
+Events are the platform's public interface: other systems subscribe to
 them and they are kept forever, so their models are strict, immutable and versioned.
 
 Unknown fields, the one rule with two sides:

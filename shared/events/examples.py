@@ -8,10 +8,10 @@ every registered version has one that validates and survives :func:`parse_event`
 
 Everything is deterministic, so the generated catalogue is stable across runs: ids are
 fixed UUIDs, event ids are derived from the event type and version (:func:`uuid5`),
-and times are fixed instants. The story is Bapas Kelas II Balikpapan's (``domain.md``):
+and times are fixed instants. The story is Bapas Kelas II Balikpapan's (the domain rules):
 a Pokmas training klien in AC repair under an MoU, in WITA (UTC+8); timestamps are in
 UTC as the envelope requires. No example carries personal data of a klien: events never
-do (``domain.md``, Privacy).
+do (the domain rules, Privacy).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The registry maps ``(event_type, schema_version)`` to a payload model. A new ver
 of an event is a new payload model registered beside the old one, never a change to
 it: events are kept forever and old ones must still be read.
 
-Consumers treat two failures differently (``events.md``, ``quality.md``):
+Consumers treat two failures differently (the event contract, the quality bars):
 
 * :class:`UnknownEventType`: an event type or version this code does not know. The
   consumer skips it (forward compatibility: a newer producer may publish it).

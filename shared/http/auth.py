@@ -1,6 +1,6 @@
 """Bearer-token authentication shared by the services, and the minting of tokens.
 
-Each request carries ``Authorization: Bearer <JWT>`` (``api.md``): HS256 with the
+Each request carries ``Authorization: Bearer <JWT>`` (the API contract): HS256 with the
 shared secret, or RS256 with a public key or the keys an OIDC identity provider
 publishes at a JWKS URL (:mod:`shared.http.jwks`). :func:`install_auth` puts a
 :class:`TokenVerifier` on an app and makes the app refuse to start on a secret its
@@ -425,7 +425,9 @@ class BearerAuthentication(SecurityBase):
     """
 
     def __init__(self) -> None:
-        self.model = HTTPBearerModel(bearerFormat="JWT", description="A JWT; see `api.md`")
+        self.model = HTTPBearerModel(
+            bearerFormat="JWT", description="A JWT, as the platform's token policy describes it"
+        )
         self.scheme_name = "bearer"
 
     async def __call__(self, request: Request) -> Principal:

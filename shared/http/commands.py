@@ -1,6 +1,6 @@
 """What every command endpoint shares: closed request bodies, the caller's context for
 the envelope, and the ``201`` answer with ``{"id", "version", "event_id"}`` and a
-``Location`` header (``api.md``). Refusals and store errors become problems here."""
+``Location`` header (the API contract). Refusals and store errors become problems here."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Liveness and readiness endpoints, the same in every service.
 
-``api.md`` asks for ``GET /health/live`` and ``GET /health/ready`` (database and Kafka
+The API contract asks for ``GET /health/live`` and ``GET /health/ready`` (database and Kafka
 reachable). Liveness says only that the process still answers, so an orchestrator
 restarts a hung process but not one whose database is down; readiness runs each
 dependency check with a short timeout, so a slow dependency cannot hang the probe,

@@ -1,6 +1,6 @@
 """Prometheus metrics: the ``/metrics`` endpoint and a cheap per-request histogram.
 
-``api.md`` asks each service for ``GET /metrics`` in Prometheus text format. The
+The API contract asks each service for ``GET /metrics`` in Prometheus text format. The
 request histogram is labelled by route template (``/api/v1/pokmas/{pokmas_id}``, not
 the concrete path), method and status, so its cardinality stays bounded; it costs a
 couple of microseconds per request against B2's 1,000 commands/s on two cores.

@@ -1,6 +1,6 @@
 """Cursor pagination for every list endpoint: ``limit``, an opaque ``cursor``, a page.
 
-``api.md`` fixes the shape (``limit`` default 50, max 500; ``{"items", "next_cursor"}``).
+The API contract fixes the shape (``limit`` default 50, max 500; ``{"items", "next_cursor"}``).
 Keyset pagination keeps a deep page as cheap as the first one over 200,000 klien:
 the cursor carries the sort key of the last item shown, and the next query asks for
 the rows after it. The key travels as URL-safe base64 of its JSON, so clients treat

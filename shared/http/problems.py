@@ -1,6 +1,6 @@
 """RFC 9457 problem details: the one shape every error of every service takes.
 
-``api.md`` promises ``application/problem+json`` for every error and that no request
+The API contract promises ``application/problem+json`` for every error and that no request
 makes a service answer 500. Route code raises a :class:`Problem`; the handlers that
 :func:`install_problem_handlers` puts on an app give the same shape to FastAPI's
 validation errors, Starlette's routing errors (404, 405, 413) and a database that is

@@ -1,4 +1,4 @@
-"""Who the caller is and what it may read and write: the scope table of ``api.md``.
+"""Who the caller is and what it may read and write: the scope table of the API contract.
 
 Every service answers the same question — may this caller see or change something
 of this Bapas (and this Pokmas)? — so the answer lives here once, away from HTTP and

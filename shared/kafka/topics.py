@@ -1,4 +1,4 @@
-"""The topics of the event contract (``events.md``) and how they are created.
+"""The topics of the event contract and how they are created.
 
 Event topics keep their events forever, so that a new subscriber or a rebuilt
 projection reads them from the beginning; the key is the Bapas office code, so one

@@ -1,14 +1,14 @@
 """The projection consumer: Kafka batches in, one PostgreSQL transaction per batch.
 
 Why it exists, rather than a FastStream subscriber: a projection must be exactly-once
-in effect (``events.md``), fast enough for B1 (``quality.md``) and must survive
+in effect (the event contract), fast enough for B1 (the quality bars) and must survive
 rebalances, crashes and rebuilds. So:
 
 * **Postgres is the truth, the Kafka commit a hint.** Each batch is applied in one
   transaction that also records the next offset per (projection, topic, partition) in
   ``projection_offsets``. On assignment the consumer seeks to those offsets. FastStream's
   default ack policy commits on receipt (at-most-once), and a Kafka commit acknowledges
-  everything received, the whole batch in batch mode (style.md pitfalls): neither may
+  everything received, the whole batch in batch mode (a known pitfall): neither may
   decide what a projection has applied. The consumer still tells Kafka its offsets, at
   most once a second (``commit_hint_interval``) and when it stops, so that tools showing
   group lag stay meaningful: a commit after every batch was a Kafka request (and a write
@@ -21,13 +21,13 @@ rebalances, crashes and rebuilds. So:
 * **Raw bytes, parsed once.** ``getmany`` returns raw values (no deserializer) that
   :mod:`shared.projections.parsing` validates with pydantic's ``model_validate_json``
   through the registry. FastStream's default batch decoder cost four times the rest of
-  the consumer here (``infra.md``).
+  the consumer here (as measured on this hardware).
 * **Nothing stops the stream.** A message that cannot be parsed or validated, or that
   the projection rejects, goes to the dead letters (awaited before the commit); an
   unknown event type is skipped and counted. Lost connections to Postgres or Kafka
   roll the batch back and it is retried after a pause.
 * ``auto_offset_reset="earliest"``: the default, ``latest``, would make a new
-  projection silently skip the history (style.md pitfall).
+  projection silently skip the history (a known pitfall).
 * **Rebuilds win.** Each batch transaction takes the projection's advisory lock in
   shared mode; :func:`shared.projections.rebuild.rebuild_projection` holds it exclusively,
   so live batches wait while a rebuild runs.

@@ -1,11 +1,11 @@
 """Sending the messages a consumer cannot process to ``deadletter.v1``, so it can go on.
 
-``events.md``: the dead letter keeps the original key and value, and its headers name
+As the event contract asks, the dead letter keeps the original key and value, and its headers name
 the original topic, partition, offset, the consumer group and the error. The original
 headers are kept as well (they name the event type and id).
 
 The producer is idempotent with ``acks="all"``: aiokafka's defaults (``acks=1``, no
-idempotence) could lose a dead letter when the partition leader fails (style.md
+idempotence) could lose a dead letter when the partition leader fails (a known
 pitfall). The consumer awaits the sends *before* committing the transaction that moves
 its offset past the message, so a crash never loses a dead letter; it can at worst
 send one twice, which is acceptable for a dead letter.
@@ -85,7 +85,7 @@ class DeadLetterPublisher:
         """Queue a dead letter; await the returned future to know the broker has it.
 
         Sends of one batch are queued first and awaited together: awaiting each costs a
-        round trip (style.md pitfall).
+        round trip (a known pitfall).
         """
         delivery: asyncio.Future[object] = await self._producer.send(
             self.topic,

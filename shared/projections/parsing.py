@@ -6,10 +6,10 @@ with pydantic's ``model_validate_json`` through the registry
 (:func:`shared.events.registry.parse_event`), routing on the ``event_type`` and
 ``schema_version`` headers when the producer set them. That is one pass of compiled
 validation per message; FastStream's default batch decoder cost about four times the
-rest of the consumer on this hardware (``infra.md``: 25,000–28,000 events/s against
-73,000 for ``model_validate_json``), which would make it B1's bottleneck.
+rest of the consumer on this hardware (25,000–28,000 events/s against 73,000 for
+``model_validate_json``), which would make it B1's bottleneck.
 
-The outcomes follow ``events.md``: an unknown event type is skipped (a newer
+The outcomes follow the event contract: an unknown event type is skipped (a newer
 producer may publish it), a message that is not a valid event is dead-lettered. A
 projection that declares the event types it handles gets the others as
 :class:`NotHandled`, read from the headers alone: most of the enrolment topic is

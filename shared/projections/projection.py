@@ -48,7 +48,7 @@ class Projection(Protocol):
         connection. The events are new to the projection (redeliveries and duplicates
         are already removed) and in the order of their partition; events of one
         aggregate are in version order. Write few, large statements: fold the events of
-        one row into one write (``quality.md``, B1). Raise :class:`EventRejected` for
+        one row into one write (the quality bars, B1). Raise :class:`EventRejected` for
         an event that can never be applied; it goes to the dead letters and the rest of
         the batch is applied without it.
         """

@@ -1,8 +1,8 @@
 """Rebuilding a projection from the event log: empty it, replay its topics from offset 0.
 
 Needed whenever a projection's code changes what it stores, or its tables are lost:
-event topics keep every event forever (``events.md``), so the read model can always be
-computed again. Budget: 2,000,000 events in 90 s (``quality.md``, B4).
+event topics keep every event forever (the event contract), so the read model can always be
+computed again. Budget: 2,000,000 events in 90 s (the quality bars, B4).
 
 The rebuild must not race a live consumer of the same projection. It holds the
 projection's advisory lock exclusively for its whole run, on the connection its batches

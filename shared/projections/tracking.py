@@ -1,6 +1,6 @@
 """The SQL of a projection's tracking records (``projection_offsets``, ``projection_versions``).
 
-This is what makes a projection exactly-once in effect (``events.md``, delivery
+This is what makes a projection exactly-once in effect (the event contract, delivery
 guarantees): the next offset per partition and the last version per aggregate are
 written in the same transaction as the projection's changes, so Postgres, not Kafka,
 knows what has been applied. Following eventsourcing's tracking records, a stale
@@ -9,7 +9,8 @@ the transaction, so a second instance holding the same partitions during a rebal
 waits and then skips what the first one applied.
 
 Every function takes whole batches and issues one statement for them: a statement
-per event would make Postgres round trips the projection's ceiling (``infra.md``).
+per event would make Postgres round trips the projection's ceiling (as measured on this
+hardware).
 """
 
 from __future__ import annotations

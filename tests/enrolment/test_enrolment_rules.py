@@ -1,5 +1,5 @@
 """Enrolment in a programme, attendance, completion and withdrawal, and the business
-rules (domain.md, rules 2-4) that refuse a command with a 409 saying which."""
+rules (the domain rules 2-4) that refuse a command with a 409 saying which."""
 
 from __future__ import annotations
 

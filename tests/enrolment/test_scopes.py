@@ -1,4 +1,4 @@
-"""Who may read and change what (api.md, authentication and scope): reads outside the
+"""Who may read and change what (the API contract, authentication and scope): reads outside the
 caller's scope answer 404, writes 403; profiles only for the officers of the klien's
 Bapas; a Pokmas partner sees only the enrolments in its own programmes, with the
 trainee's name and never a NIK."""

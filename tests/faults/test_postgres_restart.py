@@ -1,4 +1,4 @@
-"""PostgreSQL restarted under load (``quality.md``): commands answer 503 while it is
+"""PostgreSQL restarted under load (the quality bars): commands answer 503 while it is
 down, never 500; afterwards they succeed again, every accepted command's event is
 stored once and reaches Kafka, and nothing half-written remains."""
 

@@ -1,4 +1,4 @@
-"""The benchmark keeps working: its smallest run produces every figure of ``quality.md``.
+"""The benchmark keeps working: its smallest run produces every figure of the quality bars.
 
 It runs ``python -m bench`` with a tiny workload and a second or so of each load, on a
 stack of its own (ports beside the test session's), and reads the JSON report. It

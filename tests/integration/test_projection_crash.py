@@ -1,4 +1,4 @@
-"""Fault test (``quality.md``): a projection consumer killed with SIGKILL in the middle of
+"""Fault test (the quality bars): a projection consumer killed with SIGKILL in the middle of
 a batch, then restarted, ends with every event applied exactly once."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Who is told what (``api.md``), through the real service: events published on the
+"""Who is told what (the API contract), through the real service: events published on the
 pokmas and enrolment topics end as e-mails in the development SMTP server's folder, or
 SMS at the gateway, for exactly the right people, once."""
 

@@ -1,5 +1,5 @@
 """The service describes itself: its OpenAPI document lists every endpoint of the
-pokmas table of api.md, its AsyncAPI document the topic it publishes; and no
+pokmas table of the API contract, its AsyncAPI document the topic it publishes; and no
 endpoint answers without a token."""
 
 from __future__ import annotations

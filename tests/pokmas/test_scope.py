@@ -1,4 +1,4 @@
-"""Who may read and write what (api.md): ministry reads everything, regional its
+"""Who may read and write what (the API contract): ministry reads everything, regional its
 province, an officer its Bapas, a Pokmas partner its own Pokmas; writes outside the
 scope answer 403, single-item reads 404, and lists show only what is inside."""
 

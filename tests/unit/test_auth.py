@@ -1,4 +1,4 @@
-"""Bearer tokens and the scope table of api.md: who may read and write what."""
+"""Bearer tokens and the scope table of the API contract: who may read and write what."""
 
 from __future__ import annotations
 

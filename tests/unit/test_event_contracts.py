@@ -1,4 +1,4 @@
-"""The event contract of ``events.md``: envelopes, payloads, the registry and parsing."""
+"""The event contract: envelopes, payloads, the registry and parsing."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ from shared.events.registry import PAYLOAD_TYPES, parse_event
 PERSONAL_DATA_FIELDS = frozenset(
     {"full_name", "nik", "profile", "birth_date", "date_of_birth", "home_address", "address"}
 )
-"""Fields that would carry a klien's personal data (``domain.md``, Privacy) anywhere."""
+"""Fields that would carry a klien's personal data (the domain rules, Privacy) anywhere."""
 KLIEN_CONTACT_FIELDS = frozenset({"name", "phone", "email"})
 """Fields that at the top of a payload would be the klien's own name and contact; nested
 in ``pk_officer`` they are the officer's work contact, which the contract allows."""
