@@ -30,6 +30,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from bench.stack import WORKLOAD_TOPIC_OF
 from services.pokmas.projections import PROJECTIONS
 from shared.events.envelope import Envelope, EventPayload
+from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import ENROLMENT_EVENTS
 from shared.postgres.migrations import apply_migrations, migrations_of
 from shared.projections import (
@@ -97,7 +98,7 @@ async def raw_consumption(bootstrap_servers: str, topics: Sequence[str]) -> Cons
         isolation_level="read_committed",
         max_poll_records=DEFAULT_MAX_BATCH_SIZE,
     )
-    partitions = await topic_partitions(bootstrap_servers, list(topics))
+    partitions = await topic_partitions(KafkaConnection.to(bootstrap_servers), list(topics))
     await consumer.start()
     try:
         consumer.assign(partitions)
@@ -135,7 +136,7 @@ async def catch_up(
     """
     consumer = ProjectionConsumer(
         projection,
-        bootstrap_servers=bootstrap_servers,
+        kafka=KafkaConnection.to(bootstrap_servers),
         database_url=database_url,
         group_id=f"bench.{projection.name}.{uuid.uuid4().hex[:8]}",
     )
@@ -155,7 +156,7 @@ async def rebuild(projection: Projection, bootstrap_servers: str, database_url: 
     """B4: the same projection emptied and replayed from the log."""
     started = perf_counter()
     progress = await rebuild_projection(
-        projection, bootstrap_servers=bootstrap_servers, database_url=database_url
+        projection, kafka=KafkaConnection.to(bootstrap_servers), database_url=database_url
     )
     return Consumption(progress.processed, perf_counter() - started)
 

@@ -23,6 +23,7 @@ import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import ENROLMENT_EVENTS, POKMAS_EVENTS, create_topics
 from shared.stack.kafka import KAFKA_VERSION, KafkaCluster, KafkaRunner
 from shared.stack.local import LocalStack
@@ -89,8 +90,8 @@ def bench_stack(kafka_port: int, postgres_port: int) -> BenchStack:
 async def _prepare(bench: BenchStack) -> None:
     await bench.stack.wait_for_kafka()
     await bench.stack.postgres.create_databases((*SERVICE_DATABASES, PROJECTION_DATABASE))
-    await create_topics(bench.bootstrap_servers)
-    await create_topics(bench.bootstrap_servers, WORKLOAD_TOPICS)
+    await create_topics(KafkaConnection.to(bench.bootstrap_servers))
+    await create_topics(KafkaConnection.to(bench.bootstrap_servers), WORKLOAD_TOPICS)
     admin = AIOKafkaAdminClient(bootstrap_servers=bench.bootstrap_servers)
     await admin.start()
     try:

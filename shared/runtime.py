@@ -75,7 +75,8 @@ class ServiceRuntime:
         self.topic = TOPIC_OF_SERVICE.get(self.settings.service_name)
         self.migration_packages = ("shared", f"services.{self.settings.service_name}")
         self.broker = KafkaBroker(
-            self.settings.kafka_bootstrap_servers,
+            self.settings.kafka.servers,
+            security=self.settings.kafka.faststream_security(),
             client_id=self.settings.service_name,
             logger=None,
         )
@@ -110,13 +111,13 @@ class ServiceRuntime:
             relay = OutboxRelay(
                 service=self.settings.service_name,
                 database_url=self.settings.database_url,
-                bootstrap_servers=self.settings.kafka_bootstrap_servers,
+                kafka=self.settings.kafka,
             )
             self._tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
         for projection in self.projections:
             consumer = ProjectionConsumer(
                 projection,
-                bootstrap_servers=self.settings.kafka_bootstrap_servers,
+                kafka=self.settings.kafka,
                 database_url=self.settings.database_url,
             )
             await _retry(f"the {projection.name} consumer", consumer.start)

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.kafka.connection import KafkaConnection
+
 DEVELOPMENT_JWT_SECRET = "dev-insecure-secret-do-not-use-in-production"
 MIN_JWT_SECRET_BYTES = 32
 """Below this an HS256 secret can be brute-forced, and current JWT libraries warn."""
@@ -186,8 +188,9 @@ class ServiceSettings(BaseSettings):
     database_url: str = Field(
         default="", description="asyncpg URL; defaults to the local stack's database of the service"
     )
-    kafka_bootstrap_servers: str = Field(
-        default="127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS"
+    kafka: KafkaConnection = Field(
+        default_factory=KafkaConnection,
+        description="The Kafka cluster and how it is reached (the `KAFKA_*` settings).",
     )
     database_pool_size: int = Field(
         default=16,

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import create_topics
 from tests.support.databases import fresh_database
 from tests.support.infrastructure import Infrastructure, infrastructure
@@ -23,7 +24,7 @@ os.environ.setdefault("BAPAS_ENVIRONMENT", "development")
 def infra() -> Iterator[Infrastructure]:
     """The broker and server of the session, with the contract's topics created."""
     with infrastructure() as found:
-        asyncio.run(create_topics(found.kafka_bootstrap_servers))
+        asyncio.run(create_topics(KafkaConnection.to(found.kafka_bootstrap_servers)))
         yield found
 
 

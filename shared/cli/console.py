@@ -3,14 +3,18 @@ a clear sentence in red and exit code 1, never a traceback."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
+from shared.kafka.connection import KafkaConnection
 from shared.stack.errors import StackError
+from shared.stack.local import LocalStack
 
 console = Console(highlight=False)
 
@@ -21,6 +25,18 @@ R = TypeVar("R")
 def fail(message: str) -> typer.Exit:
     console.print(f"[bold red]error:[/] {message}")
     return typer.Exit(code=1)
+
+
+def kafka_of_the_environment() -> KafkaConnection:
+    """The ``KAFKA_*`` settings of a command; the local stack's brokers when
+    ``KAFKA_BOOTSTRAP_SERVERS`` is unset. Settings that cannot work exit with the reason."""
+    try:
+        if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+            return KafkaConnection()
+        return LocalStack.from_environment().kafka_connection
+    except ValidationError as error:
+        reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
+        raise fail(f"the Kafka settings cannot work: {reasons}") from None
 
 
 def reports_stack_errors(command: Callable[P, R]) -> Callable[P, R]:

@@ -5,7 +5,6 @@ as the insights service computes them, the notifications sent, and the dashboard
 from __future__ import annotations
 
 import asyncio
-import os
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -13,12 +12,12 @@ import httpx
 from aiokafka.errors import KafkaError
 from rich.table import Table
 
-from shared.cli.console import console, fail
+from shared.cli.console import console, fail, kafka_of_the_environment
 from shared.demo.balikpapan import BAPAS, Scenario
 from shared.demo.client import DemoError, PlatformClient, ServiceUrls, eventually, token_for
 from shared.demo.watch import EventWatcher
 from shared.http import Role
-from shared.stack.local import LocalStack
+from shared.kafka.connection import KafkaConnection
 
 
 def _show_events(counts: Counter[tuple[str, str]]) -> None:
@@ -26,8 +25,8 @@ def _show_events(counts: Counter[tuple[str, str]]) -> None:
         console.print(f"    [dim]{topic}[/]  {event_type} ×{count}")
 
 
-async def _play(bootstrap: str) -> None:
-    watcher = EventWatcher(bootstrap)
+async def _play(kafka: KafkaConnection) -> None:
+    watcher = EventWatcher(kafka)
     started = datetime.now(UTC)
     try:
         await watcher.start()
@@ -144,11 +143,9 @@ async def _show_notifications(client: PlatformClient, scenario: Scenario, since:
 
 def demo() -> None:
     """Play the Balikpapan scenario against the running stack (``make up``)."""
-    bootstrap = (
-        os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or LocalStack.from_environment().bootstrap_servers
-    )
+    kafka = kafka_of_the_environment()
     try:
-        asyncio.run(_play(bootstrap))
+        asyncio.run(_play(kafka))
     except (httpx.ConnectError, KafkaError) as error:
         raise fail(f"the stack does not answer: is it up (`make up`)? ({error!r})") from None
     except DemoError as error:

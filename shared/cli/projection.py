@@ -119,7 +119,7 @@ def rebuild(
             result = asyncio.run(
                 rebuild_projection(
                     chosen,
-                    bootstrap_servers=settings.kafka_bootstrap_servers,
+                    kafka=settings.kafka,
                     database_url=settings.database_url,
                     dead_letter_topic=dead_letter_topic,
                     on_progress=show,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Annotated
 
 import typer
 from aiokafka.errors import KafkaError
 
-from shared.cli.console import console, reports_stack_errors
+from shared.cli.console import console, kafka_of_the_environment, reports_stack_errors
 from shared.kafka.probe import KafkaUnavailable
 from shared.kafka.topics import create_topics
 from shared.stack.errors import StackError
@@ -89,14 +88,12 @@ def stack_status() -> None:
 def topics_create() -> None:
     """Create the event topics (12 partitions, kept forever) and the dead-letter topic,
     on ``KAFKA_BOOTSTRAP_SERVERS`` or else the local stack."""
-    bootstrap = (
-        os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or LocalStack.from_environment().bootstrap_servers
-    )
+    kafka = kafka_of_the_environment()
     try:
-        created = asyncio.run(create_topics(bootstrap))
+        created = asyncio.run(create_topics(kafka))
     except (KafkaError, OSError) as error:
         raise StackError(
-            f"Kafka does not answer at {bootstrap}: is the stack up (`make up`)? ({error!r})"
+            f"Kafka does not answer at {kafka.describe()}: is the stack up (`make up`)? ({error!r})"
         ) from None
     for topic in created:
         console.print(f"{topic.topic}: {'created' if topic.created else 'already there'}")

@@ -4,18 +4,17 @@ event, for a person watching the platform work (and for the demo)."""
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Annotated
 
 import typer
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError, UnknownTopicOrPartitionError
 
-from shared.cli.console import console, fail
+from shared.cli.console import console, fail, kafka_of_the_environment
 from shared.events.registry import Event, InvalidEvent, UnknownEventType, parse_event
+from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import EVENT_TOPICS
 from shared.projections.consumer import topic_partitions
-from shared.stack.local import LocalStack
 
 events_app = typer.Typer(help="Watch the events on the topics.")
 
@@ -37,13 +36,15 @@ def describe(event: Event) -> str:
     )
 
 
-async def _tail(bootstrap: str, topics: list[str], from_beginning: bool, types: set[str]) -> None:
+async def _tail(
+    kafka: KafkaConnection, topics: list[str], from_beginning: bool, types: set[str]
+) -> None:
     try:
-        partitions = await topic_partitions(bootstrap, topics)
+        partitions = await topic_partitions(kafka, topics)
     except UnknownTopicOrPartitionError as missing:
-        raise fail(f"{missing} at {bootstrap}") from None
+        raise fail(f"{missing} at {kafka.describe()}") from None
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **kafka.client_options(),
         enable_auto_commit=False,
         # The reset assign() starts races with the seek below: make both agree.
         auto_offset_reset="earliest" if from_beginning else "latest",
@@ -79,12 +80,12 @@ def tail(
     ] = None,
 ) -> None:
     """Print the events as they arrive, until Ctrl-C."""
-    bootstrap = (
-        os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or LocalStack.from_environment().bootstrap_servers
-    )
+    kafka = kafka_of_the_environment()
     try:
-        asyncio.run(_tail(bootstrap, topic or list(EVENT_TOPICS), from_beginning, set(type_ or ())))
+        asyncio.run(_tail(kafka, topic or list(EVENT_TOPICS), from_beginning, set(type_ or ())))
     except KafkaError as error:
-        raise fail(f"Kafka does not answer at {bootstrap}: is the stack up? ({error!r})") from None
+        raise fail(
+            f"Kafka does not answer at {kafka.describe()}: is the stack up? ({error!r})"
+        ) from None
     except KeyboardInterrupt:
         pass

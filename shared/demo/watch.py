@@ -10,6 +10,7 @@ from collections import Counter
 from aiokafka import AIOKafkaConsumer
 
 from shared.events.registry import route_from_headers
+from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import EVENT_TOPICS
 from shared.projections.consumer import topic_partitions
 
@@ -17,17 +18,15 @@ from shared.projections.consumer import topic_partitions
 class EventWatcher:
     """Reads every event topic from its end at start; ``since_last()`` tells what came."""
 
-    def __init__(self, bootstrap_servers: str) -> None:
-        self._bootstrap_servers = bootstrap_servers
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers, enable_auto_commit=False
-        )
+    def __init__(self, kafka: KafkaConnection) -> None:
+        self._kafka = kafka
+        self._consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False)
         self.seen: Counter[tuple[str, str]] = Counter()
         self._reported: Counter[tuple[str, str]] = Counter()
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        partitions = await topic_partitions(self._bootstrap_servers, EVENT_TOPICS)
+        partitions = await topic_partitions(self._kafka, EVENT_TOPICS)
         await self._consumer.start()
         self._consumer.assign(partitions)
         await self._consumer.seek_to_end(*partitions)

@@ -24,6 +24,7 @@ from prometheus_client import Counter
 
 from shared.events.registry import kafka_headers
 from shared.eventstore.store import OUTBOX_CHANNEL
+from shared.kafka.connection import KafkaConnection
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +43,14 @@ class OutboxRelay:
         *,
         service: str,
         database_url: str,
-        bootstrap_servers: str,
+        kafka: KafkaConnection,
         batch_size: int = 1000,
         idle_interval: float = 1.0,
         max_backoff: float = 5.0,
     ) -> None:
         self.service = service
         self.database_url = database_url
-        self.bootstrap_servers = bootstrap_servers
+        self.kafka = kafka
         self.batch_size = batch_size
         self.idle_interval = idle_interval
         self.max_backoff = max_backoff
@@ -83,7 +84,7 @@ class OutboxRelay:
             await self._become_leader(connection)
             await connection.add_listener(OUTBOX_CHANNEL, self._on_notify)
             producer = AIOKafkaProducer(
-                bootstrap_servers=self.bootstrap_servers,
+                **self.kafka.client_options(),
                 acks="all",
                 enable_idempotence=True,
                 linger_ms=5,

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from shared.kafka.connection import KafkaConnection
+
 
 @dataclass(frozen=True)
 class KafkaClusterInfo:
@@ -19,10 +21,10 @@ class KafkaClusterInfo:
     controller_id: int
 
 
-async def describe_kafka(bootstrap_servers: str, *, timeout: float = 5.0) -> KafkaClusterInfo:
+async def describe_kafka(kafka: KafkaConnection, *, timeout: float = 5.0) -> KafkaClusterInfo:
     """One metadata request; raises ``KafkaUnavailable`` when nothing answers in time."""
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap_servers,
+        **kafka.client_options(),
         request_timeout_ms=int(timeout * 1000),
     )
     try:
@@ -30,9 +32,7 @@ async def describe_kafka(bootstrap_servers: str, *, timeout: float = 5.0) -> Kaf
             await admin.start()
             cluster = await admin.describe_cluster()
     except (KafkaError, OSError, TimeoutError) as error:
-        raise KafkaUnavailable(
-            f"Kafka at {bootstrap_servers} does not answer: {error!r}"
-        ) from error
+        raise KafkaUnavailable(f"Kafka at {kafka.describe()} does not answer: {error!r}") from error
     finally:
         await admin.close()
     return KafkaClusterInfo(
@@ -43,7 +43,7 @@ async def describe_kafka(bootstrap_servers: str, *, timeout: float = 5.0) -> Kaf
 
 
 async def wait_for_kafka(
-    bootstrap_servers: str, *, brokers: int = 1, timeout: float = 60.0
+    kafka: KafkaConnection, *, brokers: int = 1, timeout: float = 60.0
 ) -> KafkaClusterInfo:
     """Poll until the cluster answers with at least ``brokers`` brokers."""
     # aiokafka logs every refused connection at ERROR; while waiting, they are expected.
@@ -52,7 +52,7 @@ async def wait_for_kafka(
     last_error: Exception | None = None
     while time.monotonic() < deadline:
         try:
-            info = await describe_kafka(bootstrap_servers, timeout=3.0)
+            info = await describe_kafka(kafka, timeout=3.0)
         except KafkaUnavailable as error:
             last_error = error
         else:
@@ -62,7 +62,7 @@ async def wait_for_kafka(
             last_error = KafkaUnavailable(f"{info.brokers} of {brokers} brokers answer")
         await asyncio.sleep(0.3)
     raise KafkaUnavailable(
-        f"Kafka at {bootstrap_servers} not ready after {timeout:.0f}s: {last_error}"
+        f"Kafka at {kafka.describe()} not ready after {timeout:.0f}s: {last_error}"
     )
 
 

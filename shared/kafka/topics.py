@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, for_code
 
+from shared.kafka.connection import KafkaConnection
+
 POKMAS_EVENTS = "pokmas.events.v1"
 ENROLMENT_EVENTS = "enrolment.events.v1"
 NOTIFICATIONS_EVENTS = "notifications.events.v1"
@@ -35,13 +37,13 @@ class TopicCreation:
 
 
 async def create_topics(
-    bootstrap_servers: str,
+    kafka: KafkaConnection,
     topics: tuple[str, ...] = ALL_TOPICS,
     *,
     partitions: int = DEFAULT_PARTITIONS,
 ) -> list[TopicCreation]:
     """Create ``topics`` with infinite retention; existing topics are left as they are."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=15_000)
+    admin = AIOKafkaAdminClient(**kafka.client_options(), request_timeout_ms=15_000)
     await admin.start()
     try:
         brokers = len((await admin.describe_cluster())["brokers"])

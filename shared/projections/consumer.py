@@ -49,6 +49,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError, UnknownTopicOrPartitionError
 
+from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import DEAD_LETTERS
 from shared.projections import metrics
 from shared.projections.batch import last_versions, newer_than_recorded, plan_batch
@@ -146,9 +147,9 @@ class ConsumerStats:
         self.skipped_not_handled += outcome.skipped_not_handled
 
 
-async def topic_partitions(bootstrap_servers: str, topics: Sequence[str]) -> list[TopicPartition]:
+async def topic_partitions(kafka: KafkaConnection, topics: Sequence[str]) -> list[TopicPartition]:
     """Every partition of ``topics``; ``UnknownTopicOrPartitionError`` names a missing topic."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(**kafka.client_options())
     await admin.start()
     try:
         described: list[dict[str, Any]] = await admin.describe_topics(list(topics))
@@ -225,7 +226,7 @@ class ProjectionConsumer:
         self,
         projection: Projection,
         *,
-        bootstrap_servers: str,
+        kafka: KafkaConnection,
         database_url: str | None = None,
         connection: asyncpg.Connection | None = None,
         group_id: str | None = None,
@@ -244,7 +245,7 @@ class ProjectionConsumer:
         self.name = projection.name
         self.group_id = group_id or f"projection.{projection.name}"
         self.stats = ConsumerStats()
-        self._bootstrap_servers = bootstrap_servers
+        self._kafka_connection = kafka
         self._database_url = database_url
         self._connection = connection
         self._owns_connection = connection is None
@@ -259,7 +260,7 @@ class ProjectionConsumer:
         self._hinted_at = 0.0
         self._dead_letter_topic = dead_letter_topic
         self._kafka_options: dict[str, Any] = {
-            "bootstrap_servers": bootstrap_servers,
+            **kafka.client_options(),
             "group_id": None if assign_all_partitions else self.group_id,
             "client_id": f"projection-{projection.name}",
             "enable_auto_commit": False,  # the offsets that count are in Postgres
@@ -294,7 +295,7 @@ class ProjectionConsumer:
         self._stop_requested.clear()
         self._kafka = AIOKafkaConsumer(**self._kafka_options)
         self._dead_letters = DeadLetterPublisher(
-            self._bootstrap_servers,
+            self._kafka_connection,
             consumer_group=self.group_id,
             projection=self.name,
             topic=self._dead_letter_topic,
@@ -679,7 +680,7 @@ class ProjectionConsumer:
         """Every partition of the projection's topics."""
         if self._partitions is None:
             self._partitions = await topic_partitions(
-                self._bootstrap_servers, self.projection.topics
+                self._kafka_connection, self.projection.topics
             )
         return self._partitions
 

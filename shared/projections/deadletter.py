@@ -17,6 +17,7 @@ import asyncio
 
 from aiokafka import AIOKafkaProducer
 
+from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import DEAD_LETTERS
 from shared.projections.parsing import KafkaMessage
 
@@ -59,7 +60,7 @@ class DeadLetterPublisher:
 
     def __init__(
         self,
-        bootstrap_servers: str,
+        kafka: KafkaConnection,
         *,
         consumer_group: str,
         projection: str,
@@ -69,7 +70,7 @@ class DeadLetterPublisher:
         self._consumer_group = consumer_group
         self._projection = projection
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers,
+            **kafka.client_options(),
             acks="all",
             enable_idempotence=True,
             client_id=f"{projection}-dead-letters",

@@ -28,6 +28,7 @@ from time import perf_counter
 import asyncpg
 from aiokafka import TopicPartition
 
+from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import DEAD_LETTERS
 from shared.projections.consumer import BatchOutcome, ProjectionConsumer
 from shared.projections.projection import Projection
@@ -68,7 +69,7 @@ class RebuildProgress:
 async def rebuild_projection(
     projection: Projection,
     *,
-    bootstrap_servers: str,
+    kafka: KafkaConnection,
     database_url: str,
     dead_letter_topic: str = DEAD_LETTERS,
     on_progress: Callable[[RebuildProgress], None] | None = None,
@@ -85,7 +86,7 @@ async def rebuild_projection(
                 await forget_projection(connection, projection.name)
             consumer = ProjectionConsumer(
                 projection,
-                bootstrap_servers=bootstrap_servers,
+                kafka=kafka,
                 connection=connection,
                 group_id=f"projection.{projection.name}.rebuild",
                 assign_all_partitions=True,

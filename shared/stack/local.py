@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from shared.kafka.connection import KafkaConnection
 from shared.kafka.probe import KafkaClusterInfo, describe_kafka, wait_for_kafka
 from shared.kafka.topics import TopicCreation, create_topics
 from shared.stack.kafka import KAFKA_VERSION, KafkaRunner, development_cluster
@@ -43,21 +44,26 @@ class LocalStack:
     def bootstrap_servers(self) -> str:
         return self.kafka.cluster.bootstrap_servers
 
+    @property
+    def kafka_connection(self) -> KafkaConnection:
+        """The stack's brokers, reached as the ``KAFKA_*`` security settings say."""
+        return KafkaConnection.to(self.bootstrap_servers)
+
     def database_url(self, database: str) -> str:
         return self.postgres.url(database)
 
     async def wait_for_kafka(self, timeout: float = 90.0) -> KafkaClusterInfo:
         return await wait_for_kafka(
-            self.bootstrap_servers, brokers=self.kafka.cluster.size, timeout=timeout
+            self.kafka_connection, brokers=self.kafka.cluster.size, timeout=timeout
         )
 
     async def create_topics(self) -> list[TopicCreation]:
-        return await create_topics(self.bootstrap_servers)
+        return await create_topics(self.kafka_connection)
 
     async def status(self) -> StackStatus:
         kafka: str
         try:
-            info = await describe_kafka(self.bootstrap_servers, timeout=3.0)
+            info = await describe_kafka(self.kafka_connection, timeout=3.0)
             kafka = (
                 f"Apache Kafka {KAFKA_VERSION} at {self.bootstrap_servers}: "
                 f"{info.brokers} broker(s), cluster {info.cluster_id}"

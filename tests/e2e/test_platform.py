@@ -34,6 +34,7 @@ from shared.demo.balikpapan import KLIEN_PER_PROGRAMME, Scenario
 from shared.demo.client import PlatformClient, ServiceUrls, eventually, token_for
 from shared.events.registry import parse_event
 from shared.http import Role
+from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import EVENT_TOPICS
 from shared.postgres.urls import with_database
 from shared.projections.consumer import topic_partitions
@@ -222,7 +223,9 @@ async def records(
     played: tuple[Scenario, WebhookReceiver], infra: Infrastructure
 ) -> list[tuple[str, bytes]]:
     """(topic, value) of every record on the event topics once the scenario is played."""
-    partitions = await topic_partitions(infra.kafka_bootstrap_servers, EVENT_TOPICS)
+    partitions = await topic_partitions(
+        KafkaConnection.to(infra.kafka_bootstrap_servers), EVENT_TOPICS
+    )
     # auto_offset_reset, not only seek_to_beginning: the reset that assign() starts
     # races with the seek, and the default, "latest", could win.
     consumer = AIOKafkaConsumer(

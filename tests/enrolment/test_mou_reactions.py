@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 
 from services.enrolment.projections import PROJECTIONS
+from shared.kafka.connection import KafkaConnection
 from shared.projections import rebuild_projection
 from tests.enrolment.helpers import (
     OFFICER,
@@ -148,7 +149,9 @@ async def test_a_rebuilt_projection_reacts_to_no_cause_a_second_time(
     resumed = await wait_for_status(api, enrolment_id, "enrolled")
 
     await rebuild_projection(
-        PROJECTIONS["pokmas"], bootstrap_servers=kafka_bootstrap, database_url=package_database_url
+        PROJECTIONS["pokmas"],
+        kafka=KafkaConnection.to(kafka_bootstrap),
+        database_url=package_database_url,
     )
 
     assert (await enrolment(api, enrolment_id))["version"] == resumed["version"]

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import asyncpg
 import pytest
 
+from shared.kafka.connection import KafkaConnection
 from shared.projections import ProjectionConsumer
 from shared.stack.local import LocalStack
 from tests.conftest import create_topic
@@ -44,7 +45,7 @@ async def test_a_consumer_stops_while_kafka_is_down_and_keeps_what_it_applied(
     await publish_events(bootstrap, topic, events)
     consumer = ProjectionConsumer(
         projection,
-        bootstrap_servers=bootstrap,
+        kafka=KafkaConnection.to(bootstrap),
         database_url=database_url,
         group_id=f"group-{uuid.uuid4().hex[:6]}",
         max_batch_size=20,

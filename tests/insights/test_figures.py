@@ -26,6 +26,7 @@ from services.insights.projections import figures_projection
 from shared.events.envelope import Envelope, EventPayload, Source
 from shared.events.registry import kafka_headers
 from shared.http import Role
+from shared.kafka.connection import KafkaConnection
 from shared.projections import rebuild_projection
 from shared.reference.offices import offices_in_province
 from tests.conftest import create_topic
@@ -254,7 +255,9 @@ async def test_every_figure_equals_the_events_at_every_level_live_and_after_a_re
         await _compare_csv(fed, PERIODS[2], "live")
 
         progress = await rebuild_projection(
-            figures_projection(topics), bootstrap_servers=kafka_bootstrap, database_url=database_url
+            figures_projection(topics),
+            kafka=KafkaConnection.to(kafka_bootstrap),
+            database_url=database_url,
         )
         assert progress.processed == progress.total == len(events)
         await _until_as_of(api, newest)

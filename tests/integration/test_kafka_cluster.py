@@ -25,7 +25,7 @@ def cluster() -> Iterator[LocalStack]:
 
 
 async def test_three_brokers_answer_as_one_cluster(cluster: LocalStack) -> None:
-    info = await describe_kafka(cluster.bootstrap_servers)
+    info = await describe_kafka(cluster.kafka_connection)
 
     assert info.brokers == 3
 

@@ -91,7 +91,7 @@ async def test_relay_publishes_every_committed_event_once_in_order_per_key(
     relay = OutboxRelay(
         service="pokmas",
         database_url=database_url,
-        bootstrap_servers=relay_kafka.bootstrap_servers,
+        kafka=relay_kafka.kafka_connection,
     )
     partners = [PartnerRecord.register(office, f"Pokmas {office}") for office in OFFICES]
     for partner in partners:
@@ -116,7 +116,7 @@ async def test_events_appended_while_kafka_is_down_arrive_once_after_it_returns(
     relay = OutboxRelay(
         service="pokmas",
         database_url=database_url,
-        bootstrap_servers=relay_kafka.bootstrap_servers,
+        kafka=relay_kafka.kafka_connection,
     )
     partners = [PartnerRecord.register(office, f"Pokmas {office}") for office in OFFICES]
     async with running(relay):
@@ -151,7 +151,7 @@ async def test_only_one_of_two_relays_of_a_service_is_active(
         OutboxRelay(
             service="pokmas",
             database_url=database_url,
-            bootstrap_servers=relay_kafka.bootstrap_servers,
+            kafka=relay_kafka.kafka_connection,
             idle_interval=0.2,
         )
         for _ in range(2)

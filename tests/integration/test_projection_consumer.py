@@ -16,6 +16,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from prometheus_client import REGISTRY
 
+from shared.kafka.connection import KafkaConnection
 from shared.projections import (
     ProjectionConsumer,
     RebuildProgress,
@@ -64,7 +65,7 @@ class Setup:
     ) -> ProjectionConsumer:
         return ProjectionConsumer(
             self.projection,
-            bootstrap_servers=self.bootstrap,
+            kafka=KafkaConnection.to(self.bootstrap),
             database_url=self.database_url,
             dead_letter_topic=self.dead_letters,
             group_id=group_id,
@@ -226,7 +227,7 @@ async def test_a_rebuild_gives_the_same_projection_as_the_live_one(setup: Setup)
     reports: list[RebuildProgress] = []
     result = await rebuild_projection(
         setup.projection,
-        bootstrap_servers=setup.bootstrap,
+        kafka=KafkaConnection.to(setup.bootstrap),
         database_url=setup.database_url,
         dead_letter_topic=setup.dead_letters,
         on_progress=reports.append,
@@ -255,7 +256,7 @@ async def test_a_rebuild_while_the_live_consumer_runs_ends_with_the_complete_pro
             await asyncio.gather(
                 rebuild_projection(
                     setup.projection,
-                    bootstrap_servers=setup.bootstrap,
+                    kafka=KafkaConnection.to(setup.bootstrap),
                     database_url=setup.database_url,
                     dead_letter_topic=setup.dead_letters,
                     max_batch_size=100,
@@ -314,7 +315,7 @@ async def test_kafka_learns_the_applied_offsets_at_most_once_an_interval_and_on_
 
 async def _committed(bootstrap: str, topic: str, group: str) -> dict[int, int]:
     """The group's committed Kafka offset of each partition that has one."""
-    partitions = await topic_partitions(bootstrap, [topic])
+    partitions = await topic_partitions(KafkaConnection.to(bootstrap), [topic])
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
     )
@@ -419,7 +420,7 @@ async def _wait_for_offsets(setup: Setup, total: int, *running: asyncio.Task[Non
 
 async def _commit(bootstrap: str, topic: str, group: str, *, offset: int) -> None:
     """Move the group's committed Kafka offsets of every partition back to ``offset``."""
-    partitions = await topic_partitions(bootstrap, [topic])
+    partitions = await topic_partitions(KafkaConnection.to(bootstrap), [topic])
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
     )

@@ -39,6 +39,7 @@ from shared.events.pokmas import (
     ProgrammeOpened,
 )
 from shared.events.registry import kafka_headers, parse_event
+from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import NOTIFICATIONS_EVENTS, TOPIC_OF_SERVICE
 from shared.projections import topic_partitions
 from shared.reference import bapas_office, today_in
@@ -96,7 +97,7 @@ async def event_publisher(bootstrap: str) -> AsyncIterator[EventPublisher]:
 
 async def notification_events(bootstrap: str) -> list[Event]:
     """Every event on ``notifications.events.v1`` up to its current end."""
-    partitions = await topic_partitions(bootstrap, [NOTIFICATIONS_EVENTS])
+    partitions = await topic_partitions(KafkaConnection.to(bootstrap), [NOTIFICATIONS_EVENTS])
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:

@@ -16,6 +16,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from shared.kafka.connection import KafkaConnection
 from shared.projections import ProjectionConsumer
 from tests.support.counting_projection import CountingProjection, Event
 
@@ -34,7 +35,7 @@ async def main(arguments: argparse.Namespace) -> None:
     )
     consumer = ProjectionConsumer(
         projection,
-        bootstrap_servers=arguments.bootstrap,
+        kafka=KafkaConnection.to(arguments.bootstrap),
         database_url=arguments.database_url,
         group_id=arguments.group,
         dead_letter_topic=arguments.dead_letter_topic,

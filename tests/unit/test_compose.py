@@ -266,7 +266,7 @@ def test_kafka_bootstrap_is_the_broker_listener_advertised_inside_compose(
         for address in _advertised_listeners(compose).values()
         if address.rsplit(":", 1)[0] in compose["services"]
     }
-    bootstrap = set(settings.kafka_bootstrap_servers.split(","))
+    bootstrap = set(settings.kafka.servers)
     assert bootstrap
     assert bootstrap <= inside
 

@@ -202,7 +202,7 @@ def test_a_service_reads_its_own_prefixed_variables(monkeypatch: pytest.MonkeyPa
 
     settings = EnrolmentSettings()
 
-    assert (settings.database_url, settings.port, settings.kafka_bootstrap_servers) == (
+    assert (settings.database_url, settings.port, settings.kafka.bootstrap_servers) == (
         "postgresql://db.example/enrolment",
         9802,
         "kafka-1:9092,kafka-2:9092",
