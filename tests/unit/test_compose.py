@@ -119,10 +119,15 @@ def _advertised_listeners(compose: dict[str, Any]) -> dict[str, str]:
 
 
 def _variables_read_by(settings: type[BaseSettings]) -> set[str]:
-    """The environment variables a settings class reads: prefixed field names, or aliases."""
+    """The environment variables a settings class reads: prefixed field names, or aliases,
+    and those of the settings it holds (the Kafka connection)."""
     prefix = settings.model_config.get("env_prefix") or ""
     names: set[str] = set()
     for field_name, field in settings.model_fields.items():
+        nested = field.annotation
+        if isinstance(nested, type) and issubclass(nested, BaseSettings):
+            names |= _variables_read_by(nested)
+            continue
         alias = field.validation_alias
         if isinstance(alias, str):
             names.add(alias.upper())
