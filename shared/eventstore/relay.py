@@ -9,30 +9,51 @@ wait to take over. It wakes on the NOTIFY of each append and on a short timer.
 aiokafka's producer defaults to ``acks=1`` without idempotence; this one uses
 ``acks="all"`` with the idempotent producer, and sends a whole batch before awaiting
 the acknowledgements (awaiting each send would cost milliseconds per event).
+
+Each event goes with the ``traceparent`` of the request that wrote it, so consumers'
+spans join the request's trace; the relay stops publishing to a topic that is not the
+one it published to before (:mod:`shared.eventstore.relay_topics`); and the outbox's
+backlog and the age of its oldest row are metrics.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from time import monotonic
 from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from shared.events.registry import kafka_headers
+from shared.eventstore.relay_topics import RelayTopicGuard
 from shared.eventstore.store import OUTBOX_CHANNEL
 from shared.kafka.connection import KafkaConnection
+from shared.observability.tracing import TRACEPARENT
 
 log = logging.getLogger(__name__)
 
 PUBLISHED = Counter("bapas_outbox_published_total", "Events the relay published", ["service"])
 FAILURES = Counter("bapas_outbox_failures_total", "Relay rounds that failed", ["service"])
+BACKLOG = Gauge("bapas_outbox_backlog_events", "Outbox rows not published yet", ["service"])
+OLDEST_AGE = Gauge(
+    "bapas_outbox_oldest_age_seconds",
+    "Age of the oldest outbox row not published yet (0 when the outbox is empty)",
+    ["service"],
+)
+_BACKLOG = """
+SELECT count(*) AS backlog,
+       coalesce(extract(epoch FROM now() - min(enqueued_at)), 0)::float8 AS oldest_age
+FROM outbox
+"""
+BACKLOG_INTERVAL = 1.0
+"""Seconds between two readings of the backlog: counting a long outbox costs a scan."""
 
 _FETCH = """
-SELECT position, topic, message_key, event_id, event_type, schema_version, value
+SELECT position, topic, message_key, event_id, event_type, schema_version, value, traceparent
 FROM outbox ORDER BY position LIMIT $1
 """
 
@@ -55,7 +76,9 @@ class OutboxRelay:
         self.idle_interval = idle_interval
         self.max_backoff = max_backoff
         self.active = False
+        self.topics = RelayTopicGuard(service)
         self._wake = asyncio.Event()
+        self._backlog_read_at = 0.0
 
     async def run(self) -> None:
         """Relay until cancelled, recovering from any outage with back-off."""
@@ -113,9 +136,13 @@ class OutboxRelay:
     async def publish_batch(
         self, connection: asyncpg.Connection, producer: AIOKafkaProducer
     ) -> int:
-        """Publish the oldest outbox rows and delete them once Kafka acknowledged all."""
+        """Publish the oldest outbox rows and delete them once Kafka acknowledged all
+        (none while a topic is not the one published to before)."""
+        await self._read_backlog(connection)
         rows = await connection.fetch(_FETCH, self.batch_size)
         if not rows:
+            return 0
+        if not await self.topics.allows(connection, producer.client, {r["topic"] for r in rows}):
             return 0
         acknowledgements = [
             await producer.send(
@@ -126,7 +153,8 @@ class OutboxRelay:
                     event_id=row["event_id"],
                     event_type=row["event_type"],
                     schema_version=row["schema_version"],
-                ),
+                )
+                + ([(TRACEPARENT, row["traceparent"].encode())] if row["traceparent"] else []),
             )
             for row in rows
         ]
@@ -137,6 +165,16 @@ class OutboxRelay:
         )
         PUBLISHED.labels(self.service).inc(len(rows))
         return len(rows)
+
+    async def _read_backlog(self, connection: asyncpg.Connection) -> None:
+        now = monotonic()
+        if now - self._backlog_read_at < BACKLOG_INTERVAL:
+            return
+        self._backlog_read_at = now
+        row = await connection.fetchrow(_BACKLOG)
+        assert row is not None
+        BACKLOG.labels(self.service).set(row["backlog"])
+        OLDEST_AGE.labels(self.service).set(row["oldest_age"])
 
     def _on_notify(self, *_: Any) -> None:
         self._wake.set()

@@ -26,6 +26,7 @@ import asyncpg
 from shared.events.envelope import Actor, Envelope, EventPayload, new_envelope
 from shared.events.registry import parse_event
 from shared.eventstore.aggregate import Aggregate
+from shared.observability.tracing import current_traceparent
 from shared.postgres.pool import Connection
 from shared.postgres.statements import Statement
 
@@ -59,16 +60,17 @@ WITH stored AS (
     SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::uuid[], $5::text[], $6::int[],
                          $7::text[], $8::timestamptz[], $9::json[])
 ), queued AS (
-    INSERT INTO outbox (topic, message_key, event_id, event_type, schema_version, value)
-    SELECT $10, $11, * FROM unnest($4::uuid[], $5::text[], $6::int[], $12::bytea[])
+    INSERT INTO outbox (topic, message_key, event_id, event_type, schema_version, value,
+                        traceparent)
+    SELECT $10, $11, *, $14 FROM unnest($4::uuid[], $5::text[], $6::int[], $12::bytea[])
 ){read_model}
 SELECT pg_notify($13, '')
 """
 """One statement, one round trip: the events, their outbox rows (positions in the
-order of the events), the read model's change when there is one event, and the
-notification the relay wakes on at commit. A data-modifying ``WITH`` part runs exactly
-once whether or not the query reads it."""
-_APPEND_PARAMETERS = 13
+order of the events, with the trace context of the request), the read model's change
+when there is one event, and the notification the relay wakes on at commit. A
+data-modifying ``WITH`` part runs exactly once whether or not the query reads it."""
+_APPEND_PARAMETERS = 14
 
 ReadModelUpdate = Callable[[Envelope[EventPayload]], Statement]
 """What a service's read models do with one of its events: one statement."""
@@ -136,6 +138,7 @@ class EventStore:
                 first.bapas_code,
                 [body.encode() for body in bodies],
                 OUTBOX_CHANNEL,
+                current_traceparent(),
                 *(() if folded is None else folded.args),
             )
         except asyncpg.UniqueViolationError as error:

@@ -21,6 +21,12 @@ from shared.http.problems import PROBLEM_RESPONSES, ServiceUnavailable
 ReadinessCheck = Callable[[], Awaitable[None]]
 """Returns if the dependency answers, raises otherwise."""
 
+
+class NotReady(Exception):
+    """Raised by a check whose reason an operator must read in the probe's answer (what
+    is wrong and the way out); other errors are reported by their type only."""
+
+
 DEFAULT_CHECK_TIMEOUT_SECONDS = 2.0
 CHECK_PASSED = "ok"
 
@@ -42,6 +48,8 @@ async def _outcome(name: str, check: ReadinessCheck, seconds: float) -> str:
             await check()
     except TimeoutError:
         outcome = f"timed out after {seconds:g} s"
+    except NotReady as error:
+        outcome = f"failed: {error}"
     except Exception as error:
         outcome = f"failed: {type(error).__name__}"
     else:
@@ -70,7 +78,8 @@ def health_router(
         failed = [name for name, outcome in results.items() if outcome != CHECK_PASSED]
         if failed:
             raise ServiceUnavailable(
-                "not ready: " + ", ".join(failed) + " failed", extensions={"checks": results}
+                "not ready: " + "; ".join(f"{name} {results[name]}" for name in failed),
+                extensions={"checks": results},
             )
         return Readiness(status="ready", checks=results)
 

@@ -12,12 +12,13 @@ Pure functions, so the rules can be read (and unit-tested) apart from Kafka and 
 2. **Aggregate versions** (:func:`newer_than_recorded`). An event whose
    ``aggregate_version`` is not above the last one applied for its aggregate is a
    duplicate: the same event published twice at different offsets (a relay that
-   crashed after sending and before deleting its outbox rows).
+   crashed after sending and before deleting its outbox rows) — unless it is the replay
+   of a dead letter the projection recorded, which is applied once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -80,16 +81,26 @@ def plan_batch(
 
 
 def newer_than_recorded(
-    events: Iterable[ParsedEvent], recorded: Mapping[UUID, int]
+    events: Iterable[ParsedEvent],
+    recorded: Mapping[UUID, int],
+    *,
+    replayed: Callable[[ParsedEvent], bool] = lambda _: False,
 ) -> tuple[list[ParsedEvent], list[ParsedEvent]]:
     """Split events into those newer than the recorded version of their aggregate and
-    duplicates, in order; the versions of earlier events of the batch count too."""
+    duplicates, in order; the versions of earlier events of the batch count too.
+
+    An event for which ``replayed`` is true (a dead letter of the projection, replayed
+    once its cause was fixed) is new whatever its version: later events of its aggregate
+    may have been applied meanwhile.
+    """
     last = dict(recorded)
     new: list[ParsedEvent] = []
     duplicates: list[ParsedEvent] = []
     for parsed in events:
         event = parsed.event
-        if event.aggregate_version <= last.get(event.aggregate_id, 0):
+        if replayed(parsed):
+            new.append(parsed)
+        elif event.aggregate_version <= last.get(event.aggregate_id, 0):
             duplicates.append(parsed)
         else:
             last[event.aggregate_id] = event.aggregate_version

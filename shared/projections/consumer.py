@@ -28,6 +28,16 @@ rebalances, crashes and rebuilds. So:
   roll the batch back and it is retried after a pause.
 * ``auto_offset_reset="earliest"``: the default, ``latest``, would make a new
   projection silently skip the history (a known pitfall).
+* **Replays apply once.** Each dead letter is recorded with the batch. A message that
+  replays one of them (``bapas deadletters replay``) is applied even if later events
+  of its aggregate were applied meanwhile, and its record is deleted in the same
+  transaction, so a second replay is a duplicate.
+* **Offsets only within one topic.** The topics' ids are recorded when first read and
+  compared at start-up and every ``topic_check_interval``; recorded offsets past a
+  partition's end, or Kafka handing back offsets below those applied, mean the same: the
+  topic is not the one applied. The projection then stops applying (``halted``, which
+  readiness reports) rather than skip events, until it is rebuilt
+  (:mod:`shared.projections.topic_guard`).
 * **Rebuilds win.** Each batch transaction takes the projection's advisory lock in
   shared mode; :func:`shared.projections.rebuild.rebuild_projection` holds it exclusively,
   so live batches wait while a rebuild runs.
@@ -40,9 +50,10 @@ import contextlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from time import perf_counter
+from time import perf_counter, time_ns
 from types import TracebackType
 from typing import Any, Self
+from uuid import UUID
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
@@ -51,9 +62,10 @@ from aiokafka.errors import KafkaError, UnknownTopicOrPartitionError
 
 from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import DEAD_LETTERS
+from shared.observability.tracing import record_applied
 from shared.projections import metrics
 from shared.projections.batch import last_versions, newer_than_recorded, plan_batch
-from shared.projections.deadletter import DeadLetterPublisher
+from shared.projections.deadletter import DeadLetterPublisher, replay_origin
 from shared.projections.parsing import (
     KafkaMessage,
     NotHandled,
@@ -63,8 +75,17 @@ from shared.projections.parsing import (
     read_messages,
 )
 from shared.projections.projection import EventRejected, Projection, handled_event_types
+from shared.projections.topic_guard import (
+    TopicChanged,
+    check_topic_ids,
+    offsets_gone_back,
+    offsets_past_the_end,
+)
 from shared.projections.tracking import (
+    DeadLetterOrigin,
+    claim_dead_letters,
     lock_offsets,
+    record_dead_letters,
     record_offsets,
     record_versions,
     recorded_offsets,
@@ -121,6 +142,15 @@ class BatchOutcome:
     duration: float
     skipped_not_handled: int = 0
     """Events of types the projection does not declare (never parsed)."""
+
+    @classmethod
+    def nothing(cls) -> BatchOutcome:
+        """A batch fetched but not applied (the projection is halted)."""
+        return cls(0, 0, 0, 0, 0, 0, 0.0)
+
+
+def _origin(message: KafkaMessage) -> DeadLetterOrigin:
+    return message.topic, message.partition, message.offset
 
 
 @dataclass
@@ -238,6 +268,7 @@ class ProjectionConsumer:
         heartbeat_interval_ms: int = 3_000,
         max_retry_pause: float = 10.0,
         commit_hint_interval: float = 1.0,
+        topic_check_interval: float = 5.0,
     ) -> None:
         if (database_url is None) == (connection is None):
             raise ValueError("give either database_url or connection")
@@ -255,6 +286,10 @@ class ProjectionConsumer:
         self._poll_timeout_ms = poll_timeout_ms
         self._max_retry_pause = max_retry_pause
         self._commit_hint_interval = commit_hint_interval
+        self._topic_check_interval = topic_check_interval
+        self._topics_checked_at = 0.0
+        self.halted: TopicChanged | None = None
+        """Set when a topic is not the one the projection applied: nothing is applied."""
         # Offsets applied but not yet told to Kafka, and when Kafka was last told.
         self._unhinted: dict[TopicPartition, int] = {}
         self._hinted_at = 0.0
@@ -304,6 +339,7 @@ class ProjectionConsumer:
             await self._database()
             await self._dead_letters.start()
             await self._kafka.start()
+            await self._check_topics()
             if self._assign:
                 partitions = await self.partitions()
                 self._kafka.assign(partitions)
@@ -398,6 +434,10 @@ class ProjectionConsumer:
         try:
             idle = False
             while not self._stop_requested.is_set():
+                if self.halted is not None or self._topics_due():
+                    await self._watch_topics()
+                    if self.halted is not None:
+                        continue
                 if until is not None and await self._caught_up(until, idle=idle):
                     return
                 fetched = await self._kafka.getmany(
@@ -428,6 +468,62 @@ class ProjectionConsumer:
         finally:
             self._running = False
             self._run_finished.set()
+
+    def _topics_due(self) -> bool:
+        return perf_counter() - self._topics_checked_at >= self._topic_check_interval
+
+    async def _watch_topics(self) -> None:
+        """Check the topics' identity when due; while halted, wait and check again, and
+        resume once a rebuild has made the recorded offsets those of the topics now."""
+        if self.halted is not None:
+            await self._pause(self._topic_check_interval)
+            if self._stop_requested.is_set():
+                return
+        try:
+            await self._check_topics()
+            if self.halted is not None:
+                await self._check_offsets_and_resume()
+        except Exception as error:
+            if not self._retryable(error):
+                raise
+            log.info("projection %s: topic check skipped: %r", self.name, error)
+
+    async def _check_topics(self) -> None:
+        async with self._lock:
+            connection = await self._database()
+            changed = await check_topic_ids(
+                connection, self._kafka_connection, self.name, self.projection.topics
+            )
+        self._topics_checked_at = perf_counter()
+        if changed is not None:
+            self._halt(changed)
+
+    async def _check_offsets_and_resume(self) -> None:
+        """Resume if the topics' ids match the recorded ones (checked just before) and no
+        recorded offset lies past its partition's end."""
+        partitions = await self.partitions()
+        ends: dict[TopicPartition, int] = await self._kafka.end_offsets(partitions)
+        async with self._lock:
+            connection = await self._database()
+            recorded = await recorded_offsets(connection, self.name, self.projection.topics)
+        changed = offsets_past_the_end(self.name, recorded, ends)
+        if changed is not None:
+            self._halt(changed)
+            return
+        log.warning("projection %s: its topics are consistent again; resuming", self.name)
+        halted, self.halted = self.halted, None
+        if halted is not None:
+            metrics.HALTED.labels(self.name, halted.topic).set(0)
+        assigned = set(self._kafka.assignment())
+        self._kafka.resume(*assigned)
+        await self._seek_to_recorded(assigned)
+
+    def _halt(self, changed: TopicChanged) -> None:
+        if self.halted != changed:
+            log.error("%s", changed)
+            metrics.HALTED.labels(self.name, changed.topic).set(1)
+        self.halted = changed
+        self._kafka.pause(*self._kafka.assignment())
 
     async def _pause(self, seconds: float) -> None:
         try:
@@ -476,12 +572,26 @@ class ProjectionConsumer:
 
     async def _apply_batch(self, fetched: Mapping[TopicPartition, list[Any]]) -> BatchOutcome:
         started = perf_counter()
+        started_ns = time_ns()
         read: dict[TopicPartition, list[ReadMessage]] = {
             tp: read_messages(messages, self._handled) for tp, messages in fetched.items()
         }
         deliveries: list[asyncio.Future[object]] = []
+        letters: list[tuple[DeadLetterOrigin, UUID | None, str]] = []
         async with self._lock:
+            gone_back = offsets_gone_back(
+                self.name,
+                {tp: messages[0].offset for tp, messages in fetched.items() if messages},
+                self._positions,
+            )
             connection = await self._database()
+            if gone_back is not None:  # the ids usually tell more
+                ids_changed = await check_topic_ids(
+                    connection, self._kafka_connection, self.name, self.projection.topics
+                )
+                self._halt(ids_changed or gone_back)
+            if self.halted is not None:
+                return BatchOutcome.nothing()
             async with connection.transaction():
                 await take_shared_batch_lock(connection, self.name)
                 recorded = await lock_offsets(
@@ -499,13 +609,25 @@ class ProjectionConsumer:
                         unknown += 1
                     else:
                         deliveries.append(await self._dead_letter(item.message, item.error))
+                        letters.append((_origin(item.message), None, item.error))
+                replays = await claim_dead_letters(
+                    connection,
+                    self.name,
+                    (o for m in plan.messages if (o := replay_origin(m.message, self.name))),
+                )
                 versions = await recorded_versions(
                     connection, self.name, (p.event.aggregate_id for p in parsed)
                 )
-                new, duplicates = newer_than_recorded(parsed, versions)
+                new, duplicates = newer_than_recorded(
+                    parsed,
+                    versions,
+                    replayed=lambda p: replay_origin(p.message, self.name) in replays,
+                )
                 applied, rejected = await self._apply(connection, new)
                 for item, reason in rejected:
                     deliveries.append(await self._dead_letter(item.message, reason))
+                    letters.append((_origin(item.message), item.event.event_id, reason))
+                await record_dead_letters(connection, self.name, letters)
                 await record_versions(connection, self.name, last_versions(applied))
                 await record_offsets(connection, self.name, plan.next_offsets)
                 # The dead letters must be in Kafka before the offsets move past them.
@@ -528,6 +650,11 @@ class ProjectionConsumer:
             skipped_not_handled=not_handled,
         )
         self._record(outcome)
+        record_applied(
+            self.name,
+            ((p.message.headers, p.event.event_type, str(p.event.event_id)) for p in applied),
+            started_ns,
+        )
         self._unhinted.update(
             (TopicPartition(topic, partition), offset)
             for (topic, partition), offset in plan.next_offsets.items()
@@ -646,6 +773,10 @@ class ProjectionConsumer:
             recorded = await recorded_offsets(
                 connection, self.name, sorted({tp.topic for tp in partitions})
             )
+            ends = await self._kafka.end_offsets(sorted(partitions))
+            past_the_end = offsets_past_the_end(self.name, recorded, ends)
+            if past_the_end is not None:
+                self._halt(past_the_end)
             from_beginning: list[TopicPartition] = []
             for tp in sorted(partitions):
                 offset = recorded.get((tp.topic, tp.partition))

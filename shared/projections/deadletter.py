@@ -14,6 +14,7 @@ send one twice, which is acceptable for a dead letter.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
 
@@ -27,9 +28,22 @@ ORIGINAL_OFFSET = "x-original-offset"
 CONSUMER_GROUP = "x-consumer-group"
 PROJECTION = "x-projection"
 ERROR = "x-error"
+REPLAY_OF = "x-replay-of"
+"""On a replayed message: ``<topic>:<partition>:<offset>`` of the message it replays."""
+REPLAY_FOR = "x-replay-for"
+"""On a replayed message: the projection whose dead letter it was."""
 
 _DEAD_LETTER_HEADERS = frozenset(
-    {ORIGINAL_TOPIC, ORIGINAL_PARTITION, ORIGINAL_OFFSET, CONSUMER_GROUP, PROJECTION, ERROR}
+    {
+        ORIGINAL_TOPIC,
+        ORIGINAL_PARTITION,
+        ORIGINAL_OFFSET,
+        CONSUMER_GROUP,
+        PROJECTION,
+        ERROR,
+        REPLAY_OF,
+        REPLAY_FOR,
+    }
 )
 MAX_ERROR_BYTES = 4_000
 """Validation errors name every bad field; a long list is cut so headers stay small."""
@@ -53,6 +67,35 @@ def dead_letter_headers(
         (PROJECTION, projection.encode()),
         (ERROR, error.encode()[:MAX_ERROR_BYTES].decode(errors="ignore").encode()),
     ]
+
+
+def replay_headers(dead_letter: Sequence[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """The headers of a dead letter's replay on its original topic: the original headers,
+    and where the replayed message was first published and which projection failed it.
+
+    The consumer of that projection applies a replay once, even when later events of
+    the same aggregate were applied meanwhile; every other consumer sees a duplicate.
+    """
+    found = dict(dead_letter)
+    missing = [h for h in (ORIGINAL_TOPIC, ORIGINAL_PARTITION, ORIGINAL_OFFSET) if h not in found]
+    if missing:
+        raise ValueError(f"not a dead letter: no {', '.join(missing)} header")
+    origin = b":".join(found[h] for h in (ORIGINAL_TOPIC, ORIGINAL_PARTITION, ORIGINAL_OFFSET))
+    kept = [(k, v) for k, v in dead_letter if k not in _DEAD_LETTER_HEADERS]
+    return [*kept, (REPLAY_OF, origin), (REPLAY_FOR, found.get(PROJECTION, b""))]
+
+
+def replay_origin(message: KafkaMessage, projection: str) -> tuple[str, int, int] | None:
+    """Where the message a replay replays was read, if ``message`` is a replay of one of
+    ``projection``'s dead letters; ``None`` otherwise (or if its headers are garbled)."""
+    found = dict(message.headers or ())
+    if found.get(REPLAY_FOR) != projection.encode() or REPLAY_OF not in found:
+        return None
+    topic, _, rest = found[REPLAY_OF].decode(errors="replace").rpartition(":")
+    topic, _, partition = topic.rpartition(":")
+    if not topic or not partition.isdigit() or not rest.isdigit():
+        return None
+    return topic, int(partition), int(rest)
 
 
 class DeadLetterPublisher:

@@ -31,6 +31,12 @@ LAG = Gauge(
     "Messages on the partition not yet applied by this instance (highwater - next offset).",
     ("projection", "topic", "partition"),
 )
+HALTED = Gauge(
+    "projection_halted",
+    "1 while a projection applies nothing because a topic it reads is not the one it "
+    "applied (created anew, another cluster, offsets past the end); a rebuild clears it.",
+    ("projection", "topic"),
+)
 BATCH_DURATION = Histogram(
     "projection_batch_duration_seconds",
     "Time to parse and apply one batch and record its offsets, in one transaction.",

@@ -162,6 +162,90 @@ async def record_versions(
 
 
 async def forget_projection(connection: asyncpg.Connection, projection: str) -> None:
-    """Delete the projection's offsets and versions: it will start from the beginning."""
-    await connection.execute("DELETE FROM projection_offsets WHERE projection = $1", projection)
-    await connection.execute("DELETE FROM projection_versions WHERE projection = $1", projection)
+    """Delete everything the projection recorded: it will start from the beginning, on
+    the topics as they are now."""
+    for table in (
+        "projection_offsets",
+        "projection_versions",
+        "projection_topics",
+        "projection_dead_letters",
+    ):
+        await connection.execute(f"DELETE FROM {table} WHERE projection = $1", projection)
+
+
+async def recorded_topic_ids(
+    connection: asyncpg.Connection, projection: str
+) -> dict[str, tuple[str, UUID]]:
+    """The (cluster id, topic id) recorded for each topic the projection has read."""
+    rows = await connection.fetch(
+        "SELECT topic, cluster_id, topic_id FROM projection_topics WHERE projection = $1",
+        projection,
+    )
+    return {row["topic"]: (row["cluster_id"], row["topic_id"]) for row in rows}
+
+
+async def record_topic_ids(
+    connection: asyncpg.Connection, projection: str, ids: Mapping[str, tuple[str, UUID]]
+) -> None:
+    """Remember the identity of topics read for the first time (never overwrites one)."""
+    if not ids:
+        return
+    await connection.execute(
+        "INSERT INTO projection_topics (projection, topic, cluster_id, topic_id)"
+        " SELECT $1, topic, cluster_id, topic_id"
+        " FROM unnest($2::text[], $3::text[], $4::uuid[]) AS n(topic, cluster_id, topic_id)"
+        " ON CONFLICT DO NOTHING",
+        projection,
+        list(ids),
+        [cluster for cluster, _ in ids.values()],
+        [topic_id for _, topic_id in ids.values()],
+    )
+
+
+DeadLetterOrigin = tuple[str, int, int]
+"""(topic, partition, offset) where a dead-lettered message was read."""
+
+
+async def record_dead_letters(
+    connection: asyncpg.Connection,
+    projection: str,
+    letters: Iterable[tuple[DeadLetterOrigin, UUID | None, str]],
+) -> None:
+    """Remember the messages the projection sent to the dead letters in this batch."""
+    rows = list(letters)
+    if not rows:
+        return
+    await connection.execute(
+        'INSERT INTO projection_dead_letters (projection, topic, partition, "offset",'
+        " event_id, reason)"
+        " SELECT $1, topic, partition, position, event_id, reason FROM unnest("
+        "$2::text[], $3::integer[], $4::bigint[], $5::uuid[], $6::text[])"
+        " AS n(topic, partition, position, event_id, reason) ON CONFLICT DO NOTHING",
+        projection,
+        [origin[0] for origin, _, _ in rows],
+        [origin[1] for origin, _, _ in rows],
+        [origin[2] for origin, _, _ in rows],
+        [event_id for _, event_id, _ in rows],
+        [reason for _, _, reason in rows],
+    )
+
+
+async def claim_dead_letters(
+    connection: asyncpg.Connection, projection: str, origins: Iterable[DeadLetterOrigin]
+) -> set[DeadLetterOrigin]:
+    """Delete the dead letters of ``origins`` still recorded; returns those found. A
+    replay whose dead letter is claimed is applied; one already claimed is a duplicate."""
+    wanted = sorted(set(origins))
+    if not wanted:
+        return set()
+    rows = await connection.fetch(
+        "DELETE FROM projection_dead_letters AS d"
+        " USING unnest($2::text[], $3::integer[], $4::bigint[]) AS n(topic, partition, position)"
+        " WHERE d.projection = $1 AND d.topic = n.topic AND d.partition = n.partition"
+        ' AND d."offset" = n.position RETURNING d.topic, d.partition, d."offset"',
+        projection,
+        [topic for topic, _, _ in wanted],
+        [partition for _, partition, _ in wanted],
+        [offset for _, _, offset in wanted],
+    )
+    return {(row["topic"], row["partition"], row["offset"]) for row in rows}

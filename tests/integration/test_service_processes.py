@@ -97,7 +97,10 @@ async def test_service_becomes_ready_with_database_and_kafka_reachable(
 ) -> None:
     response = await _wait_ready(client, services[index])
 
-    assert response.json() == {"status": "ready", "checks": {"database": "ok", "kafka": "ok"}}
+    assert response.json() == {
+        "status": "ready",
+        "checks": {"database": "ok", "kafka": "ok", "projections": "ok", "outbox": "ok"},
+    }
 
 
 async def test_service_applied_the_event_store_migrations(

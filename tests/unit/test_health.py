@@ -14,6 +14,7 @@ from shared.http import (
     health_router,
     install_problem_handlers,
 )
+from shared.http.health import NotReady
 from shared.settings import AuthSettings, Environment
 
 
@@ -69,12 +70,25 @@ async def test_ready_answers_200_when_every_check_passes(healthy: FastAPI) -> No
     assert response.json() == {"status": "ready", "checks": {"database": "ok", "kafka": "ok"}}
 
 
+async def test_a_check_that_says_why_has_its_reason_in_the_answer() -> None:
+    async def halted() -> None:
+        raise NotReady("topic pokmas.events.v1 was created anew: run `bapas projection rebuild`")
+
+    response = await get(build_app({"projections": halted}), "/health/ready")
+
+    assert response.status_code == 503
+    assert response.json()["detail"] == (
+        "not ready: projections failed: topic pokmas.events.v1 was created anew: "
+        "run `bapas projection rebuild`"
+    )
+
+
 async def test_ready_answers_503_naming_the_failed_check() -> None:
     response = await get(build_app({"database": passes, "kafka": fails}), "/health/ready")
 
     assert response.status_code == 503
     assert response.headers["Content-Type"] == "application/problem+json"
-    assert response.json()["detail"] == "not ready: kafka failed"
+    assert response.json()["detail"] == "not ready: kafka failed: ConnectionRefusedError"
     assert response.json()["checks"] == {
         "database": "ok",
         "kafka": "failed: ConnectionRefusedError",
