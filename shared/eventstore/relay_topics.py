@@ -56,6 +56,11 @@ class RelayTopicGuard:
             sorted(found),
         )
         recorded = {row["topic"]: (row["cluster_id"], row["topic_id"]) for row in rows}
+        if missing := due - set(found):
+            # Deleted, perhaps being created anew: nothing is published until it is back
+            # and its identity has been compared.
+            log.warning("outbox relay of %s: no topic %s", self.service, ", ".join(missing))
+            return False
         for topic in due:
             self._checked_at[topic] = now
         for topic, identity in sorted(found.items()):

@@ -84,22 +84,25 @@ def newer_than_recorded(
     events: Iterable[ParsedEvent],
     recorded: Mapping[UUID, int],
     *,
-    replayed: Callable[[ParsedEvent], bool] = lambda _: False,
+    replay: Callable[[ParsedEvent], bool | None] = lambda _: None,
 ) -> tuple[list[ParsedEvent], list[ParsedEvent]]:
     """Split events into those newer than the recorded version of their aggregate and
     duplicates, in order; the versions of earlier events of the batch count too.
 
-    An event for which ``replayed`` is true (a dead letter of the projection, replayed
-    once its cause was fixed) is new whatever its version: later events of its aggregate
-    may have been applied meanwhile.
+    ``replay`` tells replays of dead letters apart: ``True`` for one of the projection's
+    own dead letters replayed for the first time, new whatever its version (later events
+    of its aggregate may have been applied meanwhile); ``False`` for any other replay (of
+    another projection's dead letter, or replayed before), a duplicate; ``None`` for an
+    event that is not a replay.
     """
     last = dict(recorded)
     new: list[ParsedEvent] = []
     duplicates: list[ParsedEvent] = []
     for parsed in events:
         event = parsed.event
-        if replayed(parsed):
-            new.append(parsed)
+        verdict = replay(parsed)
+        if verdict is not None:
+            (new if verdict else duplicates).append(parsed)
         elif event.aggregate_version <= last.get(event.aggregate_id, 0):
             duplicates.append(parsed)
         else:

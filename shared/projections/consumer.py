@@ -65,7 +65,7 @@ from shared.kafka.topics import DEAD_LETTERS
 from shared.observability.tracing import record_applied
 from shared.projections import metrics
 from shared.projections.batch import last_versions, newer_than_recorded, plan_batch
-from shared.projections.deadletter import DeadLetterPublisher, replay_origin
+from shared.projections.deadletter import DeadLetterPublisher, is_replay, replay_origin
 from shared.projections.parsing import (
     KafkaMessage,
     NotHandled,
@@ -619,9 +619,7 @@ class ProjectionConsumer:
                     connection, self.name, (p.event.aggregate_id for p in parsed)
                 )
                 new, duplicates = newer_than_recorded(
-                    parsed,
-                    versions,
-                    replayed=lambda p: replay_origin(p.message, self.name) in replays,
+                    parsed, versions, replay=lambda p: self._replay_verdict(p, replays)
                 )
                 applied, rejected = await self._apply(connection, new)
                 for item, reason in rejected:
@@ -662,6 +660,14 @@ class ProjectionConsumer:
         await self._commit_hint()
         self._update_lag()
         return outcome
+
+    def _replay_verdict(self, parsed: ParsedEvent, claimed: set[DeadLetterOrigin]) -> bool | None:
+        """Whether a replay is applied (one of this projection's dead letters, claimed now)
+        or a duplicate (any other replay); ``None`` if the event is not a replay."""
+        origin = replay_origin(parsed.message, self.name)
+        if origin is not None:
+            return origin in claimed
+        return False if is_replay(parsed.message) else None
 
     async def _dead_letter(self, message: KafkaMessage, error: str) -> asyncio.Future[object]:
         log.warning(

@@ -85,6 +85,11 @@ def replay_headers(dead_letter: Sequence[tuple[str, bytes]]) -> list[tuple[str, 
     return [*kept, (REPLAY_OF, origin), (REPLAY_FOR, found.get(PROJECTION, b""))]
 
 
+def is_replay(message: KafkaMessage) -> bool:
+    """Whether ``message`` replays a dead letter (of whichever projection)."""
+    return any(key == REPLAY_OF for key, _ in message.headers or ())
+
+
 def replay_origin(message: KafkaMessage, projection: str) -> tuple[str, int, int] | None:
     """Where the message a replay replays was read, if ``message`` is a replay of one of
     ``projection``'s dead letters; ``None`` otherwise (or if its headers are garbled)."""
