@@ -12,6 +12,10 @@ What matters for a subscriber of the platform's topics (``docs/subscribing.md``)
   the store's ``event_id`` check makes the second delivery change nothing.
 * **Never stop the stream**: an event it does not know is skipped, a message it
   cannot read is reported and skipped.
+* **The cluster as the platform names it**: ``KAFKA_BOOTSTRAP_SERVERS`` is a
+  comma-separated list of brokers, and the same ``KAFKA_SECURITY_PROTOCOL``,
+  ``KAFKA_SASL_MECHANISM``, ``KAFKA_SASL_USERNAME``, ``KAFKA_SASL_PASSWORD`` and
+  ``KAFKA_SSL_CAFILE`` reach an authenticated, encrypted listener.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Callable, Sequence
+import ssl
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +54,21 @@ class Counts:
         return self.handled + self.duplicates + self.skipped + self.unreadable
 
 
+def kafka_security(environment: Mapping[str, str]) -> dict[str, Any]:
+    """aiokafka's security arguments from the ``KAFKA_*`` variables (none: PLAINTEXT)."""
+    protocol = environment.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
+    options: dict[str, Any] = {"security_protocol": protocol}
+    if protocol in ("SSL", "SASL_SSL"):
+        options["ssl_context"] = ssl.create_default_context(
+            cafile=environment.get("KAFKA_SSL_CAFILE") or None
+        )
+    if protocol.startswith("SASL_"):
+        options["sasl_mechanism"] = environment.get("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
+        options["sasl_plain_username"] = environment["KAFKA_SASL_USERNAME"]
+        options["sasl_plain_password"] = environment["KAFKA_SASL_PASSWORD"]
+    return options
+
+
 class Subscriber:
     """Reads ``topics`` as consumer group ``group_id`` and applies what it knows to ``store``."""
 
@@ -60,8 +80,10 @@ class Subscriber:
         group_id: str,
         store: OutcomeStore,
         report: Callable[[str], None] = print,
+        security: Mapping[str, Any] | None = None,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
+        self.security = dict(security or {})
         self.topics = tuple(topics)
         self.group_id = group_id
         self.store = store
@@ -72,7 +94,8 @@ class Subscriber:
         """Consume until ``stop`` is set."""
         consumer = AIOKafkaConsumer(
             *self.topics,
-            bootstrap_servers=self.bootstrap_servers,
+            bootstrap_servers=self.bootstrap_servers.split(","),
+            **self.security,
             group_id=self.group_id,
             client_id=self.group_id,
             auto_offset_reset="earliest",
@@ -159,6 +182,7 @@ def main(arguments: Sequence[str] | None = None) -> None:
         topics=options.topics,
         group_id=options.group,
         store=store,
+        security=kafka_security(os.environ),
     )
     try:
         asyncio.run(_run_until_signalled(subscriber))
