@@ -6,6 +6,11 @@ export XDG_RUNTIME_DIR ?= /tmp
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 BAPAS := $(RUN) bapas
+# `make up KAFKA_NODES=3`: a three-node Kafka cluster (127.0.0.1:9192,9194,9196) instead
+# of the single node on 9092. The ports are settings: POKMAS_PORT, ENROLMENT_PORT,
+# NOTIFICATIONS_PORT, INSIGHTS_PORT, NOTIFICATIONS_SMTP_PORT, BAPAS_KAFKA_PORT and
+# BAPAS_POSTGRES_PORT, read by `make up`, `make demo` and the services alike.
+KAFKA_NODES ?= 1
 
 .PHONY: env up down status demo test lint format tools browser
 
@@ -20,7 +25,7 @@ env: tools
 	@$(UV) sync --frozen --quiet
 
 up: env
-	@$(BAPAS) stack up --with-services
+	@$(BAPAS) stack up --kafka-nodes $(KAFKA_NODES) --with-services
 	@echo
 	@echo "Development token (bapas_officer of Bapas Balikpapan, valid 12 hours):"
 	@$(BAPAS) token --role bapas_officer --bapas balikpapan

@@ -30,7 +30,11 @@ from shared.eventstore.relay import OutboxRelay
 from shared.eventstore.store import EventStore
 from shared.http import ServiceUnavailable, create_service_app
 from shared.http.commands import install_command_error_handlers
+from shared.http.health import NotReady
+from shared.kafka.failures import connection_failures, first_refusal
 from shared.kafka.topics import TOPIC_OF_SERVICE
+from shared.observability.logs import configure_logging
+from shared.observability.tracing import configure_tracing, instrument_app
 from shared.periodic import run_periodically
 from shared.postgres.migrations import apply_migrations, migrations_of
 from shared.postgres.pool import create_pool
@@ -69,6 +73,7 @@ class ServiceRuntime:
     broker: KafkaBroker = field(init=False)
     _pool: asyncpg.Pool | None = field(default=None, init=False)
     _consumers: list[ProjectionConsumer] = field(default_factory=list, init=False)
+    _relay: OutboxRelay | None = field(default=None, init=False)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
@@ -108,7 +113,7 @@ class ServiceRuntime:
             await apply_migrations(connection, migrations_of(*self.migration_packages))
         await _retry("Kafka", self.broker.start)
         if self.topic is not None:
-            relay = OutboxRelay(
+            relay = self._relay = OutboxRelay(
                 service=self.settings.service_name,
                 database_url=self.settings.database_url,
                 kafka=self.settings.kafka,
@@ -154,9 +159,26 @@ class ServiceRuntime:
         if not await self.broker.ping(timeout=2.0):
             raise ConnectionError("Kafka does not answer")
 
+    async def check_projections(self) -> None:
+        """Not ready while a projection applies nothing because a topic it reads is not
+        the one it applied; the message names the topic and the rebuild to run."""
+        halted = [str(c.halted) for c in self._consumers if c.halted is not None]
+        if halted:
+            raise NotReady("; ".join(halted))
+
+    async def check_outbox(self) -> None:
+        """Not ready while the relay publishes nothing because its topic is not the one it
+        published to; the message says what happened and the way out."""
+        if self._relay is not None and self._relay.topics.halted is not None:
+            raise NotReady(self._relay.topics.halted)
+
     @contextlib.asynccontextmanager
     async def lifespan(self, _: FastAPI) -> AsyncIterator[None]:
-        await self.start()
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()  # what was opened before the failure
+            raise
         try:
             with _tuned_garbage_collector():
                 yield
@@ -188,15 +210,21 @@ def _tuned_garbage_collector() -> Iterator[None]:
 
 
 async def _retry(what: str, start: Callable[[], Awaitable[T]]) -> T:
-    """Start something the service cannot run without, waiting for it to come up."""
+    """Start something the service cannot run without, waiting for it to come up; but a
+    Kafka that refuses the service (its credentials, its TLS) stops it at once, saying
+    which setting to check: it would refuse every retry just the same."""
     for attempt in range(1, STARTUP_ATTEMPTS + 1):
-        try:
-            return await start()
-        except (OSError, asyncpg.PostgresError, KafkaError, TimeoutError) as error:
-            if attempt == STARTUP_ATTEMPTS:
-                raise
-            log.warning("%s not reachable yet (%r); retrying", what, error)
-            await asyncio.sleep(1.0)
+        with connection_failures() as failures:
+            try:
+                return await start()
+            except (OSError, asyncpg.PostgresError, KafkaError, TimeoutError) as error:
+                refused = first_refusal(failures)
+                if refused is not None:
+                    raise refused from error
+                if attempt == STARTUP_ATTEMPTS:
+                    raise
+                log.warning("%s not reachable yet (%r); retrying", what, error)
+        await asyncio.sleep(1.0)
     raise AssertionError("unreachable")
 
 
@@ -215,7 +243,13 @@ def build_service_app(
 
     Routes reach the runtime (pool, event store) through :func:`service_runtime`. A
     service with a web page names the cookie its sign-in sets (``session_cookie``).
+
+    Logging is configured here, in the service's process once uvicorn has set up its
+    own loggers (it builds the app after), so that every line is the service's. So is
+    tracing, when an OTLP endpoint is configured.
     """
+    configure_logging(settings.service_name)
+    configure_tracing(settings.service_name)
     runtime = ServiceRuntime(
         settings,
         projections=projections,
@@ -228,7 +262,12 @@ def build_service_app(
         description=description,
         auth=AuthSettings(),
         bapas_provinces={office.code: office.province for office in bapas_offices()},
-        readiness_checks={"database": runtime.check_database, "kafka": runtime.check_kafka},
+        readiness_checks={
+            "database": runtime.check_database,
+            "kafka": runtime.check_kafka,
+            "projections": runtime.check_projections,
+            "outbox": runtime.check_outbox,
+        },
         lifespan=runtime.lifespan,
         session_cookie=session_cookie,
     )
@@ -237,6 +276,7 @@ def build_service_app(
     for router in routers:
         app.include_router(router)
     app.state.runtime = runtime
+    instrument_app(app)
     return app
 
 

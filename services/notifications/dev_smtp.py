@@ -23,6 +23,8 @@ from uuid import uuid4
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from shared.observability.logs import configure_logging
+
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 8025
@@ -70,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--folder", type=Path, default=DEFAULT_FOLDER)
     arguments = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    configure_logging("dev_smtp")
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(arguments.folder, host=arguments.host, port=arguments.port))
 

@@ -19,7 +19,8 @@ Each outcome is recorded in a transaction of its own:
 
 A webhook's outcome also moves its receiver's circuit breaker
 (:mod:`services.notifications.subscriptions`): failures in a row pause the receiver,
-whose deliveries then wait unclaimed; a success closes it.
+whose deliveries then wait unclaimed; a success closes it. It is counted in
+:data:`WEBHOOK_DELIVERIES`, for operators to see receivers failing across the country.
 
 A worker that dies mid-send leaves its claim to expire; the delivery is then tried
 again (at least once on the wire; a receiver can de-duplicate on the notification id,
@@ -33,7 +34,10 @@ import logging
 import random
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping
+from enum import StrEnum
 from uuid import UUID
+
+import prometheus_client
 
 from services.notifications.channels import DeliveryFailed, Sender, open_senders
 from services.notifications.deliveries import (
@@ -64,6 +68,26 @@ log = logging.getLogger(__name__)
 SERVICE_ACTOR = Actor(role="service", sub="notifications")
 
 InFlight = dict[asyncio.Task[None], DueDelivery]
+
+
+class WebhookOutcome(StrEnum):
+    """How a webhook delivery attempt ended, as :data:`WEBHOOK_DELIVERIES` counts it."""
+
+    DELIVERED = "delivered"
+    RETRYING = "retrying"
+    GAVE_UP = "gave_up"
+    CANCELLED = "cancelled"
+
+
+WEBHOOK_DELIVERIES = prometheus_client.Counter(
+    "bapas_webhook_deliveries_total",
+    "Webhook delivery attempts by outcome: delivered (the receiver answered 2xx), "
+    "retrying (failed; tried again after a back-off), gave_up (failed with no attempt "
+    "left: NotificationFailed), cancelled (the subscription was deleted; nothing sent).",
+    ("outcome",),
+)
+for _outcome in WebhookOutcome:
+    WEBHOOK_DELIVERIES.labels(_outcome)  # each outcome shows from the start, at 0
 
 
 class DeliveryWorker:
@@ -149,6 +173,7 @@ class DeliveryWorker:
         if delivery.to_deleted_subscription:
             async with runtime.pool.acquire() as connection:
                 await cancel(connection, delivery, reason="the subscription was deleted")
+            _count_webhook(delivery, WebhookOutcome.CANCELLED)
             return
         sender = senders.get(delivery.channel)
         try:
@@ -171,6 +196,7 @@ class DeliveryWorker:
                 await runtime.event_store.save(
                     notification, _context(delivery), connection=connection
                 )
+        _count_webhook(delivery, WebhookOutcome.DELIVERED)
         log.info(
             "notification %s sent by %s (attempt %d)",
             delivery.notification_id,
@@ -193,6 +219,7 @@ class DeliveryWorker:
                     random_fraction=self._random_fraction,
                 )
                 await postpone(connection, delivery, delay_seconds=delay, error=error)
+                _count_webhook(delivery, WebhookOutcome.RETRYING)
                 log.warning(
                     "notification %s attempt %d failed (%s); retrying in %.1f s",
                     delivery.notification_id,
@@ -207,6 +234,7 @@ class DeliveryWorker:
                 await runtime.event_store.save(
                     notification, _context(delivery), connection=connection
                 )
+                _count_webhook(delivery, WebhookOutcome.GAVE_UP)
                 log.warning(
                     "notification %s failed after %d attempts: %s",
                     delivery.notification_id,
@@ -227,6 +255,11 @@ class DeliveryWorker:
                 subscription_id,
                 paused_until.isoformat(),
             )
+
+
+def _count_webhook(delivery: DueDelivery, outcome: WebhookOutcome) -> None:
+    if delivery.channel is Channel.WEBHOOK:
+        WEBHOOK_DELIVERIES.labels(outcome).inc()
 
 
 def _per_subscription(deliveries: Collection[DueDelivery]) -> Counter[UUID]:

@@ -14,7 +14,7 @@ from rich.console import Console
 
 from shared.kafka.connection import KafkaConnection
 from shared.stack.errors import StackError
-from shared.stack.local import LocalStack
+from shared.stack.services import running_local_stack
 
 console = Console(highlight=False)
 
@@ -28,12 +28,13 @@ def fail(message: str) -> typer.Exit:
 
 
 def kafka_of_the_environment() -> KafkaConnection:
-    """The ``KAFKA_*`` settings of a command; the local stack's brokers when
-    ``KAFKA_BOOTSTRAP_SERVERS`` is unset. Settings that cannot work exit with the reason."""
+    """The ``KAFKA_*`` settings of a command; when ``KAFKA_BOOTSTRAP_SERVERS`` is unset, the
+    brokers of the cluster ``make up`` runs, whatever its size. Settings that cannot work
+    exit with the reason."""
     try:
         if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
             return KafkaConnection()
-        return LocalStack.from_environment().kafka_connection
+        return running_local_stack().kafka_connection
     except ValidationError as error:
         reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
         raise fail(f"the Kafka settings cannot work: {reasons}") from None

@@ -18,6 +18,7 @@ from shared.demo.client import DemoError, PlatformClient, ServiceUrls, eventuall
 from shared.demo.watch import EventWatcher
 from shared.http import Role
 from shared.kafka.connection import KafkaConnection
+from shared.stack.errors import StackError
 
 
 def _show_events(counts: Counter[tuple[str, str]]) -> None:
@@ -25,13 +26,13 @@ def _show_events(counts: Counter[tuple[str, str]]) -> None:
         console.print(f"    [dim]{topic}[/]  {event_type} ×{count}")
 
 
-async def _play(kafka: KafkaConnection) -> None:
+async def _play(kafka: KafkaConnection, urls: ServiceUrls) -> None:
     watcher = EventWatcher(kafka)
     started = datetime.now(UTC)
     try:
         await watcher.start()
         async with httpx.AsyncClient(timeout=30) as http:
-            client = PlatformClient(ServiceUrls(), http)
+            client = PlatformClient(urls, http)
             scenario = Scenario(client, narrate=lambda line: console.print(f"[green]●[/] {line}"))
             console.rule(f"Bapas Kelas II Balikpapan — demo run {scenario.mark}")
             for step in (
@@ -142,11 +143,13 @@ async def _show_notifications(client: PlatformClient, scenario: Scenario, since:
 
 
 def demo() -> None:
-    """Play the Balikpapan scenario against the running stack (``make up``)."""
+    """Play the Balikpapan scenario against the running stack (``make up``), reaching
+    the services on the ports their settings name (``POKMAS_PORT`` …)."""
     kafka = kafka_of_the_environment()
     try:
-        asyncio.run(_play(kafka))
+        urls = ServiceUrls()
+        asyncio.run(_play(kafka, urls))
     except (httpx.ConnectError, KafkaError) as error:
         raise fail(f"the stack does not answer: is it up (`make up`)? ({error!r})") from None
-    except DemoError as error:
+    except (DemoError, StackError) as error:
         raise fail(str(error)) from None

@@ -7,8 +7,10 @@ import logging
 import typer
 
 from shared.cli.contracts import contracts_app
+from shared.cli.deadletters import deadletters_app
 from shared.cli.demo import demo
 from shared.cli.docs import docs_app
+from shared.cli.outbox import outbox_app
 from shared.cli.projection import projection_app
 from shared.cli.stack import stack_app, topics_app
 from shared.cli.tail import events_app
@@ -32,6 +34,8 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(events_app, name="events")
 app.add_typer(projection_app, name="projection")
+app.add_typer(deadletters_app, name="deadletters")
+app.add_typer(outbox_app, name="outbox")
 app.add_typer(docs_app, name="docs")
 app.command("token")(token)
 app.command("demo")(demo)

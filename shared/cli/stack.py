@@ -14,21 +14,30 @@ from shared.kafka.topics import create_topics
 from shared.stack.errors import StackError
 from shared.stack.kafka import fetch_kafka_jars, stop_every_node
 from shared.stack.local import LocalStack
-from shared.stack.services import MAIL_PORT, SERVICES, ServiceRunner
+from shared.stack.services import (
+    MAX_KAFKA_NODES,
+    ServiceRunner,
+    mail_port,
+    running_local_stack,
+)
 
-stack_app = typer.Typer(help="The local stack: Kafka, PostgreSQL and the three services.")
+stack_app = typer.Typer(help="The local stack: Kafka, PostgreSQL and the four services.")
 topics_app = typer.Typer(help="The event topics of the contract.")
 
 
 @stack_app.command("up")
 @reports_stack_errors
 def stack_up(
-    kafka_nodes: Annotated[int, typer.Option(min=1, max=5, help="Kafka nodes (3: a cluster).")] = 1,
+    kafka_nodes: Annotated[
+        int, typer.Option(min=1, max=MAX_KAFKA_NODES, help="Kafka nodes (3: a cluster).")
+    ] = 1,
     with_services: Annotated[bool, typer.Option(help="Also start the services.")] = False,
 ) -> None:
     """Start Kafka and PostgreSQL (fetching Kafka's jars the first time), create the
-    service databases and the topics; with --with-services, the services too."""
+    service databases and the topics; with --with-services, the services too, on the
+    ports their settings name (``POKMAS_PORT`` …), given the cluster's brokers."""
     stack = LocalStack.from_environment(kafka_nodes)
+    _refuse_another_running_cluster(stack)
     with console.status("Fetching Kafka's jars with Maven (first run only)…"):
         fetch_kafka_jars(stack.paths)
     with console.status(f"Starting {kafka_nodes} Kafka node(s)…"):
@@ -51,14 +60,26 @@ def stack_up(
         with console.status("Starting the services…"):
             runner.start()
             asyncio.run(runner.wait_ready())
-        for service in SERVICES:
+        for service in runner.services:
             console.print(
                 f"[green]✓[/] {service.name:<14} {service.url}   docs: {service.url}/docs"
             )
         console.print(
-            f"[green]✓[/] mail (SMTP)    127.0.0.1:{MAIL_PORT}   kept in {runner.mail_folder}"
+            f"[green]✓[/] mail (SMTP)    127.0.0.1:{mail_port()}   kept in {runner.mail_folder}"
         )
         console.print(f"  logs under {stack.paths.logs}")
+
+
+def _refuse_another_running_cluster(stack: LocalStack) -> None:
+    """One cluster at a time: the services already running stay on the cluster they
+    were given, so a second cluster beside it would never see their events."""
+    running = running_local_stack()
+    if running.kafka.running_nodes() and running.kafka.cluster != stack.kafka.cluster:
+        size = running.kafka.cluster.size
+        raise StackError(
+            f"the stack already runs Kafka as {size} node(s) at {running.bootstrap_servers}: "
+            f"stop it first (`make down`), or keep it (`make up KAFKA_NODES={size}`)"
+        )
 
 
 @stack_app.command("down")
@@ -77,8 +98,9 @@ def stack_down() -> None:
 
 @stack_app.command("status")
 def stack_status() -> None:
-    """Print the Kafka and PostgreSQL versions the stack answers with."""
-    status = asyncio.run(LocalStack.from_environment().status())
+    """Print the Kafka and PostgreSQL versions the stack answers with (the Kafka
+    cluster ``stack up`` started: one node, or all the nodes of a cluster)."""
+    status = asyncio.run(running_local_stack().status())
     console.print(f"Kafka:      {status.kafka}")
     console.print(f"PostgreSQL: {status.postgres}")
 

@@ -16,13 +16,14 @@ from uuid import UUID
 import typer
 from pydantic import ValidationError
 
-from shared.cli.console import console, fail
+from shared.cli.console import console, fail, reports_stack_errors
 from shared.http import Role, issue_token
 from shared.reference import is_known_bapas
 from shared.settings import development_tool_auth_settings
-from shared.stack.services import SERVICES
+from shared.stack.services import local_service
 
 
+@reports_stack_errors
 def token(
     role: Annotated[Role, typer.Option(help="The caller's role.")],
     bapas: Annotated[str | None, typer.Option(help="Bapas code (officer, partner).")] = None,
@@ -40,7 +41,8 @@ def token(
     ] = False,
 ) -> None:
     """Print a signed development token (paste it as ``Authorization: Bearer …``), or with
-    ``--dashboard`` a link that signs a browser in to the insights dashboard with it."""
+    ``--dashboard`` a link that signs a browser in to the insights dashboard with it (on
+    the local stack's insights port, ``INSIGHTS_PORT``)."""
     if bapas is not None and not is_known_bapas(bapas):
         raise fail(f"unknown Bapas code {bapas!r}")
     try:
@@ -58,7 +60,7 @@ def token(
     except (ValueError, ValidationError) as error:
         raise fail(str(error)) from None
     if dashboard:
-        insights = next(service for service in SERVICES if service.name == "insights")
-        console.print(f"{insights.url}/dashboard/sign-in?token={minted}", soft_wrap=True)
+        insights = local_service("insights").url
+        console.print(f"{insights}/dashboard/sign-in?token={minted}", soft_wrap=True)
     else:
         console.print(minted, soft_wrap=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -14,18 +14,26 @@ import httpx
 
 from shared.http import Role, issue_token
 from shared.settings import development_tool_auth_settings
+from shared.stack.services import local_service
 
 
 class DemoError(RuntimeError):
     """A service answered what the scenario did not expect; the message says what."""
 
 
+def _of_the_local_stack(service: str) -> Callable[[], str]:
+    return lambda: local_service(service).url
+
+
 @dataclass(frozen=True)
 class ServiceUrls:
-    pokmas: str = "http://127.0.0.1:8001"
-    enrolment: str = "http://127.0.0.1:8002"
-    notifications: str = "http://127.0.0.1:8003"
-    insights: str = "http://127.0.0.1:8004"
+    """Where each service answers; unless given, the local stack's, on the port its
+    setting names (``POKMAS_PORT`` …) when the URLs are made."""
+
+    pokmas: str = field(default_factory=_of_the_local_stack("pokmas"))
+    enrolment: str = field(default_factory=_of_the_local_stack("enrolment"))
+    notifications: str = field(default_factory=_of_the_local_stack("notifications"))
+    insights: str = field(default_factory=_of_the_local_stack("insights"))
 
 
 def token_for(

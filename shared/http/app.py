@@ -17,6 +17,7 @@ from shared.http.health import ReadinessCheck, health_router
 from shared.http.limits import RequestLimitMiddleware, RequestLimits
 from shared.http.metrics import RequestMetricsMiddleware, metrics_router
 from shared.http.problems import install_problem_handlers
+from shared.http.request_log import RequestLogMiddleware
 from shared.settings import AuthSettings
 
 
@@ -31,7 +32,8 @@ def create_service_app(
     description: str = "",
     session_cookie: str | None = None,
 ) -> FastAPI:
-    """A FastAPI app with problem handlers, auth, health, readiness and metrics installed.
+    """A FastAPI app with problem handlers, auth, health, readiness, metrics and a log
+    line per request (with its correlation id) installed.
 
     ``bapas_provinces`` maps each Bapas code to its province code (from the reference
     data) for the ``regional`` role's scope. ``readiness_checks`` name the
@@ -42,6 +44,8 @@ def create_service_app(
     app.add_middleware(RequestLimitMiddleware, max_body_bytes=RequestLimits().max_body_bytes)
     # Added after the problem handlers' middleware, so it wraps it and sees the 500s.
     app.add_middleware(RequestMetricsMiddleware)
+    # Outermost, so every line logged while a request is served carries its correlation id.
+    app.add_middleware(RequestLogMiddleware)
     install_auth(app, auth, bapas_provinces=bapas_provinces, session_cookie=session_cookie)
     app.include_router(health_router(readiness_checks))
     app.include_router(metrics_router())

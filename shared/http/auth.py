@@ -42,6 +42,7 @@ from fastapi.security.base import SecurityBase
 from shared.http.jwks import JwksKeys
 from shared.http.problems import Forbidden, Unauthorized
 from shared.http.scope import CLAIMS_BY_ROLE, Principal, Role, sub_problem
+from shared.observability.logs import bind_log_context
 from shared.reference import is_known_bapas, offices_in_province
 from shared.settings import AuthSettings, JwtAlgorithm, UnusableJwtSecret
 
@@ -437,11 +438,16 @@ class BearerAuthentication(SecurityBase):
         header = request.headers.get("Authorization")
         cookie: str | None = getattr(request.app.state, "session_cookie", None)
         if header is None and cookie and (token := request.cookies.get(cookie, "").strip()):
-            return await verifier.verified_principal(token)
-        scheme, _, token = (header or "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("an Authorization: Bearer token is required", invalid_token=False)
-        return await verifier.verified_principal(token.strip())
+            principal = await verifier.verified_principal(token)
+        else:
+            scheme, _, token = (header or "").partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise Unauthorized(
+                    "an Authorization: Bearer token is required", invalid_token=False
+                )
+            principal = await verifier.verified_principal(token.strip())
+        bind_log_context(bapas_code=principal.bapas)  # the request's log line names the office
+        return principal
 
 
 current_principal = BearerAuthentication()

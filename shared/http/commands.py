@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Annotated, Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import Depends, FastAPI, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -17,6 +17,7 @@ from shared.eventstore.store import AggregateNotFound, CommandContext, Concurren
 from shared.http.auth import current_principal
 from shared.http.guards import TextRefused, clean_texts
 from shared.http.problems import Conflict, FieldError, NotFound, Unprocessable
+from shared.http.request_log import CORRELATION_HEADER, request_correlation_id
 from shared.http.scope import Principal
 
 
@@ -49,13 +50,16 @@ class CommandAccepted(BaseModel):
 
 
 async def command_context(
+    request: Request,
     caller: Annotated[Principal, Depends(current_principal)],
-    correlation_id: Annotated[UUID | None, Header(alias="X-Correlation-ID")] = None,
+    # Declared so the API documents the header and refuses one that is not a UUID; the
+    # id recorded is the request's, the very one its log line carries (the same UUID).
+    correlation_id: Annotated[UUID | None, Header(alias=CORRELATION_HEADER)] = None,
 ) -> CommandContext:
     """Who acts, and the request's correlation id (the client's, or a new one)."""
     return CommandContext(
         actor=Actor(role=caller.role.value, sub=caller.sub),
-        correlation_id=correlation_id or uuid4(),
+        correlation_id=request_correlation_id(request),
     )
 
 

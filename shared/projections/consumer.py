@@ -60,8 +60,10 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError, UnknownTopicOrPartitionError
 
+from shared.events.registry import EVENT_ID_HEADER
 from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import DEAD_LETTERS
+from shared.observability.logs import log_context
 from shared.observability.tracing import record_applied
 from shared.projections import metrics
 from shared.projections.batch import last_versions, newer_than_recorded, plan_batch
@@ -670,14 +672,19 @@ class ProjectionConsumer:
         return False if is_replay(parsed.message) else None
 
     async def _dead_letter(self, message: KafkaMessage, error: str) -> asyncio.Future[object]:
-        log.warning(
-            "projection %s: dead letter %s[%s]@%s: %s",
-            self.name,
-            message.topic,
-            message.partition,
-            message.offset,
-            error,
-        )
+        headers = dict(message.headers or ())
+        with log_context(
+            event_id=headers.get(EVENT_ID_HEADER, b"").decode(errors="replace") or None,
+            bapas_code=(message.key or b"").decode(errors="replace") or None,
+        ):
+            log.warning(
+                "projection %s: dead letter %s[%s]@%s: %s",
+                self.name,
+                message.topic,
+                message.partition,
+                message.offset,
+                error,
+            )
         assert self._dead_letters is not None
         delivery = await self._dead_letters.send(message, error)
         # If the transaction fails before awaiting it, the error is retrieved anyway.

@@ -1,5 +1,13 @@
-"""Starts the services as background processes of the local stack, each with
-its own database URL and port, logging to ``var/log/<service>.log``."""
+"""The local stack's services: where each one listens, and starting them as background
+processes of the stack, each with its own database URL, logging to
+``var/log/<service>.log``.
+
+Ports are settings, read from the variables the services themselves read
+(``POKMAS_PORT`` … ``INSIGHTS_PORT``, and the notifications service's
+``NOTIFICATIONS_SMTP_PORT`` for the development mail server), so that a second stack
+can run beside the first and every tool that talks to the stack finds it. Which Kafka
+cluster the running stack has (one node or a cluster) is read from the nodes that run.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +32,9 @@ from shared.stack.processes import (
     stop_pid_file,
     tail,
 )
+
+MAX_KAFKA_NODES = 5
+"""The largest Kafka cluster ``bapas stack up`` starts."""
 
 
 @dataclass(frozen=True)
@@ -56,15 +67,70 @@ class ServiceProcess:
         ]
 
 
-MAIL_PORT = 8025
-"""The development SMTP server's port: the notifications service's default."""
+@dataclass(frozen=True)
+class LocalService:
+    """A service of the local stack, and the port it listens on when its
+    ``<SERVICE>_PORT`` setting is unset (the service's own default)."""
+
+    name: str
+    default_port: int
+
+    @property
+    def port_variable(self) -> str:
+        return f"{self.name.upper()}_PORT"
+
+    def process(self) -> ServiceProcess:
+        """The service on the port its setting names in this environment."""
+        return ServiceProcess(self.name, port_setting(self.port_variable, self.default_port))
+
 
 SERVICES = (
-    ServiceProcess("pokmas", 8001),
-    ServiceProcess("enrolment", 8002),
-    ServiceProcess("notifications", 8003),
-    ServiceProcess("insights", 8004),
+    LocalService("pokmas", 8001),
+    LocalService("enrolment", 8002),
+    LocalService("notifications", 8003),
+    LocalService("insights", 8004),
 )
+"""The four services, in the order they are started and listed."""
+
+MAIL_PORT_VARIABLE = "NOTIFICATIONS_SMTP_PORT"
+DEFAULT_MAIL_PORT = 8025
+"""The development SMTP server's port when the notifications service's SMTP port
+setting is unset (that setting's own default)."""
+
+
+def port_setting(variable: str, default: int) -> int:
+    """The port ``variable`` names in the environment, ``default`` when it is unset."""
+    value = os.environ.get(variable)
+    if value is None:
+        return default
+    if not value.strip().isdigit() or not 0 < int(value) < 65536:
+        raise StackError(f"{variable}={value!r} is not a port (a number from 1 to 65535)")
+    return int(value)
+
+
+def local_services() -> tuple[ServiceProcess, ...]:
+    """The local stack's services, each on the port its setting names."""
+    return tuple(service.process() for service in SERVICES)
+
+
+def local_service(name: str) -> ServiceProcess:
+    """One service of the local stack (``"insights"``…), on the port its setting names."""
+    return next(service.process() for service in SERVICES if service.name == name)
+
+
+def mail_port() -> int:
+    """The development mail server's port: where the notifications service sends."""
+    return port_setting(MAIL_PORT_VARIABLE, DEFAULT_MAIL_PORT)
+
+
+def running_local_stack() -> LocalStack:
+    """The local stack with the Kafka cluster ``stack up`` started: of the shapes it can
+    start, the one whose nodes run here; the single node when none runs."""
+    for nodes in range(1, MAX_KAFKA_NODES + 1):
+        stack = LocalStack.from_environment(nodes)
+        if stack.kafka.running_nodes():
+            return stack
+    return LocalStack.from_environment()
 
 
 @contextmanager
@@ -88,11 +154,13 @@ def service_environment(stack: LocalStack, service: ServiceProcess) -> dict[str,
 
     ``BAPAS_ENVIRONMENT=development`` unless the caller says otherwise: a service trusts
     the development secret only when that is said explicitly, and the local stack is
-    where it is meant to be trusted.
+    where it is meant to be trusted. Logs are readable lines (``BAPAS_LOG_FORMAT=console``)
+    unless the caller asks for JSON.
     """
     env = dict(os.environ)
     env.setdefault("BAPAS_ENVIRONMENT", "development")
     env.setdefault("BAPAS_JWT_SECRET", DEVELOPMENT_JWT_SECRET)
+    env.setdefault("BAPAS_LOG_FORMAT", "console")  # the log files are read by people
     env["KAFKA_BOOTSTRAP_SERVERS"] = stack.bootstrap_servers
     env[f"{service.env_prefix}DATABASE_URL"] = stack.database_url(service.name)
     env[f"{service.env_prefix}PORT"] = str(service.port)
@@ -100,12 +168,12 @@ def service_environment(stack: LocalStack, service: ServiceProcess) -> dict[str,
 
 
 class ServiceRunner:
-    """Starts, waits for and stops ``services`` (the three, on their usual ports, unless
-    told otherwise) as detached processes of ``stack``."""
+    """Starts, waits for and stops ``services`` (the local stack's four, on the ports
+    their settings name, unless told otherwise) as detached processes of ``stack``."""
 
-    def __init__(self, stack: LocalStack, services: Sequence[ServiceProcess] = SERVICES) -> None:
+    def __init__(self, stack: LocalStack, services: Sequence[ServiceProcess] | None = None) -> None:
         self.stack = stack
-        self.services = tuple(services)
+        self.services = local_services() if services is None else tuple(services)
 
     def _pid_file(self, service: ServiceProcess) -> Path:
         return self.stack.paths.pids / f"{service.name}.pid"
@@ -118,11 +186,12 @@ class ServiceRunner:
         """Start the development mail server (if ``mail``), then every service not
         running yet; returns the process ids of the services it started."""
         mail_pid = self.stack.paths.pids / "mail.pid"
+        port = mail_port()
         start_mail = mail and running_pid(mail_pid) is None
         pending = [s for s in self.services if running_pid(self._pid_file(s)) is None]
         ports = {f"{s.name} service": s.port for s in pending}
         if start_mail:
-            ports["development mail server"] = MAIL_PORT
+            ports["development mail server"] = port
         require_free_ports(ports)
         if start_mail:
             start_detached(
@@ -131,12 +200,16 @@ class ServiceRunner:
                     "-m",
                     "services.notifications.dev_smtp",
                     "--port",
-                    str(MAIL_PORT),
+                    str(port),
                     "--folder",
                     str(self.mail_folder),
                 ],
                 pid_file=mail_pid,
                 log_file=self.stack.paths.logs / "mail.log",
+                env={
+                    **os.environ,
+                    "BAPAS_LOG_FORMAT": os.environ.get("BAPAS_LOG_FORMAT", "console"),
+                },
                 cwd=self.stack.paths.root,
             )
         return {

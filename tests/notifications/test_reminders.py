@@ -14,7 +14,7 @@ from uuid import UUID
 import pytest
 
 from shared.reference import today_in
-from tests.notifications.conftest import Notifications, running_notifications
+from tests.notifications.conftest import RECENT_EVENTS_ONLY, Notifications, running_notifications
 from tests.notifications.receivers import eventually
 from tests.notifications.world import World
 from tests.support.infrastructure import Infrastructure
@@ -62,18 +62,27 @@ class Reminders:
         )
 
 
+def _the_next_half_past_four() -> datetime:
+    """16:30 UTC today, or tomorrow once it has passed: the clock is never behind the
+    real time, so that the topics' events (every earlier test's, recorded at the real
+    time) are not news to it, and only the reminders of its own dates are sent."""
+    now = datetime.now(UTC)
+    today = datetime.combine(now.date(), time(16, 30), tzinfo=UTC)
+    return today if now <= today else today + timedelta(days=1)
+
+
 @pytest.fixture(scope="module")
 async def reminders(
     infra: Infrastructure, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Reminders]:
-    clock = SettableClock(datetime.combine(datetime.now(UTC).date(), time(16, 30), tzinfo=UTC))
+    clock = SettableClock(_the_next_half_past_four())
     async with running_notifications(
         infra,
         kafka_bootstrap,
         tmp_path_factory.mktemp("mail"),
         instances=2,
         clock=clock,
-        environment={"NOTIFICATIONS_REMINDER_CHECK_SECONDS": "0.2"},
+        environment={**RECENT_EVENTS_ONLY, "NOTIFICATIONS_REMINDER_CHECK_SECONDS": "0.2"},
     ) as service:
         yield Reminders(service, clock)
 
