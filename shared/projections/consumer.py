@@ -79,7 +79,9 @@ from shared.projections.parsing import (
 from shared.projections.projection import EventRejected, Projection, handled_event_types
 from shared.projections.topic_guard import (
     TopicChanged,
+    TopicIds,
     check_topic_ids,
+    current_topic_ids,
     offsets_gone_back,
     offsets_past_the_end,
 )
@@ -290,6 +292,8 @@ class ProjectionConsumer:
         self._commit_hint_interval = commit_hint_interval
         self._topic_check_interval = topic_check_interval
         self._topics_checked_at = 0.0
+        self._topic_ids: TopicIds = {}
+        """The identity recorded of each topic, as of the last comparison."""
         self.halted: TopicChanged | None = None
         """Set when a topic is not the one the projection applied: nothing is applied."""
         # Offsets applied but not yet told to Kafka, and when Kafka was last told.
@@ -491,14 +495,33 @@ class ProjectionConsumer:
             log.info("projection %s: topic check skipped: %r", self.name, error)
 
     async def _check_topics(self) -> None:
+        now = await current_topic_ids(self._kafka_connection, self.projection.topics)
         async with self._lock:
-            connection = await self._database()
-            changed = await check_topic_ids(
-                connection, self._kafka_connection, self.name, self.projection.topics
-            )
+            await self._compare_topic_ids(now)
         self._topics_checked_at = perf_counter()
+
+    async def _compare_topic_ids(self, now: TopicIds) -> None:
+        """Compare with the recorded identities (under the lock); halt on a change."""
+        changed, self._topic_ids = await check_topic_ids(await self._database(), self.name, now)
         if changed is not None:
             self._halt(changed)
+
+    async def _same_topics_as_applied(self, fetched: Mapping[TopicPartition, list[Any]]) -> bool:
+        """Before a batch is applied (under the lock): whether its topics are still those
+        whose identity was recorded. Asked of Kafka each batch, through the consumer's own
+        connection: a check every few seconds would let a topic created anew be applied
+        from the old offsets meanwhile. A topic gone since the fetch, or another change,
+        drops the batch; the partitions are fetched again from the applied positions."""
+        topics = sorted({tp.topic for tp in fetched})
+        now = await current_topic_ids(self._kafka._client, topics)
+        if all(self._topic_ids.get(topic) == now.get(topic) for topic in topics):
+            return True
+        if set(now) == set(topics):
+            await self._compare_topic_ids(now)
+        for tp in fetched:
+            if tp in self._positions and tp in self._kafka.assignment():
+                self._kafka.seek(tp, self._positions[tp])
+        return False
 
     async def _check_offsets_and_resume(self) -> None:
         """Resume if the topics' ids match the recorded ones (checked just before) and no
@@ -587,12 +610,10 @@ class ProjectionConsumer:
                 self._positions,
             )
             connection = await self._database()
-            if gone_back is not None:  # the ids usually tell more
-                ids_changed = await check_topic_ids(
-                    connection, self._kafka_connection, self.name, self.projection.topics
-                )
-                self._halt(ids_changed or gone_back)
-            if self.halted is not None:
+            same_topics = await self._same_topics_as_applied(fetched)
+            if gone_back is not None and same_topics:
+                self._halt(gone_back)  # truncated, or reset since the ids were compared
+            if self.halted is not None or not same_topics:
                 return BatchOutcome.nothing()
             async with connection.transaction():
                 await take_shared_batch_lock(connection, self.name)

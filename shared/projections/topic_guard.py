@@ -18,12 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
 
 import asyncpg
 from aiokafka import TopicPartition
 
 from shared.kafka.connection import KafkaConnection
-from shared.kafka.identity import topic_identities
+from shared.kafka.identity import topic_identities, topic_identities_through
 from shared.projections.tracking import Partition, record_topic_ids, recorded_topic_ids
 
 
@@ -48,19 +50,12 @@ class TopicChanged:
         )
 
 
-async def check_topic_ids(
-    connection: asyncpg.Connection,
-    kafka: KafkaConnection,
-    projection: str,
-    topics: Sequence[str],
-) -> TopicChanged | None:
-    """Compare the topics' ids with those recorded; record the ids of topics read for the
-    first time. Returns the first topic found changed, if any."""
-    now = {
-        topic: (identity.cluster_id, identity.topic_id)
-        for topic, identity in (await topic_identities(kafka, list(topics))).items()
-    }
-    recorded = await recorded_topic_ids(connection, projection)
+TopicIds = Mapping[str, tuple[str, UUID]]
+"""(cluster id, topic id) by topic name."""
+
+
+def changed_topic(projection: str, recorded: TopicIds, now: TopicIds) -> TopicChanged | None:
+    """The first topic whose identity now differs from the one recorded, and why."""
     for topic in sorted(now):
         before = recorded.get(topic)
         if before is None or before == now[topic]:
@@ -74,10 +69,32 @@ async def check_topic_ids(
         else:
             reason = f"it was created anew (topic id {id_before} when read, {id_now} now)"
         return TopicChanged(projection, topic, reason)
-    await record_topic_ids(
-        connection, projection, {t: ids for t, ids in now.items() if t not in recorded}
-    )
     return None
+
+
+async def current_topic_ids(kafka: KafkaConnection | Any, topics: Sequence[str]) -> TopicIds:
+    """The identity of each of ``topics`` that exists, through a new admin client or a
+    started client of aiokafka's."""
+    if isinstance(kafka, KafkaConnection):
+        found = await topic_identities(kafka, list(topics))
+    else:
+        found = await topic_identities_through(kafka, list(topics))
+    return {topic: (identity.cluster_id, identity.topic_id) for topic, identity in found.items()}
+
+
+async def check_topic_ids(
+    connection: asyncpg.Connection, projection: str, now: TopicIds
+) -> tuple[TopicChanged | None, TopicIds]:
+    """Compare the topics' identities ``now`` with those recorded, recording those read
+    for the first time; returns the first topic found changed (if any) and the
+    identities recorded afterwards."""
+    recorded = await recorded_topic_ids(connection, projection)
+    changed = changed_topic(projection, recorded, now)
+    if changed is not None:
+        return changed, recorded
+    new = {topic: ids for topic, ids in now.items() if topic not in recorded}
+    await record_topic_ids(connection, projection, new)
+    return None, {**recorded, **new}
 
 
 def offsets_past_the_end(
