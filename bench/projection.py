@@ -30,6 +30,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from bench.stack import WORKLOAD_TOPIC_OF
 from services.pokmas.projections import PROJECTIONS
 from shared.events.envelope import Envelope, EventPayload
+from shared.kafka.admin import topic_partitions
 from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import ENROLMENT_EVENTS
 from shared.postgres.migrations import apply_migrations, migrations_of
@@ -37,7 +38,6 @@ from shared.projections import (
     Projection,
     ProjectionConsumer,
     rebuild_projection,
-    topic_partitions,
 )
 from shared.projections.consumer import DEFAULT_MAX_BATCH_SIZE
 from shared.projections.projection import handled_event_types

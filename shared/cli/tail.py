@@ -12,9 +12,9 @@ from aiokafka.errors import KafkaError, UnknownTopicOrPartitionError
 
 from shared.cli.console import console, fail, kafka_of_the_environment
 from shared.events.registry import Event, InvalidEvent, UnknownEventType, parse_event
+from shared.kafka.admin import topic_partitions
 from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import EVENT_TOPICS
-from shared.projections.consumer import topic_partitions
 
 events_app = typer.Typer(help="Watch the events on the topics.")
 

@@ -10,9 +10,9 @@ from collections import Counter
 from aiokafka import AIOKafkaConsumer
 
 from shared.events.registry import route_from_headers
+from shared.kafka.admin import topic_partitions
 from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import EVENT_TOPICS
-from shared.projections.consumer import topic_partitions
 
 
 class EventWatcher:

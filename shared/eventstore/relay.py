@@ -25,7 +25,6 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
 from prometheus_client import Counter, Gauge
 
 from shared.events.registry import kafka_headers
@@ -33,6 +32,7 @@ from shared.eventstore.relay_topics import RelayTopicGuard
 from shared.eventstore.store import OUTBOX_CHANNEL
 from shared.kafka.connection import KafkaConnection
 from shared.observability.tracing import TRACEPARENT
+from shared.outages import is_outage
 
 log = logging.getLogger(__name__)
 
@@ -86,15 +86,12 @@ class OutboxRelay:
         while True:
             try:
                 await self._lead_and_publish()
-            except (
-                OSError,
-                asyncpg.PostgresError,
-                asyncpg.InterfaceError,  # "connection is closed": the server went away
-                KafkaError,
-                TimeoutError,
-            ) as error:
+            except Exception as error:  # the relay must outlive any failure, bug or outage
                 FAILURES.labels(self.service).inc()
-                log.warning("outbox relay of %s paused: %r", self.service, error)
+                if is_outage(error):
+                    log.warning("outbox relay of %s paused: %r", self.service, error)
+                else:
+                    log.exception("outbox relay of %s failed; it tries again", self.service)
                 self.active = False
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff)

@@ -9,9 +9,9 @@ import time
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaError
 
 from shared.kafka.connection import KafkaConnection
+from shared.outages import is_outage
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,9 @@ async def describe_kafka(kafka: KafkaConnection, *, timeout: float = 5.0) -> Kaf
         async with asyncio.timeout(timeout):
             await admin.start()
             cluster = await admin.describe_cluster()
-    except (KafkaError, OSError, TimeoutError) as error:
+    except Exception as error:
+        if not is_outage(error):
+            raise
         raise KafkaUnavailable(f"Kafka at {kafka.describe()} does not answer: {error!r}") from error
     finally:
         await admin.close()

@@ -5,12 +5,8 @@ and runs it with a :class:`ProjectionConsumer`; :func:`rebuild_projection` compu
 again from the event log. See :mod:`shared.projections.consumer` for the guarantees.
 """
 
-from shared.projections.consumer import (
-    BatchOutcome,
-    ConsumerStats,
-    ProjectionConsumer,
-    topic_partitions,
-)
+from shared.projections.applier import BatchOutcome, ConsumerStats
+from shared.projections.consumer import ProjectionConsumer
 from shared.projections.projection import EventRejected, Projection
 from shared.projections.rebuild import RebuildProgress, rebuild_projection
 
@@ -22,5 +18,4 @@ __all__ = [
     "ProjectionConsumer",
     "RebuildProgress",
     "rebuild_projection",
-    "topic_partitions",
 ]

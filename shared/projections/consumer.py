@@ -1,5 +1,10 @@
 """The projection consumer: Kafka batches in, one PostgreSQL transaction per batch.
 
+This module is the consumer's life cycle, its partitions' positions and the checks of
+its topics' identity; one batch is applied by :mod:`shared.projections.applier` (which
+needs PostgreSQL alone), dead letters are sent by :mod:`shared.projections.deadletter`,
+and what each batch did is counted by :mod:`shared.projections.metrics`.
+
 Why it exists, rather than a FastStream subscriber: a projection must be exactly-once
 in effect (the event contract), fast enough for B1 (the quality bars) and must survive
 rebalances, crashes and rebuilds. So:
@@ -48,35 +53,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from time import perf_counter, time_ns
 from types import TracebackType
 from typing import Any, Self
-from uuid import UUID
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaError, UnknownTopicOrPartitionError
+from aiokafka.errors import KafkaError
 
-from shared.events.registry import EVENT_ID_HEADER
+from shared.kafka.admin import topic_partitions
 from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import DEAD_LETTERS
-from shared.observability.logs import log_context
 from shared.observability.tracing import record_applied
+from shared.outages import is_outage
 from shared.projections import metrics
-from shared.projections.batch import last_versions, newer_than_recorded, plan_batch
-from shared.projections.deadletter import DeadLetterPublisher, is_replay, replay_origin
-from shared.projections.parsing import (
-    KafkaMessage,
-    NotHandled,
-    ParsedEvent,
-    ReadMessage,
-    UnknownEvent,
-    read_messages,
-)
-from shared.projections.projection import EventRejected, Projection, handled_event_types
+from shared.projections.applier import BatchApplier, BatchOutcome, ConsumerStats
+from shared.projections.deadletter import DeadLetterPublisher
+from shared.projections.projection import Projection
 from shared.projections.topic_guard import (
     TopicChanged,
     TopicIds,
@@ -86,119 +80,12 @@ from shared.projections.topic_guard import (
     offsets_past_the_end,
 )
 from shared.projections.tracking import (
-    DeadLetterOrigin,
-    claim_dead_letters,
-    lock_offsets,
-    record_dead_letters,
-    record_offsets,
-    record_versions,
     recorded_offsets,
-    recorded_versions,
-    take_shared_batch_lock,
 )
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BATCH_SIZE = 2_000
-_TRANSIENT_SQLSTATE_CLASSES = frozenset({"08", "40", "53", "57", "58"})
-"""Connection exception, transaction rollback (deadlock, serialization), insufficient
-resources, operator intervention (shutdown), system error: worth retrying."""
-
-
-def is_transient(error: BaseException) -> bool:
-    """Whether retrying the batch later may succeed (Postgres or Kafka was unavailable)."""
-    if isinstance(error, asyncpg.PostgresError):
-        return (error.sqlstate or "")[:2] in _TRANSIENT_SQLSTATE_CLASSES
-    return isinstance(error, OSError | TimeoutError | KafkaError)
-
-
-def _is_rejection(error: BaseException) -> bool:
-    """Errors that mean "this event cannot be applied", rather than a bug or an outage.
-
-    A projection's own :class:`EventRejected`, and Postgres data exceptions (class 22)
-    and integrity constraint violations (class 23) raised by the event's values. Other
-    errors (a missing table, a ``TypeError``) stop the consumer: dead-lettering every
-    event because of a bug would silently empty the projection.
-    """
-    return isinstance(
-        error, EventRejected | asyncpg.DataError | asyncpg.IntegrityConstraintViolationError
-    )
-
-
-def _rejection_reason(error: BaseException) -> str:
-    if isinstance(error, EventRejected):
-        return error.reason
-    if isinstance(error, asyncpg.PostgresError):
-        return f"{type(error).__name__} ({error.sqlstate}): {error}"
-    return f"{type(error).__name__}: {error}"
-
-
-@dataclass(frozen=True)
-class BatchOutcome:
-    """What one batch did; passed to ``on_batch`` callbacks (the rebuild's progress)."""
-
-    messages: int
-    applied: int
-    dead_lettered: int
-    skipped_unknown_type: int
-    skipped_duplicate: int
-    skipped_redelivered: int
-    duration: float
-    skipped_not_handled: int = 0
-    """Events of types the projection does not declare (never parsed)."""
-
-    @classmethod
-    def nothing(cls) -> BatchOutcome:
-        """A batch fetched but not applied (the projection is halted)."""
-        return cls(0, 0, 0, 0, 0, 0, 0.0)
-
-
-def _origin(message: KafkaMessage) -> DeadLetterOrigin:
-    return message.topic, message.partition, message.offset
-
-
-@dataclass
-class ConsumerStats:
-    """Totals since the consumer was created (the metrics have the same, per process)."""
-
-    batches: int = 0
-    messages: int = 0
-    applied: int = 0
-    dead_lettered: int = 0
-    skipped_unknown_type: int = 0
-    skipped_duplicate: int = 0
-    skipped_redelivered: int = 0
-    skipped_not_handled: int = 0
-
-    def add(self, outcome: BatchOutcome) -> None:
-        self.batches += 1
-        self.messages += outcome.messages
-        self.applied += outcome.applied
-        self.dead_lettered += outcome.dead_lettered
-        self.skipped_unknown_type += outcome.skipped_unknown_type
-        self.skipped_duplicate += outcome.skipped_duplicate
-        self.skipped_redelivered += outcome.skipped_redelivered
-        self.skipped_not_handled += outcome.skipped_not_handled
-
-
-async def topic_partitions(kafka: KafkaConnection, topics: Sequence[str]) -> list[TopicPartition]:
-    """Every partition of ``topics``; ``UnknownTopicOrPartitionError`` names a missing topic."""
-    admin = AIOKafkaAdminClient(**kafka.client_options())
-    await admin.start()
-    try:
-        described: list[dict[str, Any]] = await admin.describe_topics(list(topics))
-    finally:
-        await admin.close()
-    partitions: list[TopicPartition] = []
-    for topic in described:
-        if topic["error_code"] != 0 or not topic["partitions"]:
-            raise UnknownTopicOrPartitionError(f"topic {topic['topic']} does not exist")
-        partitions.extend(
-            TopicPartition(topic["topic"], p["partition"]) for p in topic["partitions"]
-        )
-    return sorted(partitions)
-
-
 COMMIT_HINT_TIMEOUT = 5.0
 """Seconds a Kafka commit of the applied offsets (a hint for lag tools) may take."""
 
@@ -285,7 +172,6 @@ class ProjectionConsumer:
         self._connection = connection
         self._owns_connection = connection is None
         self._assign = assign_all_partitions
-        self._handled = handled_event_types(projection)
         self._max_batch_size = max_batch_size
         self._poll_timeout_ms = poll_timeout_ms
         self._max_retry_pause = max_retry_pause
@@ -314,6 +200,7 @@ class ProjectionConsumer:
         # Created by start(): aiokafka's clients belong to the running event loop.
         self._kafka: Any = None
         self._dead_letters: DeadLetterPublisher | None = None
+        self._applier: BatchApplier | None = None
         # The position of each assigned partition as far as this consumer knows it: set
         # from Postgres on assignment, moved by each committed batch.
         self._positions: dict[TopicPartition, int] = {}
@@ -341,6 +228,7 @@ class ProjectionConsumer:
             projection=self.name,
             topic=self._dead_letter_topic,
         )
+        self._applier = BatchApplier(self.projection, self._dead_letters)
         try:
             await self._database()
             await self._dead_letters.start()
@@ -567,7 +455,7 @@ class ProjectionConsumer:
         closed = self._connection is None or self._connection.is_closed()
         if closed and not self._owns_connection:
             return False
-        return closed or is_transient(error)
+        return closed or is_outage(error)
 
     async def _rewind(self, fetched: Mapping[TopicPartition, object]) -> None:
         """After a failed batch: fetch its partitions again from the last known positions."""
@@ -596,13 +484,7 @@ class ProjectionConsumer:
     # -- one batch ----------------------------------------------------------------
 
     async def _apply_batch(self, fetched: Mapping[TopicPartition, list[Any]]) -> BatchOutcome:
-        started = perf_counter()
         started_ns = time_ns()
-        read: dict[TopicPartition, list[ReadMessage]] = {
-            tp: read_messages(messages, self._handled) for tp, messages in fetched.items()
-        }
-        deliveries: list[asyncio.Future[object]] = []
-        letters: list[tuple[DeadLetterOrigin, UUID | None, str]] = []
         async with self._lock:
             gone_back = offsets_gone_back(
                 self.name,
@@ -615,146 +497,29 @@ class ProjectionConsumer:
                 self._halt(gone_back)  # truncated, or reset since the ids were compared
             if self.halted is not None or not same_topics:
                 return BatchOutcome.nothing()
-            async with connection.transaction():
-                await take_shared_batch_lock(connection, self.name)
-                recorded = await lock_offsets(
-                    connection, self.name, [(tp.topic, tp.partition) for tp in read]
-                )
-                plan = plan_batch(read, recorded, self._positions)
-                parsed: list[ParsedEvent] = []
-                unknown = not_handled = 0
-                for item in plan.messages:
-                    if isinstance(item, NotHandled):
-                        not_handled += 1
-                    elif isinstance(item, ParsedEvent):
-                        parsed.append(item)
-                    elif isinstance(item, UnknownEvent):
-                        unknown += 1
-                    else:
-                        deliveries.append(await self._dead_letter(item.message, item.error))
-                        letters.append((_origin(item.message), None, item.error))
-                replays = await claim_dead_letters(
-                    connection,
-                    self.name,
-                    (o for m in plan.messages if (o := replay_origin(m.message, self.name))),
-                )
-                versions = await recorded_versions(
-                    connection, self.name, (p.event.aggregate_id for p in parsed)
-                )
-                new, duplicates = newer_than_recorded(
-                    parsed, versions, replay=lambda p: self._replay_verdict(p, replays)
-                )
-                applied, rejected = await self._apply(connection, new)
-                for item, reason in rejected:
-                    deliveries.append(await self._dead_letter(item.message, reason))
-                    letters.append((_origin(item.message), item.event.event_id, reason))
-                await record_dead_letters(connection, self.name, letters)
-                await record_versions(connection, self.name, last_versions(applied))
-                await record_offsets(connection, self.name, plan.next_offsets)
-                # The dead letters must be in Kafka before the offsets move past them.
-                await asyncio.gather(*deliveries)
+            assert self._applier is not None
+            batch = await self._applier.apply(connection, fetched, self._positions)
             # A partition revoked while its records waited for the lock is no longer ours.
             assigned = self._kafka.assignment()
-            for tp, offset in plan.positions.items():
+            for tp, offset in batch.plan.positions.items():
                 if tp in assigned:
                     self._positions[tp] = offset
-                    if tp in plan.seeks:
+                    if tp in batch.plan.seeks:
                         self._kafka.seek(tp, offset)
-        outcome = BatchOutcome(
-            messages=sum(len(messages) for messages in read.values()),
-            applied=len(applied),
-            dead_lettered=len(deliveries),
-            skipped_unknown_type=unknown,
-            skipped_duplicate=len(duplicates),
-            skipped_redelivered=plan.redelivered,
-            duration=perf_counter() - started,
-            skipped_not_handled=not_handled,
-        )
-        self._record(outcome)
+        self.stats.add(batch.outcome)
+        metrics.record_batch(self.name, batch.outcome)
         record_applied(
             self.name,
-            ((p.message.headers, p.event.event_type, str(p.event.event_id)) for p in applied),
+            ((p.message.headers, p.event.event_type, str(p.event.event_id)) for p in batch.applied),
             started_ns,
         )
         self._unhinted.update(
             (TopicPartition(topic, partition), offset)
-            for (topic, partition), offset in plan.next_offsets.items()
+            for (topic, partition), offset in batch.plan.next_offsets.items()
         )
         await self._commit_hint()
         self._update_lag()
-        return outcome
-
-    def _replay_verdict(self, parsed: ParsedEvent, claimed: set[DeadLetterOrigin]) -> bool | None:
-        """Whether a replay is applied (one of this projection's dead letters, claimed now)
-        or a duplicate (any other replay); ``None`` if the event is not a replay."""
-        origin = replay_origin(parsed.message, self.name)
-        if origin is not None:
-            return origin in claimed
-        return False if is_replay(parsed.message) else None
-
-    async def _dead_letter(self, message: KafkaMessage, error: str) -> asyncio.Future[object]:
-        headers = dict(message.headers or ())
-        with log_context(
-            event_id=headers.get(EVENT_ID_HEADER, b"").decode(errors="replace") or None,
-            bapas_code=(message.key or b"").decode(errors="replace") or None,
-        ):
-            log.warning(
-                "projection %s: dead letter %s[%s]@%s: %s",
-                self.name,
-                message.topic,
-                message.partition,
-                message.offset,
-                error,
-            )
-        assert self._dead_letters is not None
-        delivery = await self._dead_letters.send(message, error)
-        # If the transaction fails before awaiting it, the error is retrieved anyway.
-        delivery.add_done_callback(lambda done: done.cancelled() or done.exception())
-        return delivery
-
-    async def _apply(
-        self, connection: asyncpg.Connection, events: list[ParsedEvent]
-    ) -> tuple[list[ParsedEvent], list[tuple[ParsedEvent, str]]]:
-        """Apply the batch; if an event is rejected, apply them one by one without it."""
-        if not events:
-            return [], []
-        try:
-            async with connection.transaction():  # a savepoint: the batch can be undone
-                await self.projection.apply(connection, [p.event for p in events])
-            return events, []
-        except Exception as error:
-            if not _is_rejection(error):
-                raise
-            log.warning("projection %s: an event was rejected, isolating it", self.name)
-        applied: list[ParsedEvent] = []
-        rejected: list[tuple[ParsedEvent, str]] = []
-        for parsed in events:
-            try:
-                async with connection.transaction():
-                    await self.projection.apply(connection, [parsed.event])
-            except Exception as error:
-                if not _is_rejection(error):
-                    raise
-                rejected.append((parsed, f"rejected by {self.name}: {_rejection_reason(error)}"))
-            else:
-                applied.append(parsed)
-        return applied, rejected
-
-    def _record(self, outcome: BatchOutcome) -> None:
-        self.stats.add(outcome)
-        metrics.BATCH_DURATION.labels(self.name).observe(outcome.duration)
-        if outcome.applied:
-            metrics.EVENTS_APPLIED.labels(self.name).inc(outcome.applied)
-        if outcome.dead_lettered:
-            metrics.EVENTS_DEAD_LETTERED.labels(self.name).inc(outcome.dead_lettered)
-        for reason, count in (
-            (metrics.SKIPPED_UNKNOWN_TYPE, outcome.skipped_unknown_type),
-            (metrics.SKIPPED_DUPLICATE, outcome.skipped_duplicate),
-            (metrics.SKIPPED_REDELIVERED, outcome.skipped_redelivered),
-            (metrics.SKIPPED_NOT_HANDLED, outcome.skipped_not_handled),
-        ):
-            if count:
-                metrics.EVENTS_SKIPPED.labels(self.name, reason).inc(count)
+        return batch.outcome
 
     async def _commit_hint(self, *, now: bool = False) -> None:
         """Tell Kafka the applied offsets too, for lag dashboards (Postgres has the

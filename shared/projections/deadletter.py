@@ -14,12 +14,15 @@ send one twice, which is acceptable for a dead letter.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
 
+from shared.events.registry import EVENT_ID_HEADER
 from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import DEAD_LETTERS
+from shared.observability.logs import log_context
 from shared.projections.parsing import KafkaMessage
 
 ORIGINAL_TOPIC = "x-original-topic"
@@ -103,6 +106,9 @@ def replay_origin(message: KafkaMessage, projection: str) -> tuple[str, int, int
     return topic, int(partition), int(rest)
 
 
+log = logging.getLogger(__name__)
+
+
 class DeadLetterPublisher:
     """Publishes dead letters of one consumer; :meth:`send` returns the delivery to await."""
 
@@ -134,8 +140,21 @@ class DeadLetterPublisher:
         """Queue a dead letter; await the returned future to know the broker has it.
 
         Sends of one batch are queued first and awaited together: awaiting each costs a
-        round trip (a known pitfall).
+        round trip (a known pitfall). Each is logged, with the event's id and office.
         """
+        headers = dict(message.headers or ())
+        with log_context(
+            event_id=headers.get(EVENT_ID_HEADER, b"").decode(errors="replace") or None,
+            bapas_code=(message.key or b"").decode(errors="replace") or None,
+        ):
+            log.warning(
+                "projection %s: dead letter %s[%s]@%s: %s",
+                self._projection,
+                message.topic,
+                message.partition,
+                message.offset,
+                error,
+            )
         delivery: asyncio.Future[object] = await self._producer.send(
             self.topic,
             key=message.key,
@@ -147,4 +166,6 @@ class DeadLetterPublisher:
                 error=error,
             ),
         )
+        # If the batch fails before awaiting it, the error is retrieved anyway.
+        delivery.add_done_callback(lambda done: done.cancelled() or done.exception())
         return delivery

@@ -33,9 +33,9 @@ from typing import Any, Protocol
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from shared.events.registry import EVENT_ID_HEADER, EVENT_TYPE_HEADER, route_from_headers
+from shared.kafka.admin import topic_partitions
 from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import DEAD_LETTERS, EVENT_TOPICS
-from shared.projections.consumer import topic_partitions
 from shared.projections.deadletter import (
     CONSUMER_GROUP,
     ERROR,

@@ -7,7 +7,12 @@ code, topics and partitions are few.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from prometheus_client import Counter, Gauge, Histogram
+
+if TYPE_CHECKING:
+    from shared.projections.applier import BatchOutcome
 
 EVENTS_APPLIED = Counter(
     "projection_events_applied",
@@ -48,3 +53,20 @@ SKIPPED_UNKNOWN_TYPE = "unknown_type"
 SKIPPED_DUPLICATE = "duplicate"
 SKIPPED_REDELIVERED = "redelivered"
 SKIPPED_NOT_HANDLED = "not_handled"
+
+
+def record_batch(projection: str, outcome: BatchOutcome) -> None:
+    """Count what one batch of ``projection`` did."""
+    BATCH_DURATION.labels(projection).observe(outcome.duration)
+    if outcome.applied:
+        EVENTS_APPLIED.labels(projection).inc(outcome.applied)
+    if outcome.dead_lettered:
+        EVENTS_DEAD_LETTERED.labels(projection).inc(outcome.dead_lettered)
+    for reason, count in (
+        (SKIPPED_UNKNOWN_TYPE, outcome.skipped_unknown_type),
+        (SKIPPED_DUPLICATE, outcome.skipped_duplicate),
+        (SKIPPED_REDELIVERED, outcome.skipped_redelivered),
+        (SKIPPED_NOT_HANDLED, outcome.skipped_not_handled),
+    ):
+        if count:
+            EVENTS_SKIPPED.labels(projection, reason).inc(count)

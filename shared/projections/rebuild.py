@@ -30,7 +30,8 @@ from aiokafka import TopicPartition
 
 from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import DEAD_LETTERS
-from shared.projections.consumer import BatchOutcome, ProjectionConsumer
+from shared.projections.applier import BatchOutcome
+from shared.projections.consumer import ProjectionConsumer
 from shared.projections.projection import Projection
 from shared.projections.tracking import (
     forget_projection,

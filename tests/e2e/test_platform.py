@@ -34,10 +34,10 @@ from shared.demo.balikpapan import KLIEN_PER_PROGRAMME, Scenario
 from shared.demo.client import PlatformClient, ServiceUrls, eventually, token_for
 from shared.events.registry import parse_event
 from shared.http import Role
+from shared.kafka.admin import topic_partitions
 from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import EVENT_TOPICS
 from shared.postgres.urls import with_database
-from shared.projections.consumer import topic_partitions
 from shared.stack.services import ServiceProcess
 from tests.support.infrastructure import Infrastructure
 

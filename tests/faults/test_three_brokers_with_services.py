@@ -43,11 +43,11 @@ from aiokafka.admin import AIOKafkaAdminClient
 from shared.demo.client import DemoError, eventually, token_for
 from shared.events.registry import parse_event
 from shared.http import Role
+from shared.kafka.admin import topic_partitions
 from shared.kafka.connection import KafkaConnection
 from shared.kafka.probe import wait_for_kafka
 from shared.kafka.topics import ENROLMENT_EVENTS, POKMAS_EVENTS, create_topics
 from shared.postgres.urls import with_database
-from shared.projections.consumer import topic_partitions
 from shared.reference import today_in
 from shared.stack.local import LocalStack
 from shared.stack.services import ServiceProcess

@@ -28,8 +28,9 @@ from typer.testing import CliRunner
 from shared.cli.main import app
 from shared.events.envelope import Actor, EventPayload, new_envelope
 from shared.events.pokmas import PokmasContactChanged, PokmasRegistered
+from shared.kafka.admin import topic_partitions
 from shared.kafka.connection import KafkaConnection
-from shared.projections import EventRejected, ProjectionConsumer, topic_partitions
+from shared.projections import EventRejected, ProjectionConsumer
 from shared.projections.deadletter import ERROR, REPLAY_FOR, REPLAY_OF
 from shared.projections.deadletters import (
     DeadLetter,

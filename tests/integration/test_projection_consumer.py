@@ -16,12 +16,12 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from prometheus_client import REGISTRY
 
+from shared.kafka.admin import topic_partitions
 from shared.kafka.connection import KafkaConnection
 from shared.projections import (
     ProjectionConsumer,
     RebuildProgress,
     rebuild_projection,
-    topic_partitions,
 )
 from shared.projections.deadletter import (
     CONSUMER_GROUP,

@@ -39,9 +39,9 @@ from shared.events.pokmas import (
     ProgrammeOpened,
 )
 from shared.events.registry import kafka_headers, parse_event
+from shared.kafka.admin import topic_partitions
 from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import NOTIFICATIONS_EVENTS, TOPIC_OF_SERVICE
-from shared.projections import topic_partitions
 from shared.reference import bapas_office, today_in
 
 Event = Envelope[EventPayload]

@@ -1,0 +1,239 @@
+"""Applying one fetched batch to a projection, in one PostgreSQL transaction.
+
+This is the consumer's core, apart from Kafka: given the messages of a batch, the
+positions the consumer fetched them from and a connection, it takes the projection's
+shared batch lock, locks and re-reads the recorded offsets, decides which messages are
+new (:mod:`shared.projections.batch`), sends what cannot be applied to the dead letters
+(and records it, so that its replay applies once), applies the rest (one event at a
+time if one is rejected, so that the others still are), and records versions and
+offsets, all in one transaction. A test gives it messages and a dead-letter sink of its
+own, with PostgreSQL alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from time import perf_counter
+from typing import Protocol
+from uuid import UUID
+
+import asyncpg
+from aiokafka import TopicPartition
+
+from shared.projections.batch import BatchPlan, last_versions, newer_than_recorded, plan_batch
+from shared.projections.deadletter import is_replay, replay_origin
+from shared.projections.parsing import (
+    KafkaMessage,
+    NotHandled,
+    ParsedEvent,
+    UnknownEvent,
+    read_messages,
+)
+from shared.projections.projection import EventRejected, Projection, handled_event_types
+from shared.projections.tracking import (
+    DeadLetterOrigin,
+    claim_dead_letters,
+    lock_offsets,
+    record_dead_letters,
+    record_offsets,
+    record_versions,
+    recorded_versions,
+    take_shared_batch_lock,
+)
+
+log = logging.getLogger(__name__)
+
+
+class DeadLetterSink(Protocol):
+    """Where the messages a projection cannot apply go; ``send`` returns the delivery."""
+
+    async def send(self, message: KafkaMessage, error: str) -> asyncio.Future[object]: ...
+
+
+def _is_rejection(error: BaseException) -> bool:
+    """Errors that mean "this event cannot be applied", rather than a bug or an outage.
+
+    A projection's own :class:`EventRejected`, and Postgres data exceptions (class 22)
+    and integrity constraint violations (class 23) raised by the event's values. Other
+    errors (a missing table, a ``TypeError``) stop the consumer: dead-lettering every
+    event because of a bug would silently empty the projection.
+    """
+    return isinstance(
+        error, EventRejected | asyncpg.DataError | asyncpg.IntegrityConstraintViolationError
+    )
+
+
+def _rejection_reason(error: BaseException) -> str:
+    if isinstance(error, EventRejected):
+        return error.reason
+    if isinstance(error, asyncpg.PostgresError):
+        return f"{type(error).__name__} ({error.sqlstate}): {error}"
+    return f"{type(error).__name__}: {error}"
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What one batch did; passed to ``on_batch`` callbacks (the rebuild's progress)."""
+
+    messages: int
+    applied: int
+    dead_lettered: int
+    skipped_unknown_type: int
+    skipped_duplicate: int
+    skipped_redelivered: int
+    duration: float
+    skipped_not_handled: int = 0
+    """Events of types the projection does not declare (never parsed)."""
+
+    @classmethod
+    def nothing(cls) -> BatchOutcome:
+        """A batch fetched but not applied (the projection is halted)."""
+        return cls(0, 0, 0, 0, 0, 0, 0.0)
+
+
+def _origin(message: KafkaMessage) -> DeadLetterOrigin:
+    return message.topic, message.partition, message.offset
+
+
+@dataclass
+class ConsumerStats:
+    """Totals since the consumer was created (the metrics have the same, per process)."""
+
+    batches: int = 0
+    messages: int = 0
+    applied: int = 0
+    dead_lettered: int = 0
+    skipped_unknown_type: int = 0
+    skipped_duplicate: int = 0
+    skipped_redelivered: int = 0
+    skipped_not_handled: int = 0
+
+    def add(self, outcome: BatchOutcome) -> None:
+        self.batches += 1
+        self.messages += outcome.messages
+        self.applied += outcome.applied
+        self.dead_lettered += outcome.dead_lettered
+        self.skipped_unknown_type += outcome.skipped_unknown_type
+        self.skipped_duplicate += outcome.skipped_duplicate
+        self.skipped_redelivered += outcome.skipped_redelivered
+        self.skipped_not_handled += outcome.skipped_not_handled
+
+
+@dataclass(frozen=True)
+class AppliedBatch:
+    """What applying a batch did, and where each of its partitions stands now."""
+
+    outcome: BatchOutcome
+    plan: BatchPlan
+    applied: list[ParsedEvent]
+
+
+class BatchApplier:
+    """Applies batches to one projection; see the module's docstring."""
+
+    def __init__(self, projection: Projection, dead_letters: DeadLetterSink) -> None:
+        self.projection = projection
+        self.name = projection.name
+        self._dead_letters = dead_letters
+        self._handled = handled_event_types(projection)
+
+    async def apply(
+        self,
+        connection: asyncpg.Connection,
+        fetched: Mapping[TopicPartition, Sequence[KafkaMessage]],
+        positions: Mapping[TopicPartition, int],
+    ) -> AppliedBatch:
+        """Apply ``fetched`` (fetched from ``positions``) in one transaction on
+        ``connection``; the dead letters are in their topic before it commits."""
+        started = perf_counter()
+        read = {tp: read_messages(messages, self._handled) for tp, messages in fetched.items()}
+        deliveries: list[asyncio.Future[object]] = []
+        letters: list[tuple[DeadLetterOrigin, UUID | None, str]] = []
+        async with connection.transaction():
+            await take_shared_batch_lock(connection, self.name)
+            recorded = await lock_offsets(
+                connection, self.name, [(tp.topic, tp.partition) for tp in read]
+            )
+            plan = plan_batch(read, recorded, positions)
+            parsed: list[ParsedEvent] = []
+            unknown = not_handled = 0
+            for item in plan.messages:
+                if isinstance(item, NotHandled):
+                    not_handled += 1
+                elif isinstance(item, ParsedEvent):
+                    parsed.append(item)
+                elif isinstance(item, UnknownEvent):
+                    unknown += 1
+                else:
+                    deliveries.append(await self._dead_letters.send(item.message, item.error))
+                    letters.append((_origin(item.message), None, item.error))
+            replays = await claim_dead_letters(
+                connection,
+                self.name,
+                (o for m in plan.messages if (o := replay_origin(m.message, self.name))),
+            )
+            versions = await recorded_versions(
+                connection, self.name, (p.event.aggregate_id for p in parsed)
+            )
+            new, duplicates = newer_than_recorded(
+                parsed, versions, replay=lambda p: self._replay_verdict(p, replays)
+            )
+            applied, rejected = await self._apply(connection, new)
+            for item, reason in rejected:
+                deliveries.append(await self._dead_letters.send(item.message, reason))
+                letters.append((_origin(item.message), item.event.event_id, reason))
+            await record_dead_letters(connection, self.name, letters)
+            await record_versions(connection, self.name, last_versions(applied))
+            await record_offsets(connection, self.name, plan.next_offsets)
+            # The dead letters must be in Kafka before the offsets move past them.
+            await asyncio.gather(*deliveries)
+        outcome = BatchOutcome(
+            messages=sum(len(messages) for messages in read.values()),
+            applied=len(applied),
+            dead_lettered=len(deliveries),
+            skipped_unknown_type=unknown,
+            skipped_duplicate=len(duplicates),
+            skipped_redelivered=plan.redelivered,
+            duration=perf_counter() - started,
+            skipped_not_handled=not_handled,
+        )
+        return AppliedBatch(outcome, plan, applied)
+
+    def _replay_verdict(self, parsed: ParsedEvent, claimed: set[DeadLetterOrigin]) -> bool | None:
+        """Whether a replay is applied (one of this projection's dead letters, claimed now)
+        or a duplicate (any other replay); ``None`` if the event is not a replay."""
+        origin = replay_origin(parsed.message, self.name)
+        if origin is not None:
+            return origin in claimed
+        return False if is_replay(parsed.message) else None
+
+    async def _apply(
+        self, connection: asyncpg.Connection, events: list[ParsedEvent]
+    ) -> tuple[list[ParsedEvent], list[tuple[ParsedEvent, str]]]:
+        """Apply the batch; if an event is rejected, apply them one by one without it."""
+        if not events:
+            return [], []
+        try:
+            async with connection.transaction():  # a savepoint: the batch can be undone
+                await self.projection.apply(connection, [p.event for p in events])
+            return events, []
+        except Exception as error:
+            if not _is_rejection(error):
+                raise
+            log.warning("projection %s: an event was rejected, isolating it", self.name)
+        applied: list[ParsedEvent] = []
+        rejected: list[tuple[ParsedEvent, str]] = []
+        for parsed in events:
+            try:
+                async with connection.transaction():
+                    await self.projection.apply(connection, [parsed.event])
+            except Exception as error:
+                if not _is_rejection(error):
+                    raise
+                rejected.append((parsed, f"rejected by {self.name}: {_rejection_reason(error)}"))
+            else:
+                applied.append(parsed)
+        return applied, rejected
