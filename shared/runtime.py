@@ -20,11 +20,10 @@ from dataclasses import dataclass, field
 from typing import Annotated, TypeVar
 
 import asyncpg
-from aiokafka.errors import KafkaError
 from fastapi import APIRouter, Depends, FastAPI, Request
 from faststream.kafka import KafkaBroker
 
-from shared.asyncapi import asyncapi_router, declare_publications
+from shared.asyncapi import asyncapi_router, declare_publications, declare_subscriptions
 from shared.events.envelope import Source
 from shared.eventstore.relay import OutboxRelay
 from shared.eventstore.store import EventStore
@@ -35,6 +34,7 @@ from shared.kafka.failures import connection_failures, first_refusal
 from shared.kafka.topics import TOPIC_OF_SERVICE
 from shared.observability.logs import configure_logging
 from shared.observability.tracing import configure_tracing, instrument_app
+from shared.outages import is_outage
 from shared.periodic import run_periodically
 from shared.postgres.migrations import apply_migrations, migrations_of
 from shared.postgres.pool import create_pool
@@ -89,6 +89,9 @@ class ServiceRuntime:
             declare_publications(
                 self.broker, topic=self.topic, source=Source(self.settings.service_name)
             )
+        declare_subscriptions(
+            self.broker, projections=self.projections, service=self.settings.service_name
+        )
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -212,16 +215,17 @@ def _tuned_garbage_collector() -> Iterator[None]:
 async def _retry(what: str, start: Callable[[], Awaitable[T]]) -> T:
     """Start something the service cannot run without, waiting for it to come up; but a
     Kafka that refuses the service (its credentials, its TLS) stops it at once, saying
-    which setting to check: it would refuse every retry just the same."""
+    which setting to check: it would refuse every retry just the same. So does any other
+    error that is not an outage (a wrong database password, a missing database)."""
     for attempt in range(1, STARTUP_ATTEMPTS + 1):
         with connection_failures() as failures:
             try:
                 return await start()
-            except (OSError, asyncpg.PostgresError, KafkaError, TimeoutError) as error:
+            except Exception as error:
                 refused = first_refusal(failures)
                 if refused is not None:
                     raise refused from error
-                if attempt == STARTUP_ATTEMPTS:
+                if not is_outage(error) or attempt == STARTUP_ATTEMPTS:
                     raise
                 log.warning("%s not reachable yet (%r); retrying", what, error)
         await asyncio.sleep(1.0)

@@ -1,5 +1,5 @@
 """``python -m examples.subscriber``: runs the example subscriber until Ctrl-C."""
 
-from examples.subscriber.consumer import main
+from examples.subscriber.cli import main
 
 main()

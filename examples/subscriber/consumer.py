@@ -1,43 +1,43 @@
-"""The example subscriber's Kafka loop, with aiokafka directly, and its command line.
+"""The example subscriber: a FastStream Kafka broker whose one subscriber feeds the store.
 
 What matters for a subscriber of the platform's topics (``docs/subscribing.md``):
 
-* **Its own consumer group** (``--group``): Kafka keeps the group's position, and no
+* **Its own consumer group** (``group_id``): Kafka keeps the group's position, and no
   other team's consumer shares or disturbs it.
-* **From the earliest offset**: aiokafka's default, ``latest``, would make a new group
-  silently skip every event published before it started. Event topics are kept
+* **From the earliest offset**: Kafka clients start a new group at ``latest``, which
+  would silently skip every event published before it started. Event topics are kept
   forever, so ``earliest`` reads the whole history.
-* **Commit after handling**: auto-commit is off, and the offsets are committed after a
-  batch is applied to the store. A crash before the commit re-delivers the batch, and
-  the store's ``event_id`` check makes the second delivery change nothing.
-* **Never stop the stream**: an event it does not know is skipped, a message it
-  cannot read is reported and skipped.
-* **The cluster as the platform names it**: ``KAFKA_BOOTSTRAP_SERVERS`` is a
-  comma-separated list of brokers, and the same ``KAFKA_SECURITY_PROTOCOL``,
-  ``KAFKA_SASL_MECHANISM``, ``KAFKA_SASL_USERNAME``, ``KAFKA_SASL_PASSWORD`` and
-  ``KAFKA_SSL_CAFILE`` reach an authenticated, encrypted listener.
+* **Commit after handling**: acknowledgement is manual (``AckPolicy.MANUAL``, so no
+  auto-commit); a message is acknowledged, which commits its offset, once the store
+  committed what it changed. A crash in between re-delivers it, and the store's
+  ``event_id`` check makes the second delivery change nothing.
+* **Never stop the stream**: one handler reads the events it may know (routed on the
+  ``event_type`` header); a catch-all handler skips every other message. Without it,
+  FastStream would log an error with a traceback for each message no handler takes. A
+  message it cannot read is reported and skipped.
+* **The platform's topics are not its to create**: they are named with
+  ``declare=False``, so FastStream only connects to them.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
-import os
-import signal
-import ssl
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import ConsumerRecord, TopicPartition
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, Topic
+from faststream.kafka.annotations import KafkaMessage
+from faststream.security import BaseSecurity
 
+from examples.subscriber.messages import is_wanted, parse_record
+from examples.subscriber.progress import history_end, wait_until_reached
 from examples.subscriber.reader import UnreadableMessage, read_event
 from examples.subscriber.store import OutcomeStore
 
-DEFAULT_TOPICS = ("enrolment.events.v1",)
-DEFAULT_GROUP = "example.training-outcomes"
+LOG = logging.getLogger("examples.subscriber")
 
 
 @dataclass
@@ -54,77 +54,84 @@ class Counts:
         return self.handled + self.duplicates + self.skipped + self.unreadable
 
 
-def kafka_security(environment: Mapping[str, str]) -> dict[str, Any]:
-    """aiokafka's security arguments from the ``KAFKA_*`` variables (none: PLAINTEXT)."""
-    protocol = environment.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
-    options: dict[str, Any] = {"security_protocol": protocol}
-    if protocol in ("SSL", "SASL_SSL"):
-        options["ssl_context"] = ssl.create_default_context(
-            cafile=environment.get("KAFKA_SSL_CAFILE") or None
-        )
-    if protocol.startswith("SASL_"):
-        options["sasl_mechanism"] = environment.get("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
-        options["sasl_plain_username"] = environment["KAFKA_SASL_USERNAME"]
-        options["sasl_plain_password"] = environment["KAFKA_SASL_PASSWORD"]
-    return options
-
-
 class Subscriber:
     """Reads ``topics`` as consumer group ``group_id`` and applies what it knows to ``store``."""
 
     def __init__(
         self,
         *,
-        bootstrap_servers: str,
+        bootstrap_servers: Sequence[str],
         topics: Sequence[str],
         group_id: str,
         store: OutcomeStore,
         report: Callable[[str], None] = print,
-        security: Mapping[str, Any] | None = None,
+        security: BaseSecurity | None = None,
     ) -> None:
-        self.bootstrap_servers = bootstrap_servers
-        self.security = dict(security or {})
         self.topics = tuple(topics)
-        self.group_id = group_id
         self.store = store
         self.report = report
         self.counts = Counts()
+        self.broker = KafkaBroker(
+            list(bootstrap_servers),
+            security=security,
+            client_id=group_id,
+            logger=LOG,
+            log_level=logging.DEBUG,  # one line per message: only when asked for
+        )
+        self._subscriber = self.broker.subscriber(
+            *(Topic(topic, declare=False) for topic in self.topics),
+            group_id=group_id,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.MANUAL,
+            parser=parse_record,
+        )
+        self._subscriber(filter=is_wanted)(self._on_event)
+        self._subscriber(self._on_other)
+        self._history: dict[TopicPartition, int] = {}
+        self._started = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set."""
-        consumer = AIOKafkaConsumer(
-            *self.topics,
-            bootstrap_servers=self.bootstrap_servers.split(","),
-            **self.security,
-            group_id=self.group_id,
-            client_id=self.group_id,
-            auto_offset_reset="earliest",
-            enable_auto_commit=False,
-        )
-        await consumer.start()
+        await self.broker.start()
         try:
-            while not stop.is_set():
-                batches = await consumer.getmany(timeout_ms=500, max_records=500)
-                for records in batches.values():
-                    for record in records:
-                        self.handle(record)
-                if batches:
-                    await consumer.commit()
+            consumer = self._subscriber.consumer
+            assert consumer is not None  # started with the broker
+            self._history = await history_end(consumer, self.topics)
+            self._started.set()
+            await stop.wait()
         finally:
-            await consumer.stop()
+            await self.broker.stop()
 
-    def handle(self, record: Any) -> None:
-        """Apply one Kafka record (aiokafka's ``ConsumerRecord``) to the store, at most once."""
+    async def caught_up(self) -> None:
+        """Wait until every event published before the subscriber started is applied and
+        committed (see :mod:`examples.subscriber.progress`)."""
+        await self._started.wait()
+        consumer = self._subscriber.consumer
+        assert consumer is not None
+        await wait_until_reached(consumer, self._history)
+
+    async def _on_event(self, message: KafkaMessage) -> None:
+        record = message.raw_message
+        assert isinstance(record, ConsumerRecord)
+        self.handle(record, correlation_id=message.correlation_id)
+        await message.ack()  # after the store's commit: commits the offset
+
+    async def _on_other(self, message: KafkaMessage) -> None:
+        self.counts.skipped += 1  # an event type or version it does not read
+        await message.ack()
+
+    def handle(self, record: ConsumerRecord[bytes, bytes], *, correlation_id: str) -> None:
+        """Apply one Kafka record to the store, at most once."""
         where = f"{record.topic}/{record.partition}@{record.offset}"
         try:
-            event = read_event(record.value, record.headers or ())
+            event = read_event(record.value, record.headers)
         except UnreadableMessage as error:
             # A production subscriber would also copy it to a dead-letter topic of its own.
             self.counts.unreadable += 1
             self.report(f"{where} unreadable, skipped: {error}")
             return
         if event is None:
-            self.counts.skipped += 1
+            self.counts.skipped += 1  # a version it does not read, named only in the body
             return
         if not self.store.apply(event):
             self.counts.duplicates += 1
@@ -133,63 +140,5 @@ class Subscriber:
         self.counts.handled += 1
         self.report(
             f"{where} {event.event_type} v{event.schema_version} "
-            f"bapas={event.bapas_code} client={event.client_id}"
-        )
-
-
-def parse_arguments(arguments: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m examples.subscriber",
-        description="Follow klien training outcomes from the Bapas platform's events.",
-    )
-    parser.add_argument(
-        "--bootstrap-servers",
-        default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-        help="Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092)",
-    )
-    parser.add_argument(
-        "--topic",
-        dest="topics",
-        action="append",
-        help=f"a topic to follow; repeat for several (default: {', '.join(DEFAULT_TOPICS)})",
-    )
-    parser.add_argument("--group", default=DEFAULT_GROUP, help="this subscriber's consumer group")
-    parser.add_argument(
-        "--database",
-        type=Path,
-        default=Path("training-outcomes.sqlite"),
-        help="the SQLite file of outcomes and handled event ids",
-    )
-    namespace = parser.parse_args(arguments)
-    namespace.topics = namespace.topics or list(DEFAULT_TOPICS)
-    return namespace
-
-
-async def _run_until_signalled(subscriber: Subscriber) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signal_number in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signal_number, stop.set)
-    await subscriber.run(stop)
-
-
-def main(arguments: Sequence[str] | None = None) -> None:
-    options = parse_arguments(arguments)
-    logging.basicConfig(level=logging.WARNING)
-    store = OutcomeStore(options.database)
-    subscriber = Subscriber(
-        bootstrap_servers=options.bootstrap_servers,
-        topics=options.topics,
-        group_id=options.group,
-        store=store,
-        security=kafka_security(os.environ),
-    )
-    try:
-        asyncio.run(_run_until_signalled(subscriber))
-    finally:
-        store.close()
-        counts = subscriber.counts
-        print(
-            f"handled {counts.handled}, duplicates {counts.duplicates}, "
-            f"skipped {counts.skipped}, unreadable {counts.unreadable}"
+            f"bapas={event.bapas_code} client={event.client_id} correlation={correlation_id}"
         )

@@ -62,6 +62,24 @@ def route_from_headers(headers: Iterable[tuple[str, bytes]]) -> tuple[str, int] 
         return None
 
 
+def wanted(headers: Iterable[tuple[str, bytes]]) -> bool:
+    """Whether a message may be an event this subscriber reads: known by its headers, or
+    without them (then only its body says)."""
+    route = route_from_headers(headers)
+    return route is None or route in KNOWN_EVENTS
+
+
+def correlation_id_of(value: bytes | None) -> str | None:
+    """The envelope's ``correlation_id`` (the request or workflow the event belongs to),
+    or ``None`` if the value is not an envelope that has one."""
+    try:
+        envelope = json.loads(value or b"")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    found = envelope.get("correlation_id") if isinstance(envelope, dict) else None
+    return found if isinstance(found, str) and found else None
+
+
 def read_event(
     value: bytes | None, headers: Iterable[tuple[str, bytes]] = ()
 ) -> TrainingOutcomeEvent | None:
@@ -69,8 +87,7 @@ def read_event(
 
     Raises :class:`UnreadableMessage` for a message that is not a readable event.
     """
-    route = route_from_headers(headers)
-    if route is not None and route not in KNOWN_EVENTS:
+    if not wanted(headers):
         return None  # skipped on the headers alone: the value is not even parsed
     try:
         envelope = json.loads(value or b"")

@@ -1,12 +1,14 @@
 """The example subscriber of ``docs/subscribing.md`` does what the page promises, on the
 real broker: each known event is handled once however often it arrives, unknown event
-types and versions are skipped, unknown fields are ignored, a malformed message is
-reported without stopping it, and a replay from the earliest offset changes nothing."""
+types and versions are skipped (without a traceback in the logs), unknown fields are
+ignored, a malformed message is reported without stopping it, a replay from the earliest
+offset changes nothing, and it says when it has caught up with the history."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,8 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from examples.subscriber.consumer import Counts, Subscriber, parse_arguments
+from examples.subscriber.cli import parse_arguments
+from examples.subscriber.consumer import Counts, Subscriber
 from examples.subscriber.store import KlienOutcome, OutcomeStore
 from shared.events.enrolment import (
     AttendanceRecorded,
@@ -83,16 +86,17 @@ def the_mixed_stream() -> list[tuple[bytes, list[tuple[str, bytes]]]]:
     ]
 
 
-async def consume_until(subscriber: Subscriber, received: int) -> None:
-    """Run the subscriber until it has received ``received`` messages, then stop it."""
+async def consume_until_caught_up(subscriber: Subscriber) -> None:
+    """Run the subscriber until it has applied and committed the history, then stop it."""
     stop = asyncio.Event()
     task = asyncio.create_task(subscriber.run(stop))
     try:
         async with asyncio.timeout(WAIT_SECONDS):
-            while subscriber.counts.received < received:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.1)
+            caught_up = asyncio.create_task(subscriber.caught_up())
+            await asyncio.wait({task, caught_up}, return_when=asyncio.FIRST_COMPLETED)
+            if task.done():
+                caught_up.cancel()
+                task.result()
     finally:
         stop.set()
         await task
@@ -102,7 +106,7 @@ def subscriber_for(
     kafka_bootstrap: str, topic: str, store: OutcomeStore, lines: list[str], group: str
 ) -> Subscriber:
     return Subscriber(
-        bootstrap_servers=kafka_bootstrap,
+        bootstrap_servers=kafka_bootstrap.split(","),
         topics=[topic],
         group_id=group,
         store=store,
@@ -115,8 +119,9 @@ def known_event_ids() -> list[str]:
 
 
 async def test_example_subscriber_handles_each_known_event_once_and_skips_the_rest(
-    kafka_bootstrap: str, tmp_path: Path
+    kafka_bootstrap: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     topic = await create_topic(kafka_bootstrap, partitions=3, prefix="example-subscriber")
     stream = the_mixed_stream()
     await publish(kafka_bootstrap, topic, stream)
@@ -124,8 +129,12 @@ async def test_example_subscriber_handles_each_known_event_once_and_skips_the_re
     lines: list[str] = []
     subscriber = subscriber_for(kafka_bootstrap, topic, store, lines, f"example.{topic}")
 
-    await consume_until(subscriber, received=len(stream))
+    await consume_until_caught_up(subscriber)
 
+    assert [
+        r.getMessage() for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR
+    ] == []
+    assert all("Traceback" not in r.getMessage() for r in caplog.records)
     assert subscriber.counts == Counts(handled=3, duplicates=1, skipped=3, unreadable=1)
     assert store.handled_event_ids() == known_event_ids()
     assert store.outcomes() == [
@@ -151,11 +160,11 @@ async def test_example_subscriber_replaying_from_the_earliest_offset_changes_not
     await publish(kafka_bootstrap, topic, stream)
     store = OutcomeStore(tmp_path / "outcomes.sqlite")
     first = subscriber_for(kafka_bootstrap, topic, store, [], f"example.{topic}.first")
-    await consume_until(first, received=len(stream))
+    await consume_until_caught_up(first)
     before = store.outcomes()
 
     replay = subscriber_for(kafka_bootstrap, topic, store, [], f"example.{topic}.replay")
-    await consume_until(replay, received=len(stream))
+    await consume_until_caught_up(replay)
 
     assert replay.counts == Counts(handled=0, duplicates=4, skipped=3, unreadable=1)
     assert store.outcomes() == before
@@ -171,14 +180,13 @@ async def test_example_subscriber_restarted_in_its_group_goes_on_after_its_commi
     await publish(kafka_bootstrap, topic, stream)
     store = OutcomeStore(tmp_path / "outcomes.sqlite")
     group = f"example.{topic}"
-    await consume_until(subscriber_for(kafka_bootstrap, topic, store, [], group), len(stream))
+    await consume_until_caught_up(subscriber_for(kafka_bootstrap, topic, store, [], group))
     later = message(ClientEmployed)
     later["event_id"] = str(uuid.uuid4())
     await publish(kafka_bootstrap, topic, [(json.dumps(later).encode(), headers_of(later))])
 
     restarted = subscriber_for(kafka_bootstrap, topic, store, [], group)
-    await consume_until(restarted, received=1)
-    await asyncio.sleep(1.0)  # time enough to receive anything already committed
+    await consume_until_caught_up(restarted)
 
     assert restarted.counts == Counts(handled=1)
     assert store.outcomes()[0].employments == 2
@@ -190,3 +198,41 @@ def test_example_subscriber_reads_the_enrolment_topic_from_its_own_group_by_defa
 
     assert options.topics == ["enrolment.events.v1"]
     assert options.group == "example.training-outcomes"
+
+
+async def test_example_subscriber_says_it_caught_up_once_the_history_is_applied_and_committed(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    topic = await create_topic(kafka_bootstrap, partitions=3, prefix="example-subscriber")
+    stream = the_mixed_stream()
+    await publish(kafka_bootstrap, topic, stream)
+    store = OutcomeStore(tmp_path / "outcomes.sqlite")
+    lines: list[str] = []
+    subscriber = subscriber_for(kafka_bootstrap, topic, store, lines, f"example.{topic}")
+    stop = asyncio.Event()
+    task = asyncio.create_task(subscriber.run(stop))
+    try:
+        async with asyncio.timeout(WAIT_SECONDS):
+            await subscriber.caught_up()
+
+        assert subscriber.counts.received == len(stream)
+        assert store.handled_event_ids() == known_event_ids()
+        correlation_id = message(ClientEnrolled)["correlation_id"]
+        assert any(f"correlation={correlation_id}" in line for line in lines)
+    finally:
+        stop.set()
+        await task
+    store.close()
+
+
+async def test_example_subscriber_is_caught_up_at_once_on_an_empty_topic(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    topic = await create_topic(kafka_bootstrap, partitions=3, prefix="example-subscriber")
+    store = OutcomeStore(tmp_path / "outcomes.sqlite")
+    subscriber = subscriber_for(kafka_bootstrap, topic, store, [], f"example.{topic}")
+
+    await consume_until_caught_up(subscriber)
+
+    assert subscriber.counts == Counts()
+    store.close()

@@ -56,8 +56,17 @@ async def test_asyncapi_document_names_the_pokmas_topic_and_its_events(
 ) -> None:
     document = (await client.get("/asyncapi.json")).json()
 
-    addresses = [channel["address"] for channel in document["channels"].values()]
-    assert addresses == ["pokmas.events.v1"]
+    channels = document["channels"]
+    sent = [
+        channels[operation["channel"]["$ref"].rsplit("/", 1)[-1]]["address"]
+        for operation in document["operations"].values()
+        if operation["action"] == "send"
+    ]
+    assert sent == ["pokmas.events.v1"]
+    assert sorted(channel["address"] for channel in channels.values()) == [
+        "enrolment.events.v1",  # what its projection of programme seats reads
+        "pokmas.events.v1",
+    ]
     schemas = json.dumps(document["components"])
     for event_type in EVENT_TYPES:
         assert event_type in schemas
