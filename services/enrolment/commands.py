@@ -35,7 +35,7 @@ from services.enrolment.domain import (
     Seat,
 )
 from services.enrolment.profiles import ClientProfile, ProfileVault, erase_profile, store_profile
-from services.enrolment.readmodel import project
+from services.enrolment.read_models import project
 from shared.events.enrolment import IntegrationType, PkOfficer
 from shared.events.envelope import Envelope, EventPayload
 from shared.eventstore.aggregate import Aggregate

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from services.enrolment.domain import Enrolment, EnrolmentStatus
-from services.enrolment.readmodel import project
+from services.enrolment.read_models import project
 from shared.events.envelope import Actor, Envelope, EventPayload
 from shared.eventstore.store import CommandContext, EventStore
 from shared.postgres.pool import Connection
