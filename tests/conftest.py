@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError
 
 from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import create_topics
@@ -52,6 +54,29 @@ async def create_topic(bootstrap: str, partitions: int = 12, prefix: str = "test
     finally:
         await admin.close()
     return name
+
+
+async def recreate_topics(bootstrap: str, topics: list[str], partitions: int = 12) -> None:
+    """Delete ``topics`` and create them again under the same names (new topic ids), as
+    an operator restoring or replacing them would; within a minute."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.delete_topics(topics)
+        async with asyncio.timeout(60.0):
+            while True:  # the deletion completes in the background
+                with contextlib.suppress(KafkaError):
+                    response = await admin.create_topics(
+                        [
+                            NewTopic(name=t, num_partitions=partitions, replication_factor=1)
+                            for t in topics
+                        ]
+                    )
+                    if all(code == 0 for _, code, *_ in response.topic_errors):
+                        return
+                await asyncio.sleep(0.5)
+    finally:
+        await admin.close()
 
 
 @pytest.fixture

@@ -15,15 +15,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError
 
 from services.insights.app import create_app
 from services.insights.projections import figures_projection
 from shared.http import Role
 from shared.kafka.connection import KafkaConnection
 from shared.projections import rebuild_projection
-from tests.conftest import create_topic
+from tests.conftest import create_topic, recreate_topics
 from tests.insights.conftest import InsightsTopics, publish, wait_until_applied
 from tests.insights.oracle import Oracle, Period
 from tests.insights.scenario import build_scenario
@@ -33,29 +31,6 @@ from tests.support.service_app import bearer, running_service
 
 MINISTRY = bearer(Role.MINISTRY)
 WAIT_SECONDS = 60.0
-
-
-async def _recreate(bootstrap: str, topics: list[str]) -> None:
-    """Delete the topics and create them again under the same names (new topic ids)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.delete_topics(topics)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + WAIT_SECONDS
-        while True:  # the deletion completes in the background
-            try:
-                response = await admin.create_topics(
-                    [NewTopic(name=t, num_partitions=12, replication_factor=1) for t in topics]
-                )
-            except KafkaError:
-                response = None
-            if response is not None and all(code == 0 for _, code, *_ in response.topic_errors):
-                return
-            assert loop.time() < deadline, f"could not create {topics} again"
-            await asyncio.sleep(0.5)
-    finally:
-        await admin.close()
 
 
 async def _readiness(api: httpx.AsyncClient) -> httpx.Response:
@@ -114,7 +89,7 @@ async def test_a_topic_created_anew_stops_the_projection_until_it_is_rebuilt(
         applied_first = await _national_totals(api)
         assert applied_first == _expected_totals(Oracle(first))
 
-        await _recreate(kafka_bootstrap, names)
+        await recreate_topics(kafka_bootstrap, names)
         await publish(kafka_bootstrap, topics, second)
 
         refused = await _until(api, 503)

@@ -17,8 +17,6 @@ from collections.abc import AsyncIterator, Callable
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError
 
 from shared.events.envelope import Actor
 from shared.events.registry import parse_event
@@ -28,7 +26,7 @@ from shared.eventstore.store import CommandContext, EventStore
 from shared.kafka.connection import KafkaConnection
 from shared.postgres.migrations import apply_migrations, migrations_of
 from shared.postgres.pool import create_pool
-from tests.conftest import create_topic
+from tests.conftest import create_topic, recreate_topics
 from tests.support.registry_events import PartnerRecord
 
 OFFICER = CommandContext(actor=Actor(role="bapas_officer", sub="pk-001"))
@@ -60,24 +58,6 @@ async def _event_ids(bootstrap: str, topic: str) -> list[str]:
         await consumer.stop()
 
 
-async def _recreate(bootstrap: str, topic: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.delete_topics([topic])
-        async with asyncio.timeout(WAIT_SECONDS):
-            while True:
-                with contextlib.suppress(KafkaError):
-                    response = await admin.create_topics(
-                        [NewTopic(name=topic, num_partitions=12, replication_factor=1)]
-                    )
-                    if all(code == 0 for _, code, *_ in response.topic_errors):
-                        return
-                await asyncio.sleep(0.5)
-    finally:
-        await admin.close()
-
-
 async def _until(condition: Callable[[], bool]) -> None:
     async with asyncio.timeout(WAIT_SECONDS):
         while not condition():
@@ -100,7 +80,7 @@ async def test_a_relay_stops_on_a_new_topic_and_republishes_every_event_when_tol
                 await asyncio.sleep(0.2)
         assert await _event_ids(kafka_bootstrap, store.topic) == [str(first[0].event_id)]
 
-        await _recreate(kafka_bootstrap, store.topic)
+        await recreate_topics(kafka_bootstrap, [store.topic])
         after = PartnerRecord.register("samarinda", "Pokmas Sesudah")
         second = await store.save(after, OFFICER)
         await _until(lambda: relay.topics.halted is not None)
