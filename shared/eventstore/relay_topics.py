@@ -20,7 +20,7 @@ from typing import Any
 import asyncpg
 from prometheus_client import Gauge
 
-from shared.kafka.identity import topic_identities_through
+from shared.kafka.identity import TopicIdentity, topic_identities
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +50,12 @@ class RelayTopicGuard:
         due = {t for t in topics if now - self._checked_at.get(t, -1e9) >= self.check_interval}
         if not due:
             return self.halted is None
-        found = await topic_identities_through(client, sorted(due))
+        found = await topic_identities(client, sorted(due))
         rows = await connection.fetch(
             "SELECT topic, cluster_id, topic_id FROM relay_topics WHERE topic = ANY($1::text[])",
             sorted(found),
         )
-        recorded = {row["topic"]: (row["cluster_id"], row["topic_id"]) for row in rows}
+        recorded = {row["topic"]: TopicIdentity(row["cluster_id"], row["topic_id"]) for row in rows}
         if missing := due - set(found):
             # Deleted, perhaps being created anew: nothing is published until it is back
             # and its identity has been compared.
@@ -73,8 +73,8 @@ class RelayTopicGuard:
                     identity.cluster_id,
                     identity.topic_id,
                 )
-            elif before != (identity.cluster_id, identity.topic_id):
-                self._halt(topic, before, (identity.cluster_id, str(identity.topic_id)))
+            elif (change := identity.change_since(before)) is not None:
+                self._halt(topic, change)
                 return False
         if self._halted_topic in due:
             log.warning(
@@ -84,14 +84,9 @@ class RelayTopicGuard:
             self.halted = self._halted_topic = None
         return self.halted is None
 
-    def _halt(self, topic: str, before: tuple[str, Any], now: tuple[str, str]) -> None:
-        where = (
-            f"another Kafka cluster (cluster id {before[0]} then, {now[0]} now)"
-            if before[0] != now[0]
-            else f"a topic created anew (topic id {before[1]} then, {now[1]} now)"
-        )
+    def _halt(self, topic: str, change: str) -> None:
         message = (
-            f"the outbox relay of {self.service} stopped publishing to {topic}: it is {where}, "
+            f"the outbox relay of {self.service} stopped publishing to {topic}: {change}, "
             "without the events published before. Restore the topic, or publish the "
             f"service's events into it again: `bapas outbox republish {self.service}`"
         )

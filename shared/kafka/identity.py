@@ -15,11 +15,11 @@ arrays, and tagged fields after each structure.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any, ClassVar
 
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import for_code
 from aiokafka.protocol.api import Request, RequestStruct, Response
 from aiokafka.protocol.types import (
@@ -32,8 +32,6 @@ from aiokafka.protocol.types import (
     Schema,
     TaggedFields,
 )
-
-from shared.kafka.connection import KafkaConnection
 
 METADATA_API_KEY = 3
 UNKNOWN_TOPIC_OR_PARTITION = 3
@@ -140,21 +138,22 @@ class TopicIdentity:
     cluster_id: str
     topic_id: uuid.UUID
 
+    def change_since(self, before: TopicIdentity) -> str | None:
+        """How the topic changed since it was ``before``, in words; ``None`` if it did not."""
+        if before.cluster_id != self.cluster_id:
+            return (
+                f"it is on another Kafka cluster (cluster id {before.cluster_id} then, "
+                f"{self.cluster_id} now: restored or migrated)"
+            )
+        if before.topic_id != self.topic_id:
+            return f"it was created anew (topic id {before.topic_id} then, {self.topic_id} now)"
+        return None
 
-async def topic_identities(kafka: KafkaConnection, topics: list[str]) -> dict[str, TopicIdentity]:
+
+async def topic_identities(client: Any, topics: Sequence[str]) -> dict[str, TopicIdentity]:
     """The identity of each of ``topics`` that exists (a missing one is left out: it may
-    be being created anew)."""
-    admin = AIOKafkaAdminClient(**kafka.client_options(), request_timeout_ms=15_000)
-    await admin.start()
-    try:
-        return await topic_identities_through(admin._client, topics)
-    finally:
-        await admin.close()
-
-
-async def topic_identities_through(client: Any, topics: list[str]) -> dict[str, TopicIdentity]:
-    """:func:`topic_identities` through a started client of aiokafka's (a producer's
-    ``client``), without opening another connection."""
+    be being created anew), asked through a started client of aiokafka's (a producer's or
+    a consumer's), without opening another connection."""
     response: Any = await client.send(client.get_random_node(), _TopicIdsRequest(sorted(topics)))
     found: dict[str, TopicIdentity] = {}
     for error_code, name, topic_id, *_ in response.topics:

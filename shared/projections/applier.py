@@ -173,7 +173,11 @@ class BatchApplier:
             replays = await claim_dead_letters(
                 connection,
                 self.name,
-                (o for m in plan.messages if (o := replay_origin(m.message, self.name))),
+                (
+                    origin
+                    for m in plan.messages
+                    if is_replay(m.message) and (origin := replay_origin(m.message, self.name))
+                ),
             )
             versions = await recorded_versions(
                 connection, self.name, (p.event.aggregate_id for p in parsed)
@@ -204,11 +208,12 @@ class BatchApplier:
 
     def _replay_verdict(self, parsed: ParsedEvent, claimed: set[DeadLetterOrigin]) -> bool | None:
         """Whether a replay is applied (one of this projection's dead letters, claimed now)
-        or a duplicate (any other replay); ``None`` if the event is not a replay."""
+        or a duplicate (any other replay); ``None`` if the event is not a replay. Most are
+        not: a glance at the header names tells, before any header is decoded."""
+        if not is_replay(parsed.message):
+            return None
         origin = replay_origin(parsed.message, self.name)
-        if origin is not None:
-            return origin in claimed
-        return False if is_replay(parsed.message) else None
+        return origin is not None and origin in claimed
 
     async def _apply(
         self, connection: asyncpg.Connection, events: list[ParsedEvent]

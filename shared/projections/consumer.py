@@ -64,6 +64,7 @@ from aiokafka.errors import KafkaError
 
 from shared.kafka.admin import topic_partitions
 from shared.kafka.connection import KafkaConnection
+from shared.kafka.identity import topic_identities
 from shared.kafka.topics import DEAD_LETTERS
 from shared.observability.tracing import record_applied
 from shared.outages import is_outage
@@ -75,7 +76,6 @@ from shared.projections.topic_guard import (
     TopicChanged,
     TopicIds,
     check_topic_ids,
-    current_topic_ids,
     offsets_gone_back,
     offsets_past_the_end,
 )
@@ -383,7 +383,7 @@ class ProjectionConsumer:
             log.info("projection %s: topic check skipped: %r", self.name, error)
 
     async def _check_topics(self) -> None:
-        now = await current_topic_ids(self._kafka_connection, self.projection.topics)
+        now = await topic_identities(self._kafka._client, self.projection.topics)
         async with self._lock:
             await self._compare_topic_ids(now)
         self._topics_checked_at = perf_counter()
@@ -397,11 +397,12 @@ class ProjectionConsumer:
     async def _same_topics_as_applied(self, fetched: Mapping[TopicPartition, list[Any]]) -> bool:
         """Before a batch is applied (under the lock): whether its topics are still those
         whose identity was recorded. Asked of Kafka each batch, through the consumer's own
-        connection: a check every few seconds would let a topic created anew be applied
-        from the old offsets meanwhile. A topic gone since the fetch, or another change,
-        drops the batch; the partitions are fetched again from the applied positions."""
+        client (as the periodic check is): a check every few seconds would let a topic
+        created anew be applied from the old offsets meanwhile. A topic gone since the
+        fetch, or another change, drops the batch; the partitions are fetched again from
+        the applied positions."""
         topics = sorted({tp.topic for tp in fetched})
-        now = await current_topic_ids(self._kafka._client, topics)
+        now = await topic_identities(self._kafka._client, topics)
         if all(self._topic_ids.get(topic) == now.get(topic) for topic in topics):
             return True
         if set(now) == set(topics):

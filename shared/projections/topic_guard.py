@@ -16,16 +16,13 @@ reset the position because the recorded one no longer exists).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-from uuid import UUID
 
 import asyncpg
 from aiokafka import TopicPartition
 
-from shared.kafka.connection import KafkaConnection
-from shared.kafka.identity import topic_identities, topic_identities_through
+from shared.kafka.identity import TopicIdentity
 from shared.projections.tracking import Partition, record_topic_ids, recorded_topic_ids
 
 
@@ -50,36 +47,17 @@ class TopicChanged:
         )
 
 
-TopicIds = Mapping[str, tuple[str, UUID]]
-"""(cluster id, topic id) by topic name."""
+TopicIds = Mapping[str, TopicIdentity]
 
 
 def changed_topic(projection: str, recorded: TopicIds, now: TopicIds) -> TopicChanged | None:
-    """The first topic whose identity now differs from the one recorded, and why."""
+    """The first topic whose identity now differs from the one recorded, and how."""
     for topic in sorted(now):
         before = recorded.get(topic)
-        if before is None or before == now[topic]:
-            continue
-        (cluster_before, id_before), (cluster_now, id_now) = before, now[topic]
-        if cluster_before != cluster_now:
-            reason = (
-                f"it is on another Kafka cluster now (cluster id {cluster_before} when the "
-                f"projection read it, {cluster_now} now: restored or migrated)"
-            )
-        else:
-            reason = f"it was created anew (topic id {id_before} when read, {id_now} now)"
-        return TopicChanged(projection, topic, reason)
+        reason = None if before is None else now[topic].change_since(before)
+        if reason is not None:
+            return TopicChanged(projection, topic, reason)
     return None
-
-
-async def current_topic_ids(kafka: KafkaConnection | Any, topics: Sequence[str]) -> TopicIds:
-    """The identity of each of ``topics`` that exists, through a new admin client or a
-    started client of aiokafka's."""
-    if isinstance(kafka, KafkaConnection):
-        found = await topic_identities(kafka, list(topics))
-    else:
-        found = await topic_identities_through(kafka, list(topics))
-    return {topic: (identity.cluster_id, identity.topic_id) for topic, identity in found.items()}
 
 
 async def check_topic_ids(

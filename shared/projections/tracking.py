@@ -21,6 +21,8 @@ from uuid import UUID
 
 import asyncpg
 
+from shared.kafka.identity import TopicIdentity
+
 Partition = tuple[str, int]
 """(topic, partition)."""
 
@@ -175,17 +177,17 @@ async def forget_projection(connection: asyncpg.Connection, projection: str) -> 
 
 async def recorded_topic_ids(
     connection: asyncpg.Connection, projection: str
-) -> dict[str, tuple[str, UUID]]:
-    """The (cluster id, topic id) recorded for each topic the projection has read."""
+) -> dict[str, TopicIdentity]:
+    """The identity recorded of each topic the projection has read."""
     rows = await connection.fetch(
         "SELECT topic, cluster_id, topic_id FROM projection_topics WHERE projection = $1",
         projection,
     )
-    return {row["topic"]: (row["cluster_id"], row["topic_id"]) for row in rows}
+    return {row["topic"]: TopicIdentity(row["cluster_id"], row["topic_id"]) for row in rows}
 
 
 async def record_topic_ids(
-    connection: asyncpg.Connection, projection: str, ids: Mapping[str, tuple[str, UUID]]
+    connection: asyncpg.Connection, projection: str, ids: Mapping[str, TopicIdentity]
 ) -> None:
     """Remember the identity of topics read for the first time (never overwrites one)."""
     if not ids:
@@ -197,8 +199,8 @@ async def record_topic_ids(
         " ON CONFLICT DO NOTHING",
         projection,
         list(ids),
-        [cluster for cluster, _ in ids.values()],
-        [topic_id for _, topic_id in ids.values()],
+        [identity.cluster_id for identity in ids.values()],
+        [identity.topic_id for identity in ids.values()],
     )
 
 
