@@ -13,7 +13,7 @@ from shared.http.auth import (
     require_roles,
 )
 from shared.http.health import ReadinessCheck, health_router
-from shared.http.metrics import RequestMetricsMiddleware, metrics_router
+from shared.http.metrics import metrics_router
 from shared.http.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -62,7 +62,6 @@ __all__ = [
     "Principal",
     "Problem",
     "ReadinessCheck",
-    "RequestMetricsMiddleware",
     "Role",
     "ServiceUnavailable",
     "TokenVerifier",

@@ -15,7 +15,7 @@ from starlette.types import Lifespan
 from shared.http.auth import install_auth
 from shared.http.health import ReadinessCheck, health_router
 from shared.http.limits import RequestLimitMiddleware, RequestLimits
-from shared.http.metrics import RequestMetricsMiddleware, metrics_router
+from shared.http.metrics import metrics_router
 from shared.http.problems import install_problem_handlers
 from shared.http.request_log import RequestLogMiddleware
 from shared.settings import AuthSettings
@@ -42,9 +42,8 @@ def create_service_app(
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     install_problem_handlers(app)
     app.add_middleware(RequestLimitMiddleware, max_body_bytes=RequestLimits().max_body_bytes)
-    # Added after the problem handlers' middleware, so it wraps it and sees the 500s.
-    app.add_middleware(RequestMetricsMiddleware)
-    # Outermost, so every line logged while a request is served carries its correlation id.
+    # Outermost, so every line logged while a request is served carries its correlation id,
+    # and (added after the problem handlers' middleware) its metric counts the 500s.
     app.add_middleware(RequestLogMiddleware)
     install_auth(app, auth, bapas_provinces=bapas_provinces, session_cookie=session_cookie)
     app.include_router(health_router(readiness_checks))

@@ -23,7 +23,7 @@ import structlog
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.http.metrics import UNMATCHED_ROUTE
+from shared.http.metrics import UNMATCHED_ROUTE, observe_request
 from shared.observability.logs import log_context
 
 CORRELATION_HEADER = "X-Correlation-ID"
@@ -55,7 +55,8 @@ def request_correlation_id(request: Request) -> UUID:
 
 
 class RequestLogMiddleware:
-    """Gives each HTTP request its correlation id and logs it once answered."""
+    """Gives each HTTP request its correlation id, and once it is answered logs it and
+    counts it in the request metrics (one pass over the request for both)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -81,13 +82,17 @@ class RequestLogMiddleware:
             try:
                 await self.app(scope, receive, send_with_correlation_id)
             finally:
+                # The router puts the matched route in the scope; unmatched paths share one.
+                route = getattr(scope.get("route"), "path", UNMATCHED_ROUTE)
+                seconds = perf_counter() - started
+                observe_request(scope["method"], route, status, seconds)
                 if not scope["path"].startswith(UNLOGGED_PATHS):
                     log.info(
                         "request",
                         method=scope["method"],
-                        route=getattr(scope.get("route"), "path", UNMATCHED_ROUTE),
+                        route=route,
                         status=status,
-                        duration_ms=round((perf_counter() - started) * 1000, 2),
+                        duration_ms=round(seconds * 1000, 2),
                     )
 
 
