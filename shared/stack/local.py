@@ -12,13 +12,20 @@ import asyncpg
 from shared.kafka.connection import KafkaConnection
 from shared.kafka.probe import KafkaClusterInfo, describe_kafka, wait_for_kafka
 from shared.kafka.topics import TopicCreation, create_topics
+from shared.stack.errors import StackError
 from shared.stack.kafka import KAFKA_VERSION, KafkaRunner, development_cluster
 from shared.stack.paths import StackPaths, default_paths
 from shared.stack.postgres import PostgresServer
 
 
-def _port(variable: str, default: int) -> int:
-    return int(os.environ.get(variable, default))
+def port_setting(variable: str, default: int) -> int:
+    """The port ``variable`` names in the environment, ``default`` when it is unset."""
+    value = os.environ.get(variable)
+    if value is None:
+        return default
+    if not value.strip().isdigit() or not 0 < int(value) < 65536:
+        raise StackError(f"{variable}={value!r} is not a port (a number from 1 to 65535)")
+    return int(value)
 
 
 @dataclass(frozen=True)
@@ -32,12 +39,12 @@ class LocalStack:
         paths = default_paths()
         cluster = development_cluster(
             size=kafka_nodes,
-            base_port=_port("BAPAS_KAFKA_PORT", 9092 if kafka_nodes == 1 else 9192),
+            base_port=port_setting("BAPAS_KAFKA_PORT", 9092 if kafka_nodes == 1 else 9192),
         )
         return cls(
             paths=paths,
             kafka=KafkaRunner(paths, cluster),
-            postgres=PostgresServer(paths, port=_port("BAPAS_POSTGRES_PORT", 55432)),
+            postgres=PostgresServer(paths, port=port_setting("BAPAS_POSTGRES_PORT", 55432)),
         )
 
     @property

@@ -24,7 +24,7 @@ import httpx
 
 from shared.settings import DEVELOPMENT_JWT_SECRET
 from shared.stack.errors import StackError
-from shared.stack.local import LocalStack
+from shared.stack.local import LocalStack, port_setting
 from shared.stack.processes import (
     require_free_ports,
     running_pid,
@@ -96,16 +96,6 @@ MAIL_PORT_VARIABLE = "NOTIFICATIONS_SMTP_PORT"
 DEFAULT_MAIL_PORT = 8025
 """The development SMTP server's port when the notifications service's SMTP port
 setting is unset (that setting's own default)."""
-
-
-def port_setting(variable: str, default: int) -> int:
-    """The port ``variable`` names in the environment, ``default`` when it is unset."""
-    value = os.environ.get(variable)
-    if value is None:
-        return default
-    if not value.strip().isdigit() or not 0 < int(value) < 65536:
-        raise StackError(f"{variable}={value!r} is not a port (a number from 1 to 65535)")
-    return int(value)
 
 
 def local_services() -> tuple[ServiceProcess, ...]:
