@@ -90,6 +90,23 @@ def cluster() -> Iterator[LocalStack]:
 class Platform:
     urls: Mapping[str, str]
     database_urls: Mapping[str, str]
+    logs: Path
+
+    def troubles(self, service: str, lines: int = 30) -> str:
+        """The service's last warnings, errors and projection lines, to say why an
+        assertion failed."""
+        return _troubles(self.logs / f"{service}.log", lines)
+
+
+def _troubles(log: Path, lines: int) -> str:
+    found = [
+        line
+        for line in log.read_text(errors="replace").splitlines()
+        if '"level": "warning"' in line
+        or '"level": "error"' in line
+        or '"logger": "shared.projections' in line
+    ]
+    return f"last lines of note in {log}:\n" + "\n".join(found[-lines:])
 
 
 async def _create_databases(admin_url: str, names: list[str]) -> None:
@@ -140,6 +157,7 @@ def platform(
             name: with_database(infra.database_admin_url, database)
             for name, database in databases.items()
         },
+        logs=logs,
     )
     commands = {
         "mail": [
@@ -160,21 +178,29 @@ def platform(
         **{f"{name.upper()}_DATABASE_URL": url for name, url in found.database_urls.items()},
         **{f"{name.upper()}_PORT": str(port) for name, port in ports.items()},
     }
-    processes: list[subprocess.Popen[bytes]] = []
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    stuck: list[str] = []
     try:
         for name, command in commands.items():
             with (logs / f"{name}.log").open("wb") as log:
-                processes.append(
-                    subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
+                processes[name] = subprocess.Popen(
+                    command, env=environment, stdout=log, stderr=subprocess.STDOUT
                 )
         asyncio.run(_wait_ready(found.urls, logs))
         yield found
     finally:
-        for process in processes:
+        for process in processes.values():
             process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
+        for name, process in processes.items():
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                stuck.append(name)
+                process.kill()
+                process.wait()
         asyncio.run(_drop_databases(infra.database_admin_url, list(databases.values())))
+    # A service that does not stop on SIGTERM is a fault of its own; its log says where.
+    assert stuck == [], "\n".join(_troubles(logs / f"{name}.log", 60) for name in stuck)
 
 
 @dataclass(frozen=True)
@@ -568,8 +594,11 @@ async def test_the_pokmas_service_counts_each_enrolment_once(
         return seats == [KLIEN_PER_PROGRAMME] * len(played.stories)
 
     await _settled("the pokmas service to count the seats", counted)
+    readiness = (await http.get(f"{platform.urls['pokmas']}/health/ready")).text
 
-    assert seats == [KLIEN_PER_PROGRAMME] * len(played.stories)
+    assert seats == [KLIEN_PER_PROGRAMME] * len(played.stories), (
+        f"readiness: {readiness}\n{platform.troubles('pokmas')}"
+    )
 
 
 async def test_each_terminated_mou_suspends_each_of_its_enrolments_once(
