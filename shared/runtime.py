@@ -25,6 +25,7 @@ from faststream.kafka import KafkaBroker
 
 from shared.asyncapi import asyncapi_router, declare_publications, declare_subscriptions
 from shared.events.envelope import Source
+from shared.eventstore.read_models import OwnReadModels
 from shared.eventstore.relay import OutboxRelay
 from shared.eventstore.store import EventStore
 from shared.http import ServiceUnavailable, create_service_app
@@ -65,6 +66,8 @@ class ServiceRuntime:
     """The resources of one running service instance, opened by its lifespan."""
 
     settings: ServiceSettings
+    read_models: OwnReadModels | None = None
+    """The read models the service keeps of its own events, written with each save."""
     projections: Sequence[Projection] = ()
     periodic_jobs: Sequence[PeriodicJob] = ()
     startup_checks: Sequence[Callable[[], None]] = ()
@@ -103,7 +106,7 @@ class ServiceRuntime:
     def event_store(self) -> EventStore:
         if self.topic is None:
             raise RuntimeError(f"the {self.settings.service_name} service writes no events")
-        return EventStore(self.pool, topic=self.topic)
+        return EventStore(self.pool, topic=self.topic, read_models=self.read_models)
 
     async def start(self) -> None:
         for check in self.startup_checks:
@@ -238,6 +241,7 @@ def build_service_app(
     title: str,
     description: str,
     routers: Sequence[APIRouter] = (),
+    read_models: OwnReadModels | None = None,
     projections: Sequence[Projection] = (),
     periodic_jobs: Sequence[PeriodicJob] = (),
     session_cookie: str | None = None,
@@ -256,6 +260,7 @@ def build_service_app(
     configure_tracing(settings.service_name)
     runtime = ServiceRuntime(
         settings,
+        read_models=read_models,
         projections=projections,
         periodic_jobs=periodic_jobs,
         startup_checks=startup_checks,

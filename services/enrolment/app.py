@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.enrolment.api import router
 from services.enrolment.profiles import ProfileVault
 from services.enrolment.projections import PROJECTIONS
+from services.enrolment.read_models import OWN_READ_MODELS
 from services.enrolment.settings import EnrolmentSettings
 from shared.runtime import build_service_app
 
@@ -26,6 +27,7 @@ def create_app() -> FastAPI:
         "Bearer JWT; what each role may do is said per operation: reads outside the "
         "caller's scope answer 404, writes 403.",
         routers=[router],
+        read_models=OWN_READ_MODELS,
         projections=list(PROJECTIONS.values()),
         startup_checks=[settings.require_trusted_master_key],
     )

@@ -1,6 +1,6 @@
-"""The application service: each command is one transaction that locks what it
-decides on, loads the aggregate, calls one command method, saves the events and
-writes the read models.
+"""The application service: each command is one unit of work in a transaction that
+locks what it decides on, loads the aggregate, calls one command method, and saves
+the events with their read models' changes.
 
 Locks keep the rules true under concurrency, always taken in the same order (a
 klien's row, then a programme's projection row, then enrolment rows; the event
@@ -18,8 +18,8 @@ never deadlock:
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID, uuid4
@@ -35,12 +35,11 @@ from services.enrolment.domain import (
     Seat,
 )
 from services.enrolment.profiles import ClientProfile, ProfileVault, erase_profile, store_profile
-from services.enrolment.read_models import project
 from shared.events.enrolment import IntegrationType, PkOfficer
 from shared.events.envelope import Envelope, EventPayload
-from shared.eventstore.aggregate import Aggregate
 from shared.eventstore.refusals import InvalidValue, RuleViolated
 from shared.eventstore.store import CommandContext, EventStore
+from shared.eventstore.unit_of_work import UnitOfWork, unit_of_work
 from shared.http import NotFound, Principal
 from shared.postgres.pool import Connection
 from shared.reference import today_in
@@ -57,15 +56,8 @@ class EnrolmentCommands:
     caller: Principal
     context: CommandContext
 
-    @contextlib.asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[Connection]:
-        async with self.store.pool.acquire() as connection, connection.transaction():
-            yield connection
-
-    async def _save(self, connection: Connection, aggregate: Aggregate) -> Events:
-        events = await self.store.save(aggregate, self.context, connection=connection)
-        await project(connection, events)
-        return events
+    def _work(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        return unit_of_work(self.store, self.context)
 
     def _today(self, bapas_code: str) -> date:
         return today_in(bapas_code, self.context.occurred_at)
@@ -93,29 +85,33 @@ class EnrolmentCommands:
             supervision_ends_on=supervision_ends_on,
             pk_officer=pk_officer,
         )
-        async with self._transaction() as connection:
+        async with self._work() as work:
             stored = await store_profile(
-                connection, self.vault, client_id=client.id, bapas_code=bapas_code, profile=profile
+                work.connection,
+                self.vault,
+                client_id=client.id,
+                bapas_code=bapas_code,
+                profile=profile,
             )
             if not stored:
                 raise RuleViolated("a klien with this NIK is already registered at this Bapas")
-            return await self._save(connection, client)
+            return await work.save(client)
 
     async def change_client(self, client_id: UUID, change: Callable[[Client], None]) -> Events:
         """Lock the klien, check the caller may change it, apply ``change`` and save."""
-        async with self._transaction() as connection:
-            await self._lock_client(connection, client_id)
-            client = await self.store.load(Client, client_id, connection=connection)
+        async with self._work() as work:
+            await self._lock_client(work.connection, client_id)
+            client = await work.load(Client, client_id)
             change(client)
-            return await self._save(connection, client)
+            return await work.save(client)
 
     async def erase_profile(self, client_id: UUID) -> Events:
-        async with self._transaction() as connection:
-            bapas_code = await self._lock_client(connection, client_id)
-            client = await self.store.load(Client, client_id, connection=connection)
+        async with self._work() as work:
+            bapas_code = await self._lock_client(work.connection, client_id)
+            client = await work.load(Client, client_id)
             client.erase_profile(erased_on=self._today(bapas_code))
-            await erase_profile(connection, client_id)
-            return await self._save(connection, client)
+            await erase_profile(work.connection, client_id)
+            return await work.save(client)
 
     async def _lock_client(self, connection: Connection, client_id: UUID) -> str:
         bapas_code: str | None = await connection.fetchval(
@@ -129,7 +125,8 @@ class EnrolmentCommands:
     # -- enrolments ---------------------------------------------------------------
 
     async def enrol(self, client_id: UUID, *, programme_id: UUID, enrolled_on: date) -> Events:
-        async with self._transaction() as connection:
+        async with self._work() as work:
+            connection = work.connection
             bapas_code = await self._lock_client(connection, client_id)
             programme = await _locked_programme(connection, programme_id)
             mou = await _mou(connection, programme.mou_id)
@@ -137,7 +134,7 @@ class EnrolmentCommands:
                 "SELECT count(*) FROM enrolments WHERE programme_id = $1 AND status <> 'withdrawn'",
                 programme_id,
             )
-            client = await self.store.load(Client, client_id, connection=connection)
+            client = await work.load(Client, client_id)
             enrolment = Enrolment.enrol(
                 uuid4(),
                 client=client,
@@ -148,15 +145,15 @@ class EnrolmentCommands:
                 enrolled_on=enrolled_on,
                 today=self._today(bapas_code),
             )
-            return await self._save(connection, enrolment)
+            return await work.save(enrolment)
 
     async def change_enrolment(
         self, enrolment_id: UUID, change: Callable[[Enrolment, ProgrammeTerms], None]
     ) -> Events:
         """Lock the enrolment, check the caller may change it (its Bapas's officer or the
         partner of its programme's Pokmas), apply ``change`` and save."""
-        async with self._transaction() as connection:
-            row = await connection.fetchrow(
+        async with self._work() as work:
+            row = await work.connection.fetchrow(
                 "SELECT bapas_code, pokmas_id, programme_starts_on, programme_ends_on,"
                 " sessions_planned FROM enrolments WHERE enrolment_id = $1 FOR UPDATE",
                 enrolment_id,
@@ -164,7 +161,7 @@ class EnrolmentCommands:
             if row is None:
                 raise NotFound("no enrolment with this id")
             self.caller.require_write(row["bapas_code"], partner_of=row["pokmas_id"])
-            enrolment = await self.store.load(Enrolment, enrolment_id, connection=connection)
+            enrolment = await work.load(Enrolment, enrolment_id)
             change(
                 enrolment,
                 ProgrammeTerms(
@@ -173,7 +170,7 @@ class EnrolmentCommands:
                     sessions_planned=row["sessions_planned"],
                 ),
             )
-            return await self._save(connection, enrolment)
+            return await work.save(enrolment)
 
 
 async def _locked_programme(connection: Connection, programme_id: UUID) -> Programme:

@@ -17,6 +17,7 @@ import asyncpg
 
 from services.enrolment.domain import MoUStatus, ProgrammeStatus
 from services.enrolment.reactions import MoUChange, react_to_mou_changes
+from services.enrolment.read_models import OWN_READ_MODELS
 from shared.events.envelope import Envelope, EventPayload
 from shared.events.pokmas import (
     MoUExpired,
@@ -39,7 +40,7 @@ class PokmasProjection:
     topics = (POKMAS_EVENTS,)
 
     def __init__(self) -> None:
-        self._event_store = EventStore(None, topic=ENROLMENT_EVENTS)
+        self._event_store = EventStore(None, topic=ENROLMENT_EVENTS, read_models=OWN_READ_MODELS)
 
     async def apply(
         self, connection: asyncpg.Connection, events: Sequence[Envelope[EventPayload]]

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from services.enrolment.domain import Enrolment, EnrolmentStatus
-from services.enrolment.read_models import project
 from shared.events.envelope import Actor, Envelope, EventPayload
 from shared.eventstore.store import CommandContext, EventStore
+from shared.eventstore.unit_of_work import unit_of_work_within
 from shared.postgres.pool import Connection
 
 REACTING_ACTOR = Actor(role="service", sub="enrolment")
@@ -72,20 +72,23 @@ async def react_to_mou_changes(
         enrolments_of[row["mou_id"]].append(row["enrolment_id"])
     loaded: dict[UUID, Enrolment] = {}
     for change in fresh:
-        context = CommandContext(
-            actor=REACTING_ACTOR,
-            correlation_id=change.cause.correlation_id,
-            causation_id=change.cause.event_id,
+        work = unit_of_work_within(
+            store,
+            connection,
+            CommandContext(
+                actor=REACTING_ACTOR,
+                correlation_id=change.cause.correlation_id,
+                causation_id=change.cause.event_id,
+            ),
         )
         for enrolment_id in enrolments_of[change.mou_id]:
             enrolment = loaded.get(enrolment_id)
             if enrolment is None:
-                enrolment = await store.load(Enrolment, enrolment_id, connection=connection)
+                enrolment = await work.load(Enrolment, enrolment_id)
                 loaded[enrolment_id] = enrolment
             change.act_on(enrolment)
             if enrolment.pending_events:
-                events = await store.save(enrolment, context, connection=connection)
-                await project(connection, events)
+                await work.save(enrolment)
 
 
 async def _not_yet_reacted(connection: Connection, changes: Sequence[MoUChange]) -> list[MoUChange]:

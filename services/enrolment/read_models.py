@@ -1,16 +1,15 @@
 """The read models of the service's own aggregates: ``clients``, ``enrolments`` and
 ``enrolment_attendance``.
 
-They are written from the events a command (or a reaction) has just saved, on the
-same connection and in the same transaction, so a GET right after the 201 sees the
-change, and the rules that count rows (seats, a klien's other enrolments) count what
-is committed with the events. One function maps every event to its change, so the
-HTTP commands and the MoU reactions cannot disagree on it.
+Each event maps to one statement, here and nowhere else; the unit of work writes it
+with the event (in the same statement when a save has one event), so a GET right after
+the 201 sees the change, the rules that count rows (seats, a klien's other enrolments)
+count what is committed with the events, and the HTTP commands, the MoU reactions and
+a rebuild cannot disagree on it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from uuid import UUID
 
 from services.enrolment.domain import ClientStatus, EnrolmentStatus
@@ -29,22 +28,18 @@ from shared.events.enrolment import (
     TrainingWithdrawn,
 )
 from shared.events.envelope import Envelope, EventPayload
-from shared.postgres.pool import Connection
+from shared.eventstore.read_models import OwnReadModels, ReadModelChange
+from shared.postgres.statements import Statement
 
 _ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
 
 
-async def project(connection: Connection, events: Sequence[Envelope[EventPayload]]) -> None:
-    """Apply saved events of clients and enrolments to their read models."""
-    for event in events:
-        await _project_one(connection, event)
-
-
-async def _project_one(connection: Connection, event: Envelope[EventPayload]) -> None:
+def read_model_update(event: Envelope[EventPayload]) -> ReadModelChange:
+    """The statement that brings the klien, enrolment or attendance table up to ``event``."""
     version = event.aggregate_version
     match event.payload:
         case ClientReleased() as released:
-            await connection.execute(
+            return Statement(
                 "INSERT INTO clients (client_id, bapas_code, register_number, integration_type,"
                 " released_on, supervision_ends_on, pk_officer, status, version)"
                 " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)",
@@ -59,23 +54,21 @@ async def _project_one(connection: Connection, event: Envelope[EventPayload]) ->
                 version,
             )
         case ClientEmployed() as employed:
-            await _append_to_client(
-                connection,
+            return _append_to_client(
                 "employments",
                 employed.client_id,
                 employed.model_dump_json(exclude={"client_id"}),
                 version,
             )
         case ClientReoffended() as reoffended:
-            await _append_to_client(
-                connection,
+            return _append_to_client(
                 "reoffences",
                 reoffended.client_id,
                 reoffended.model_dump_json(exclude={"client_id"}),
                 version,
             )
         case SupervisionEnded() as ended:
-            await connection.execute(
+            return Statement(
                 "UPDATE clients SET status = $2, supervision_ended_on = $3,"
                 " supervision_outcome = $4, version = $5 WHERE client_id = $1",
                 ended.client_id,
@@ -85,7 +78,7 @@ async def _project_one(connection: Connection, event: Envelope[EventPayload]) ->
                 version,
             )
         case ClientProfileErased() as erased:
-            await connection.execute(
+            return Statement(
                 "UPDATE clients SET profile_erased_on = $2, version = $3 WHERE client_id = $1",
                 erased.client_id,
                 erased.erased_on,
@@ -93,7 +86,7 @@ async def _project_one(connection: Connection, event: Envelope[EventPayload]) ->
             )
         case ClientEnrolled() as enrolled:
             # The programme's terms are copied from the projection row the command locked.
-            await connection.execute(
+            return Statement(
                 "INSERT INTO enrolments (enrolment_id, client_id, bapas_code, programme_id,"
                 " pokmas_id, mou_id, programme_starts_on, programme_ends_on, sessions_planned,"
                 " enrolled_on, status, version)"
@@ -109,25 +102,27 @@ async def _project_one(connection: Connection, event: Envelope[EventPayload]) ->
                 enrolled.programme_id,
             )
         case AttendanceRecorded() as attendance:
-            await connection.execute(
-                "INSERT INTO enrolment_attendance"
-                " (enrolment_id, session_no, session_date, status, concern)"
-                " VALUES ($1, $2, $3, $4, $5)",
-                attendance.enrolment_id,
-                attendance.session_no,
-                attendance.session_date,
-                attendance.status.value,
-                attendance.concern,
-            )
-            await connection.execute(
-                "UPDATE enrolments SET sessions_attended = sessions_attended + $2, version = $3"
-                " WHERE enrolment_id = $1",
-                attendance.enrolment_id,
-                1 if attendance.status in _ATTENDED else 0,
-                version,
+            return (
+                Statement(
+                    "INSERT INTO enrolment_attendance"
+                    " (enrolment_id, session_no, session_date, status, concern)"
+                    " VALUES ($1, $2, $3, $4, $5)",
+                    attendance.enrolment_id,
+                    attendance.session_no,
+                    attendance.session_date,
+                    attendance.status.value,
+                    attendance.concern,
+                ),
+                Statement(
+                    "UPDATE enrolments SET sessions_attended = sessions_attended + $2,"
+                    " version = $3 WHERE enrolment_id = $1",
+                    attendance.enrolment_id,
+                    1 if attendance.status in _ATTENDED else 0,
+                    version,
+                ),
             )
         case TrainingCompleted() as completed:
-            await connection.execute(
+            return Statement(
                 "UPDATE enrolments SET status = $2, completed_on = $3, assessment = $4,"
                 " certificate_number = $5, version = $6 WHERE enrolment_id = $1",
                 completed.enrolment_id,
@@ -138,7 +133,7 @@ async def _project_one(connection: Connection, event: Envelope[EventPayload]) ->
                 version,
             )
         case TrainingWithdrawn() as withdrawn:
-            await connection.execute(
+            return Statement(
                 "UPDATE enrolments SET status = $2, withdrawn_on = $3, withdrawal_reason = $4,"
                 " withdrawal_note = $5, version = $6 WHERE enrolment_id = $1",
                 withdrawn.enrolment_id,
@@ -149,25 +144,22 @@ async def _project_one(connection: Connection, event: Envelope[EventPayload]) ->
                 version,
             )
         case EnrolmentSuspended() as suspended:
-            await _set_enrolment_status(
-                connection,
+            return _set_enrolment_status(
                 suspended.enrolment_id,
                 EnrolmentStatus.SUSPENDED,
                 suspended.reason,
                 version,
             )
         case EnrolmentResumed() as resumed:
-            await _set_enrolment_status(
-                connection, resumed.enrolment_id, EnrolmentStatus.ENROLLED, None, version
+            return _set_enrolment_status(
+                resumed.enrolment_id, EnrolmentStatus.ENROLLED, None, version
             )
         case _:
             raise ValueError(f"{event.event_type} has no read model here")
 
 
-async def _append_to_client(
-    connection: Connection, column: str, client_id: UUID, item: str, version: int
-) -> None:
-    await connection.execute(
+def _append_to_client(column: str, client_id: UUID, item: str, version: int) -> Statement:
+    return Statement(
         f"UPDATE clients SET {column} = {column} || jsonb_build_array($2::jsonb),"
         " version = $3 WHERE client_id = $1",
         client_id,
@@ -176,14 +168,13 @@ async def _append_to_client(
     )
 
 
-async def _set_enrolment_status(
-    connection: Connection,
+def _set_enrolment_status(
     enrolment_id: UUID,
     status: EnrolmentStatus,
     suspension_reason: str | None,
     version: int,
-) -> None:
-    await connection.execute(
+) -> Statement:
+    return Statement(
         "UPDATE enrolments SET status = $2, suspension_reason = $3, version = $4"
         " WHERE enrolment_id = $1",
         enrolment_id,
@@ -191,3 +182,8 @@ async def _set_enrolment_status(
         suspension_reason,
         version,
     )
+
+
+OWN_READ_MODELS = OwnReadModels(
+    update=read_model_update, tables=("clients", "enrolments", "enrolment_attendance")
+)

@@ -60,6 +60,7 @@ from services.notifications.vault import SecretVault
 from shared.events.envelope import Actor
 from shared.events.notifications import Channel
 from shared.eventstore.store import CommandContext
+from shared.eventstore.unit_of_work import unit_of_work
 from shared.postgres.pool import Connection
 from shared.runtime import ServiceRuntime
 
@@ -186,15 +187,12 @@ class DeliveryWorker:
             await self._after_success(runtime, delivery)
 
     async def _after_success(self, runtime: ServiceRuntime, delivery: DueDelivery) -> None:
-        async with runtime.pool.acquire() as connection, connection.transaction():
+        async with unit_of_work(runtime.event_store, _context(delivery)) as work:
             if delivery.subscription_id is not None:
-                await record_receiver_success(connection, delivery.subscription_id)
-            if await mark_sent(connection, delivery):
-                notification = Notification.delivered(
-                    delivery.delivered, bapas_code=delivery.bapas_code
-                )
-                await runtime.event_store.save(
-                    notification, _context(delivery), connection=connection
+                await record_receiver_success(work.connection, delivery.subscription_id)
+            if await mark_sent(work.connection, delivery):
+                await work.save(
+                    Notification.delivered(delivery.delivered, bapas_code=delivery.bapas_code)
                 )
         _count_webhook(delivery, WebhookOutcome.DELIVERED)
         log.info(
@@ -208,7 +206,8 @@ class DeliveryWorker:
         self, runtime: ServiceRuntime, delivery: DueDelivery, error: str
     ) -> None:
         settings = self._settings
-        async with runtime.pool.acquire() as connection, connection.transaction():
+        async with unit_of_work(runtime.event_store, _context(delivery)) as work:
+            connection = work.connection
             if delivery.subscription_id is not None:
                 await self._count_receiver_failure(connection, delivery.subscription_id)
             if delivery.attempts < settings.max_attempts:
@@ -228,11 +227,10 @@ class DeliveryWorker:
                     delay,
                 )
             elif await mark_failed(connection, delivery, error=error):
-                notification = Notification.given_up(
-                    delivery.delivered, bapas_code=delivery.bapas_code, error=error
-                )
-                await runtime.event_store.save(
-                    notification, _context(delivery), connection=connection
+                await work.save(
+                    Notification.given_up(
+                        delivery.delivered, bapas_code=delivery.bapas_code, error=error
+                    )
                 )
                 _count_webhook(delivery, WebhookOutcome.GAVE_UP)
                 log.warning(

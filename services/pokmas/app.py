@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from services.pokmas.api import router
 from services.pokmas.commands import expire_lapsed_mous
 from services.pokmas.projections import PROJECTIONS
+from services.pokmas.read_models import OWN_READ_MODELS
 from services.pokmas.settings import PokmasSettings
 from shared.runtime import PeriodicJob, ServiceRuntime, build_service_app
 
@@ -30,6 +31,7 @@ def create_app() -> FastAPI:
         "event on `pokmas.events.v1`. Bearer JWT; what each role may do is said per "
         "operation: reads outside the caller's scope answer 404, writes 403.",
         routers=[router],
+        read_models=OWN_READ_MODELS,
         projections=list(PROJECTIONS.values()),
         periodic_jobs=[
             PeriodicJob(

@@ -1,11 +1,12 @@
 """The pokmas service's application service: load, check scope, call the aggregate, save.
 
-A command loads what it decides on, then stores its events, their outbox rows and the
-read models' changes atomically (one statement for one event), so a refused or failed
-command leaves nothing behind. The loads need no transaction around them: at READ
-COMMITTED it would hide nothing from concurrent commands; the event store's primary key
-refuses a save whose aggregate changed since its load (409), and the rules that span
-aggregates are checked against the state their events had committed.
+Each command is one unit of work on the fast path: it loads what it decides on, then
+stores its events, their outbox rows and the read models' changes atomically (one
+statement for one event), so a refused or failed command leaves nothing behind. The
+loads need no transaction around them: at READ COMMITTED it would hide nothing from
+concurrent commands; the event store's primary key refuses a save whose aggregate
+changed since its load (409), and the rules that span aggregates are checked against
+the state their events had committed.
 
 "Today" is never read from a clock here: a request's commands take it from the instant
 in their context, the daily expiry job from the instant it runs for, so tests choose
@@ -16,17 +17,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
-from services.pokmas.domain import MoU, Pokmas, Programme
-from services.pokmas.read_models import read_model_update
+from services.pokmas.domain import NOT_AN_MOU_OF_THE_POKMAS, MoU, Pokmas, Programme
 from shared.events.envelope import Actor, Envelope, EventPayload
 from shared.events.pokmas import Contact, PokmasKind
-from shared.eventstore.aggregate import Aggregate
 from shared.eventstore.refusals import InvalidValue
 from shared.eventstore.store import CommandContext, ConcurrencyConflict, EventStore
+from shared.eventstore.unit_of_work import UnitOfWork, unit_of_work
 from shared.http import Principal
 from shared.reference import today_in
 
@@ -35,12 +36,13 @@ log = logging.getLogger(__name__)
 Events = list[Envelope[EventPayload]]
 
 EXPIRY_ACTOR = Actor(role="service", sub="pokmas.mou_expiry")
-NOT_AN_MOU_OF_THE_POKMAS = "no MoU of this Pokmas has this id"
 
 
-async def _save(store: EventStore, aggregate: Aggregate, context: CommandContext) -> Events:
-    """Store the events with their read models' changes: one statement for one event."""
-    return await store.save(aggregate, context, read_model=read_model_update)
+def _fast_path(
+    store: EventStore, context: CommandContext
+) -> AbstractAsyncContextManager[UnitOfWork]:
+    """A unit of work without a transaction: loads, then one save (one statement)."""
+    return unit_of_work(store, context, transaction=False)
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,8 @@ class PokmasCommands:
     def _today(self, bapas_code: str) -> date:
         return today_in(bapas_code, self.context.occurred_at)
 
-    async def _save(self, aggregate: Aggregate) -> Events:
-        return await _save(self.store, aggregate, self.context)
+    def _work(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        return _fast_path(self.store, self.context)
 
     # -- Pokmas ---------------------------------------------------------------------
 
@@ -80,13 +82,15 @@ class PokmasCommands:
             address=address,
             skills=skills,
         )
-        return await self._save(pokmas)
+        async with self._work() as work:
+            return await work.save(pokmas)
 
     async def change_contact(self, pokmas_id: UUID, contact: Contact) -> Events:
-        pokmas = await self.store.load(Pokmas, pokmas_id)
-        self.caller.require_write(pokmas.bapas_code)
-        pokmas.change_contact(contact)
-        return await self._save(pokmas)
+        async with self._work() as work:
+            pokmas = await work.load(Pokmas, pokmas_id)
+            self.caller.require_write(pokmas.bapas_code)
+            pokmas.change_contact(contact)
+            return await work.save(pokmas)
 
     # -- MoUs -----------------------------------------------------------------------
 
@@ -100,30 +104,34 @@ class PokmasCommands:
         valid_until: date,
         scope: Sequence[str],
     ) -> Events:
-        pokmas = await self.store.load(Pokmas, pokmas_id)
-        self.caller.require_write(pokmas.bapas_code)
-        mou = MoU.sign(
-            pokmas,
-            number=number,
-            signed_on=signed_on,
-            valid_from=valid_from,
-            valid_until=valid_until,
-            scope=scope,
-            today=self._today(pokmas.bapas_code),
-        )
-        return await self._save(mou)
+        async with self._work() as work:
+            pokmas = await work.load(Pokmas, pokmas_id)
+            self.caller.require_write(pokmas.bapas_code)
+            mou = MoU.sign(
+                pokmas,
+                number=number,
+                signed_on=signed_on,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                scope=scope,
+                today=self._today(pokmas.bapas_code),
+            )
+            return await work.save(mou)
 
     async def renew_mou(self, mou_id: UUID, *, valid_until: date) -> Events:
-        mou = await self.store.load(MoU, mou_id)
-        self.caller.require_write(mou.bapas_code)
-        mou.renew(valid_until=valid_until, today=self._today(mou.bapas_code))
-        return await self._save(mou)
+        async with self._work() as work:
+            mou = await work.load(MoU, mou_id)
+            self.caller.require_write(mou.bapas_code)
+            mou.renew(valid_until=valid_until, today=self._today(mou.bapas_code))
+            return await work.save(mou)
 
     async def terminate_mou(self, mou_id: UUID, *, effective_on: date, reason: str) -> Events:
-        mou = await self.store.load(MoU, mou_id)
-        self.caller.require_write(mou.bapas_code)
-        mou.terminate(effective_on=effective_on, reason=reason, today=self._today(mou.bapas_code))
-        return await self._save(mou)
+        async with self._work() as work:
+            mou = await work.load(MoU, mou_id)
+            self.caller.require_write(mou.bapas_code)
+            today = self._today(mou.bapas_code)
+            mou.terminate(effective_on=effective_on, reason=reason, today=today)
+            return await work.save(mou)
 
     # -- Programmes -----------------------------------------------------------------
 
@@ -140,33 +148,34 @@ class PokmasCommands:
         sessions_planned: int,
         location: str,
     ) -> Events:
-        pokmas = await self.store.load(Pokmas, pokmas_id)
-        # The partner of this Pokmas may open its programmes too (the API contract).
-        self.caller.require_write(pokmas.bapas_code, partner_of=pokmas.id)
-        history = await self.store.load_history(mou_id)
-        if not history or history[0].aggregate_type is not MoU.aggregate_type:
-            raise InvalidValue("mou_id", NOT_AN_MOU_OF_THE_POKMAS)
-        mou = MoU.replay(history)
-        if mou.pokmas_id != pokmas.id:
-            raise InvalidValue("mou_id", NOT_AN_MOU_OF_THE_POKMAS)
-        programme = Programme.open(
-            mou,
-            skill=skill,
-            title=title,
-            capacity=capacity,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            sessions_planned=sessions_planned,
-            location=location,
-            today=self._today(pokmas.bapas_code),
-        )
-        return await self._save(programme)
+        async with self._work() as work:
+            pokmas = await work.load(Pokmas, pokmas_id)
+            # The partner of this Pokmas may open its programmes too (the API contract).
+            self.caller.require_write(pokmas.bapas_code, partner_of=pokmas.id)
+            history = await work.load_history(mou_id)
+            if not history or history[0].aggregate_type is not MoU.aggregate_type:
+                raise InvalidValue("mou_id", NOT_AN_MOU_OF_THE_POKMAS)
+            programme = Programme.open(
+                MoU.replay(history),
+                pokmas_id=pokmas.id,
+                skill=skill,
+                title=title,
+                capacity=capacity,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                sessions_planned=sessions_planned,
+                location=location,
+                today=self._today(pokmas.bapas_code),
+            )
+            return await work.save(programme)
 
     async def close_programme(self, programme_id: UUID, *, closed_on: date, reason: str) -> Events:
-        programme = await self.store.load(Programme, programme_id)
-        self.caller.require_write(programme.bapas_code)
-        programme.close(closed_on=closed_on, reason=reason, today=self._today(programme.bapas_code))
-        return await self._save(programme)
+        async with self._work() as work:
+            programme = await work.load(Programme, programme_id)
+            self.caller.require_write(programme.bapas_code)
+            today = self._today(programme.bapas_code)
+            programme.close(closed_on=closed_on, reason=reason, today=today)
+            return await work.save(programme)
 
 
 async def expire_lapsed_mous(store: EventStore, now: datetime) -> list[UUID]:
@@ -189,10 +198,11 @@ async def expire_lapsed_mous(store: EventStore, now: datetime) -> list[UUID]:
     expired: list[UUID] = []
     for row in candidates:
         try:
-            mou = await store.load(MoU, row["mou_id"])
-            if mou.expire(today=today_in(mou.bapas_code, now)):
-                await _save(store, mou, context)
-                expired.append(mou.id)
+            async with _fast_path(store, context) as work:
+                mou = await work.load(MoU, row["mou_id"])
+                if mou.expire(today=today_in(mou.bapas_code, now)):
+                    await work.save(mou)
+                    expired.append(mou.id)
         except ConcurrencyConflict:
             log.info("MoU %s changed meanwhile (another instance expired it?)", row["mou_id"])
     return expired

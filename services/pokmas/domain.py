@@ -33,6 +33,8 @@ from shared.events.pokmas import (
 from shared.eventstore.aggregate import Aggregate
 from shared.eventstore.refusals import InvalidValue, RuleViolated
 
+NOT_AN_MOU_OF_THE_POKMAS = "no MoU of this Pokmas has this id"
+
 
 class MoUStatus(StrEnum):
     """Where an MoU is in its life cycle; a renewal keeps it ``active``.
@@ -244,6 +246,7 @@ class Programme(Aggregate):
         cls,
         mou: MoU,
         *,
+        pokmas_id: UUID,
         skill: str,
         title: str,
         capacity: int,
@@ -253,6 +256,8 @@ class Programme(Aggregate):
         location: str,
         today: date,
     ) -> Programme:
+        if mou.pokmas_id != pokmas_id:  # the programme is opened for the MoU's own Pokmas
+            raise InvalidValue("mou_id", NOT_AN_MOU_OF_THE_POKMAS)
         if ends_on < starts_on:
             raise InvalidValue("ends_on", f"must not be before starts_on ({starts_on})")
         mou.check_can_host(skill=skill, starts_on=starts_on, ends_on=ends_on, today=today)

@@ -21,6 +21,7 @@ from shared.events.pokmas import (
     ProgrammeClosed,
     ProgrammeOpened,
 )
+from shared.eventstore.read_models import OwnReadModels
 from shared.postgres.statements import Statement
 
 
@@ -131,3 +132,6 @@ def read_model_update(event: Envelope[EventPayload]) -> Statement:
             )
         case _:
             raise TypeError(f"the pokmas read models do not know {event.event_type}")
+
+
+OWN_READ_MODELS = OwnReadModels(update=read_model_update, tables=("pokmas", "mous", "programmes"))

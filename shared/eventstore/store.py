@@ -14,8 +14,7 @@ office's commands run one at a time); when two commit together, either may come 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import AsyncExitStack
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -26,6 +25,7 @@ import asyncpg
 from shared.events.envelope import Actor, Envelope, EventPayload, new_envelope
 from shared.events.registry import parse_event
 from shared.eventstore.aggregate import Aggregate
+from shared.eventstore.read_models import OwnReadModels, ReadModelUpdate, statements_of
 from shared.observability.tracing import current_traceparent
 from shared.postgres.pool import Connection
 from shared.postgres.statements import Statement
@@ -72,18 +72,32 @@ when there is one event, and the notification the relay wakes on at commit. A
 data-modifying ``WITH`` part runs exactly once whether or not the query reads it."""
 _APPEND_PARAMETERS = 14
 
-ReadModelUpdate = Callable[[Envelope[EventPayload]], Statement]
-"""What a service's read models do with one of its events: one statement."""
+
+def _folded(statements: tuple[Statement, ...]) -> str:
+    """The read model's statements as parts of the append, numbered after its parameters."""
+    parts, shift = [], _APPEND_PARAMETERS
+    for index, statement in enumerate(statements):
+        parts.append(f", read_model_{index} AS (\n    {statement.shifted(shift)}\n)")
+        shift += len(statement.args)
+    return "".join(parts)
+
+
+def _arguments(statements: tuple[Statement, ...]) -> list[object]:
+    return [argument for statement in statements for argument in statement.args]
 
 
 class EventStore:
     """One service's events; ``topic`` is where its relay publishes them."""
 
-    def __init__(self, pool: asyncpg.Pool | None, *, topic: str) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool | None, *, topic: str, read_models: OwnReadModels | None = None
+    ) -> None:
         """Without a pool the store works only on connections its callers give it (a
-        reaction running in a projection consumer's transaction)."""
+        reaction running in a projection consumer's transaction). Every save writes the
+        ``read_models``' changes with its events."""
         self._pool = pool
         self.topic = topic
+        self.read_models = read_models
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -115,13 +129,9 @@ class EventStore:
         if any(event.aggregate_id != first.aggregate_id for event in events):
             raise ValueError("one append takes the events of one aggregate")
         bodies = [event.model_dump_json() for event in events]
-        updates = [read_model(event) for event in events] if read_model is not None else []
-        folded = updates.pop() if len(updates) == 1 else None
-        sql = _APPEND.format(
-            read_model=""
-            if folded is None
-            else f", read_model AS (\n    {folded.shifted(_APPEND_PARAMETERS)}\n)"
-        )
+        updates = [statements_of(read_model(event)) for event in events] if read_model else []
+        folded = updates.pop() if len(updates) == 1 else ()
+        sql, folded_args = _APPEND.format(read_model=_folded(folded)), _arguments(folded)
         try:
             await connection.execute(
                 sql,
@@ -139,7 +149,7 @@ class EventStore:
                 [body.encode() for body in bodies],
                 OUTBOX_CHANNEL,
                 current_traceparent(),
-                *(() if folded is None else folded.args),
+                *folded_args,
             )
         except asyncpg.UniqueViolationError as error:
             raise ConcurrencyConflict(
@@ -147,23 +157,16 @@ class EventStore:
                 "reload it and try again"
             ) from error
         for update in updates:
-            await connection.execute(update.sql, *update.args)
+            for statement in update:
+                await connection.execute(statement.sql, *statement.args)
 
     async def save(
-        self,
-        aggregate: Aggregate,
-        context: CommandContext,
-        *,
-        connection: Connection | None = None,
-        read_model: ReadModelUpdate | None = None,
+        self, aggregate: Aggregate, context: CommandContext, *, connection: Connection
     ) -> list[Envelope[EventPayload]]:
-        """Append the aggregate's pending events in their envelopes, and the changes
-        they make to ``read_model``; returns them.
-
-        With ``connection``, inside the caller's transaction, so that what the caller
-        did before (a projection's change, the loads a decision rests on) commits or
-        rolls back with the events. Without, on a pooled connection, atomically.
-        """
+        """Append the aggregate's pending events in their envelopes, with the changes
+        they make to the read models, on ``connection``; returns them. Saving several
+        events takes several statements: the caller's transaction holds them together
+        (:mod:`shared.eventstore.unit_of_work` opens one when it is needed)."""
         recorded_at = datetime.now(UTC)
         envelopes = [
             new_envelope(
@@ -178,17 +181,12 @@ class EventStore:
             )
             for index, payload in enumerate(aggregate.pending_events, start=1)
         ]
-        async with AsyncExitStack() as stack:
-            if connection is None:
-                connection = await stack.enter_async_context(self.pool.acquire())
-                if read_model is not None and len(envelopes) > 1:  # several statements
-                    await stack.enter_async_context(connection.transaction())
-            await self.append(
-                envelopes,
-                expected_version=aggregate.stored_version,
-                connection=connection,
-                read_model=read_model,
-            )
+        await self.append(
+            envelopes,
+            expected_version=aggregate.stored_version,
+            connection=connection,
+            read_model=None if self.read_models is None else self.read_models.update,
+        )
         aggregate.mark_saved()
         return envelopes
 

@@ -21,6 +21,7 @@ from shared.stack.local import LocalStack
 from tests.conftest import create_topic
 from tests.support.infrastructure import private_kafka
 from tests.support.registry_events import PartnerRecord
+from tests.support.writes import save_alone
 
 OFFICER = CommandContext(actor=Actor(role="bapas_officer", sub="pk-001"))
 OFFICES = ("balikpapan", "samarinda", "surabaya", "jayapura")
@@ -59,7 +60,7 @@ async def _append_contact_changes(
     for round_no in range(rounds):
         for partner in partners:
             partner.change_contact(f"Kontak {round_no}")
-            await store.save(partner, OFFICER)
+            await save_alone(store, partner, OFFICER)
 
 
 async def _read_all(bootstrap: str, topic: str, expected: int) -> list[tuple[str, int, str]]:
@@ -95,7 +96,7 @@ async def test_relay_publishes_every_committed_event_once_in_order_per_key(
     )
     partners = [PartnerRecord.register(office, f"Pokmas {office}") for office in OFFICES]
     for partner in partners:
-        await store.save(partner, OFFICER)
+        await save_alone(store, partner, OFFICER)
 
     async with running(relay):
         await _append_contact_changes(store, partners, rounds=25)
@@ -121,7 +122,7 @@ async def test_events_appended_while_kafka_is_down_arrive_once_after_it_returns(
     partners = [PartnerRecord.register(office, f"Pokmas {office}") for office in OFFICES]
     async with running(relay):
         for partner in partners:
-            await store.save(partner, OFFICER)
+            await save_alone(store, partner, OFFICER)
         await _append_contact_changes(store, partners, rounds=5)
 
         relay_kafka.kafka.stop()

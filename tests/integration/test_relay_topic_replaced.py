@@ -28,6 +28,7 @@ from shared.postgres.migrations import apply_migrations, migrations_of
 from shared.postgres.pool import create_pool
 from tests.conftest import create_topic, recreate_topics
 from tests.support.registry_events import PartnerRecord
+from tests.support.writes import save_alone
 
 OFFICER = CommandContext(actor=Actor(role="bapas_officer", sub="pk-001"))
 WAIT_SECONDS = 60.0
@@ -74,7 +75,7 @@ async def test_a_relay_stops_on_a_new_topic_and_republishes_every_event_when_tol
     before = PartnerRecord.register("balikpapan", "Pokmas Sebelum")
     task = asyncio.create_task(relay.run())
     try:
-        first = await store.save(before, OFFICER)
+        first = await save_alone(store, before, OFFICER)
         async with asyncio.timeout(WAIT_SECONDS):
             while await store.pool.fetchval("SELECT count(*) FROM outbox"):
                 await asyncio.sleep(0.2)
@@ -82,7 +83,7 @@ async def test_a_relay_stops_on_a_new_topic_and_republishes_every_event_when_tol
 
         await recreate_topics(kafka_bootstrap, [store.topic])
         after = PartnerRecord.register("samarinda", "Pokmas Sesudah")
-        second = await store.save(after, OFFICER)
+        second = await save_alone(store, after, OFFICER)
         await _until(lambda: relay.topics.halted is not None)
 
         assert relay.topics.halted is not None

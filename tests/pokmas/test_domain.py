@@ -74,9 +74,11 @@ def test_lapsed_mou_cannot_be_terminated() -> None:
 
 
 def test_no_programme_opens_under_a_lapsed_mou() -> None:
+    lapsed = mou()
     with pytest.raises(RuleViolated, match=r"rule 1: .* lapsed after 2025-12-31"):
         Programme.open(
-            mou(),
+            lapsed,
+            pokmas_id=lapsed.pokmas_id,
             skill="ac_repair",
             title="Servis AC",
             capacity=10,

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from hypothesis import given
@@ -108,9 +108,11 @@ def open_programme(
     starts_on: date = date(2025, 4, 1),
     ends_on: date = date(2025, 6, 30),
     today: date = TODAY,
+    pokmas_id: UUID | None = None,
 ) -> Programme:
     return Programme.open(
         mou,
+        pokmas_id=mou.pokmas_id if pokmas_id is None else pokmas_id,
         skill=skill,
         title="Servis AC rumah tangga",
         capacity=12,
@@ -439,6 +441,11 @@ def test_a_programme_cannot_run_outside_the_validity_of_its_mou(
         ),
     ):
         open_programme(an_mou(), starts_on=starts_on, ends_on=ends_on)
+
+
+def test_a_programme_opens_only_for_the_pokmas_that_signed_its_mou() -> None:
+    with pytest.raises(InvalidValue, match=refused("mou_id: no MoU of this Pokmas has this id")):
+        open_programme(an_mou(), pokmas_id=a_pokmas().id)
 
 
 def test_a_programme_needs_a_skill_the_mou_scope_covers() -> None:
