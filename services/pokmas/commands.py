@@ -27,7 +27,7 @@ from shared.events.envelope import Actor, Envelope, EventPayload
 from shared.events.pokmas import Contact, PokmasKind
 from shared.eventstore.refusals import InvalidValue
 from shared.eventstore.store import CommandContext, ConcurrencyConflict, EventStore
-from shared.eventstore.unit_of_work import UnitOfWork, unit_of_work
+from shared.eventstore.unit_of_work import EventStorage, UnitOfWork, unit_of_work
 from shared.http import Principal
 from shared.reference import today_in
 
@@ -39,7 +39,7 @@ EXPIRY_ACTOR = Actor(role="service", sub="pokmas.mou_expiry")
 
 
 def _fast_path(
-    store: EventStore, context: CommandContext
+    store: EventStorage, context: CommandContext
 ) -> AbstractAsyncContextManager[UnitOfWork]:
     """A unit of work without a transaction: loads, then one save (one statement)."""
     return unit_of_work(store, context, transaction=False)
@@ -47,9 +47,10 @@ def _fast_path(
 
 @dataclass(frozen=True)
 class PokmasCommands:
-    """The commands one caller may give, in one request's context."""
+    """The commands one caller may give, in one request's context (on any event store:
+    the service's, or one in memory)."""
 
-    store: EventStore
+    store: EventStorage
     caller: Principal
     context: CommandContext
 

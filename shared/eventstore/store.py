@@ -15,6 +15,7 @@ office's commands run one at a time); when two commit together, either may come 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -22,7 +23,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
-from shared.events.envelope import Actor, Envelope, EventPayload, new_envelope
+from shared.events.envelope import Actor, AggregateType, Envelope, EventPayload, new_envelope
 from shared.events.registry import parse_event
 from shared.eventstore.aggregate import Aggregate
 from shared.eventstore.read_models import OwnReadModels, ReadModelUpdate, statements_of
@@ -37,6 +38,12 @@ OUTBOX_CHANNEL = "outbox"
 
 class ConcurrencyConflict(Exception):
     """Another command changed the aggregate since it was loaded."""
+
+    @classmethod
+    def on(cls, aggregate_type: AggregateType, aggregate_id: UUID) -> ConcurrencyConflict:
+        return cls(
+            f"{aggregate_type.value} {aggregate_id} changed meanwhile; reload it and try again"
+        )
 
 
 class AggregateNotFound(LookupError):
@@ -152,10 +159,7 @@ class EventStore:
                 *folded_args,
             )
         except asyncpg.UniqueViolationError as error:
-            raise ConcurrencyConflict(
-                f"{first.aggregate_type.value} {first.aggregate_id} changed meanwhile; "
-                "reload it and try again"
-            ) from error
+            raise ConcurrencyConflict.on(first.aggregate_type, first.aggregate_id) from error
         for update in updates:
             for statement in update:
                 await connection.execute(statement.sql, *statement.args)
@@ -167,20 +171,7 @@ class EventStore:
         they make to the read models, on ``connection``; returns them. Saving several
         events takes several statements: the caller's transaction holds them together
         (:mod:`shared.eventstore.unit_of_work` opens one when it is needed)."""
-        recorded_at = datetime.now(UTC)
-        envelopes = [
-            new_envelope(
-                payload,
-                bapas_code=aggregate.bapas_code,
-                aggregate_version=aggregate.stored_version + index,
-                correlation_id=context.correlation_id,
-                causation_id=context.causation_id,
-                actor=context.actor,
-                occurred_at=context.occurred_at,
-                recorded_at=recorded_at,
-            )
-            for index, payload in enumerate(aggregate.pending_events, start=1)
-        ]
+        envelopes = pending_envelopes(aggregate, context)
         await self.append(
             envelopes,
             expected_version=aggregate.stored_version,
@@ -209,6 +200,43 @@ class EventStore:
     ) -> A:
         """The aggregate as its stored events make it; :class:`AggregateNotFound` if none."""
         history = await self.load_history(aggregate_id, connection=connection)
-        if not history or history[0].aggregate_type is not aggregate_class.aggregate_type:
-            raise AggregateNotFound(f"no {aggregate_class.aggregate_type.value} {aggregate_id}")
-        return aggregate_class.replay(history)
+        return replayed(aggregate_class, aggregate_id, history)
+
+    def connection(self) -> AbstractAsyncContextManager[Connection]:
+        """A connection of the pool, for one unit of work."""
+        acquired: AbstractAsyncContextManager[Connection] = self.pool.acquire()
+        return acquired
+
+    def transaction(self, connection: Connection) -> AbstractAsyncContextManager[object]:
+        transaction: AbstractAsyncContextManager[object] = connection.transaction()
+        return transaction
+
+
+def pending_envelopes(
+    aggregate: Aggregate, context: CommandContext
+) -> list[Envelope[EventPayload]]:
+    """The aggregate's pending events in their envelopes, numbered after the stored ones."""
+    recorded_at = datetime.now(UTC)
+    return [
+        new_envelope(
+            payload,
+            bapas_code=aggregate.bapas_code,
+            aggregate_version=aggregate.stored_version + index,
+            correlation_id=context.correlation_id,
+            causation_id=context.causation_id,
+            actor=context.actor,
+            occurred_at=context.occurred_at,
+            recorded_at=recorded_at,
+        )
+        for index, payload in enumerate(aggregate.pending_events, start=1)
+    ]
+
+
+def replayed(
+    aggregate_class: type[A], aggregate_id: UUID, history: Sequence[Envelope[EventPayload]]
+) -> A:
+    """The aggregate its ``history`` makes; :class:`AggregateNotFound` if there is none,
+    or if the history is another kind of aggregate's."""
+    if not history or history[0].aggregate_type is not aggregate_class.aggregate_type:
+        raise AggregateNotFound(f"no {aggregate_class.aggregate_type.value} {aggregate_id}")
+    return aggregate_class.replay(history)

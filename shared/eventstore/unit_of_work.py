@@ -15,22 +15,41 @@ jobs. It is opened one of three ways:
   store's primary key refuses a save whose aggregate changed since its load;
 * :func:`unit_of_work_within`: inside a transaction somebody else opened (a
   projection's batch), so that the consumer's tracking commits with the events.
+
+It works on any :class:`EventStorage`: the PostgreSQL event store, or the one in
+memory that tests of rules and commands use.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import TypeVar
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from shared.events.envelope import Envelope, EventPayload
 from shared.eventstore.aggregate import Aggregate
-from shared.eventstore.store import CommandContext, EventStore
+from shared.eventstore.store import CommandContext
 from shared.postgres.pool import Connection
 
 A = TypeVar("A", bound=Aggregate)
 Events = list[Envelope[EventPayload]]
+
+
+class EventStorage(Protocol):
+    """What a unit of work needs of an event store."""
+
+    def connection(self) -> AbstractAsyncContextManager[Any]: ...
+
+    def transaction(self, connection: Any) -> AbstractAsyncContextManager[object]: ...
+
+    async def save(
+        self, aggregate: Aggregate, context: CommandContext, *, connection: Any
+    ) -> Events: ...
+
+    async def load(self, aggregate_class: type[A], aggregate_id: UUID, *, connection: Any) -> A: ...
+
+    async def load_history(self, aggregate_id: UUID, *, connection: Any) -> Events: ...
 
 
 class UnitOfWork:
@@ -38,25 +57,31 @@ class UnitOfWork:
 
     def __init__(
         self,
-        store: EventStore,
-        connection: Connection,
+        store: EventStorage,
+        connection: Connection | None,
         context: CommandContext,
         *,
         in_transaction: bool,
     ) -> None:
         self.store = store
-        self.connection = connection
-        """For the reads a decision rests on, and the locks that keep it true."""
+        self._connection = connection
         self.context = context
         self._in_transaction = in_transaction
         self._saved = False
 
+    @property
+    def connection(self) -> Connection:
+        """For the reads a decision rests on, and the locks that keep it true."""
+        if self._connection is None:
+            raise RuntimeError("this unit of work has no database (its event store is in memory)")
+        return self._connection
+
     async def load(self, aggregate_class: type[A], aggregate_id: UUID) -> A:
         """The aggregate as its stored events make it (``AggregateNotFound`` if none)."""
-        return await self.store.load(aggregate_class, aggregate_id, connection=self.connection)
+        return await self.store.load(aggregate_class, aggregate_id, connection=self._connection)
 
     async def load_history(self, aggregate_id: UUID) -> Events:
-        return await self.store.load_history(aggregate_id, connection=self.connection)
+        return await self.store.load_history(aggregate_id, connection=self._connection)
 
     async def save(self, aggregate: Aggregate, *, context: CommandContext | None = None) -> Events:
         """Store the aggregate's pending events with their read-model changes; returns
@@ -67,31 +92,33 @@ class UnitOfWork:
                 raise RuntimeError("a unit of work without a transaction saves once")
             self._saved = True
             if len(aggregate.pending_events) > 1:
-                async with self.connection.transaction():
+                async with self.store.transaction(self._connection):
                     return await self._save(aggregate, context)
         return await self._save(aggregate, context)
 
     async def _save(self, aggregate: Aggregate, context: CommandContext | None) -> Events:
-        return await self.store.save(aggregate, context or self.context, connection=self.connection)
+        return await self.store.save(
+            aggregate, context or self.context, connection=self._connection
+        )
 
 
 @asynccontextmanager
 async def unit_of_work(
-    store: EventStore, context: CommandContext, *, transaction: bool = True
+    store: EventStorage, context: CommandContext, *, transaction: bool = True
 ) -> AsyncIterator[UnitOfWork]:
-    """A unit of work on a connection of the store's pool: in a transaction committed
-    when the block ends (rolled back if it raises), or, with ``transaction=False``, the
+    """A unit of work on a connection of the store: in a transaction committed when the
+    block ends (rolled back if it raises), or, with ``transaction=False``, the
     one-statement fast path for one save."""
-    async with store.pool.acquire() as connection:
+    async with store.connection() as connection:
         if not transaction:
             yield UnitOfWork(store, connection, context, in_transaction=False)
             return
-        async with connection.transaction():
+        async with store.transaction(connection):
             yield UnitOfWork(store, connection, context, in_transaction=True)
 
 
 def unit_of_work_within(
-    store: EventStore, connection: Connection, context: CommandContext
+    store: EventStorage, connection: Connection, context: CommandContext
 ) -> UnitOfWork:
     """A unit of work in the transaction already open on ``connection``."""
     return UnitOfWork(store, connection, context, in_transaction=True)
