@@ -29,7 +29,6 @@ from shared.eventstore.read_models import OwnReadModels
 from shared.eventstore.relay import OutboxRelay
 from shared.eventstore.store import EventStore
 from shared.http import ServiceUnavailable, create_service_app
-from shared.http.commands import install_command_error_handlers
 from shared.http.health import NotReady
 from shared.kafka.failures import connection_failures, first_refusal
 from shared.kafka.topics import TOPIC_OF_SERVICE
@@ -280,7 +279,6 @@ def build_service_app(
         lifespan=runtime.lifespan,
         session_cookie=session_cookie,
     )
-    install_command_error_handlers(app)
     app.include_router(asyncapi_router(runtime.broker, title=title, version=API_VERSION))
     for router in routers:
         app.include_router(router)

@@ -37,10 +37,10 @@ from services.enrolment.domain import (
 from services.enrolment.profiles import ClientProfile, ProfileVault, erase_profile, store_profile
 from shared.events.enrolment import IntegrationType, PkOfficer
 from shared.events.envelope import Envelope, EventPayload
-from shared.eventstore.refusals import InvalidValue, RuleViolated
+from shared.eventstore.refusals import InvalidValue, NotVisible, RuleViolated
 from shared.eventstore.store import CommandContext, EventStore
 from shared.eventstore.unit_of_work import UnitOfWork, unit_of_work
-from shared.http import NotFound, Principal
+from shared.http import Principal
 from shared.postgres.pool import Connection
 from shared.reference import today_in
 
@@ -118,7 +118,7 @@ class EnrolmentCommands:
             "SELECT bapas_code FROM clients WHERE client_id = $1 FOR UPDATE", client_id
         )
         if bapas_code is None:
-            raise NotFound("no klien with this id")
+            raise NotVisible("no klien with this id")
         self.caller.require_write(bapas_code)
         return bapas_code
 
@@ -159,7 +159,7 @@ class EnrolmentCommands:
                 enrolment_id,
             )
             if row is None:
-                raise NotFound("no enrolment with this id")
+                raise NotVisible("no enrolment with this id")
             self.caller.require_write(row["bapas_code"], partner_of=row["pokmas_id"])
             enrolment = await work.load(Enrolment, enrolment_id)
             change(

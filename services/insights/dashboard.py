@@ -38,9 +38,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shared.http.auth import TokenVerifier
 from shared.http.problems import NotFound, Unauthorized
-from shared.http.scope import Principal, Role
 from shared.reference.offices import bapas_offices
 from shared.reference.skills import skills
+from shared.scope import Principal, Role
 from shared.settings import AuthSettings, Environment
 
 SESSION_COOKIE: Final = "bapas_session"

@@ -39,7 +39,7 @@ from shared.http.problems import (
     Unprocessable,
     install_problem_handlers,
 )
-from shared.http.scope import ListScope, Principal, Role
+from shared.scope import ListScope, Principal, Role
 
 __all__ = [
     "COMMAND_RESPONSES",

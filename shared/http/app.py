@@ -1,8 +1,9 @@
 """The one place a service's FastAPI app gets the conventions all services share.
 
 Each service's composition root calls :func:`create_service_app` and then includes
-its own routers, so problem documents, request limits, bearer authentication, health,
-readiness and metrics are the same everywhere and no service can forget one of them.
+its own routers, so problem documents (the application's refusals among them), request
+limits, bearer authentication, health, readiness and metrics are the same everywhere
+and no service can forget one of them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from shared.http.health import ReadinessCheck, health_router
 from shared.http.limits import RequestLimitMiddleware, RequestLimits
 from shared.http.metrics import metrics_router
 from shared.http.problems import install_problem_handlers
+from shared.http.refusals import install_refusal_handlers
 from shared.http.request_log import RequestLogMiddleware
 from shared.settings import AuthSettings
 
@@ -32,8 +34,9 @@ def create_service_app(
     description: str = "",
     session_cookie: str | None = None,
 ) -> FastAPI:
-    """A FastAPI app with problem handlers, auth, health, readiness, metrics and a log
-    line per request (with its correlation id) installed.
+    """A FastAPI app with problem handlers (the application's refusals among them), auth,
+    health, readiness, metrics and a log line per request (with its correlation id)
+    installed.
 
     ``bapas_provinces`` maps each Bapas code to its province code (from the reference
     data) for the ``regional`` role's scope. ``readiness_checks`` name the
@@ -41,6 +44,7 @@ def create_service_app(
     """
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     install_problem_handlers(app)
+    install_refusal_handlers(app)
     app.add_middleware(RequestLimitMiddleware, max_body_bytes=RequestLimits().max_body_bytes)
     # Outermost, so every line logged while a request is served carries its correlation id,
     # and (added after the problem handlers' middleware) its metric counts the 500s.

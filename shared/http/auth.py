@@ -5,7 +5,7 @@ shared secret, or RS256 with a public key or the keys an OIDC identity provider
 publishes at a JWKS URL (:mod:`shared.http.jwks`). :func:`install_auth` puts a
 :class:`TokenVerifier` on an app and makes the app refuse to start on a secret its
 environment refuses; the :data:`Caller` dependency turns the header into a
-:class:`~shared.http.scope.Principal`, and anything wrong with it into a 401 that
+:class:`~shared.scope.Principal`, and anything wrong with it into a 401 that
 names what is wrong. :func:`issue_token` mints tokens for the development CLI and the
 tests, refusing a token the verifier would reject.
 
@@ -41,9 +41,9 @@ from fastapi.security.base import SecurityBase
 
 from shared.http.jwks import JwksKeys
 from shared.http.problems import Forbidden, Unauthorized
-from shared.http.scope import CLAIMS_BY_ROLE, Principal, Role, sub_problem
 from shared.observability.logs import bind_log_context
 from shared.reference import is_known_bapas, offices_in_province
+from shared.scope import CLAIMS_BY_ROLE, Principal, Role, sub_problem
 from shared.settings import AuthSettings, JwtAlgorithm, UnusableJwtSecret
 
 DEFAULT_TOKEN_TTL = timedelta(hours=8)

@@ -1,6 +1,7 @@
 """What every command endpoint shares: closed request bodies, the caller's context for
 the envelope, and the ``201`` answer with ``{"id", "version", "event_id"}`` and a
-``Location`` header (the API contract). Refusals and store errors become problems here."""
+``Location`` header (the API contract). Commands refuse with the application's refusals,
+which :mod:`shared.http.refusals` answers."""
 
 from __future__ import annotations
 
@@ -8,17 +9,16 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Depends, FastAPI, Header, Request, Response
+from fastapi import Depends, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from shared.events.envelope import Actor, Envelope, EventPayload
-from shared.eventstore.refusals import InvalidValue, RuleViolated
-from shared.eventstore.store import AggregateNotFound, CommandContext, ConcurrencyConflict
+from shared.eventstore.store import CommandContext
 from shared.http.auth import current_principal
 from shared.http.guards import TextRefused, clean_texts
-from shared.http.problems import Conflict, FieldError, NotFound, Unprocessable
+from shared.http.problems import Unprocessable
 from shared.http.request_log import CORRELATION_HEADER, request_correlation_id
-from shared.http.scope import Principal
+from shared.scope import Principal
 
 
 class RequestBody(BaseModel):
@@ -35,10 +35,7 @@ class RequestBody(BaseModel):
             return clean_texts(data)
         except TextRefused as refused:
             # Not a ValueError: pydantic lets it through, and it is answered as it is.
-            raise Unprocessable(
-                f"invalid input: {refused.field}",
-                errors=[FieldError(refused.field, refused.message)],
-            ) from None
+            raise Unprocessable.of_field(refused.field, refused.message) from None
 
 
 class CommandAccepted(BaseModel):
@@ -80,30 +77,3 @@ def accepted(
     return CommandAccepted(
         id=last.aggregate_id, version=last.aggregate_version, event_id=last.event_id
     )
-
-
-def install_command_error_handlers(app: FastAPI) -> None:
-    """Answer refusals and the event store's errors as problems, so commands need not
-    catch them: a broken rule is a 409 saying which, a bad value a 422 naming its body
-    field, a concurrent change a 409, an aggregate never stored a 404."""
-
-    async def on_rule_violated(request: Request, error: Exception) -> Response:
-        return Conflict(str(error)).to_response(request.url.path)
-
-    async def on_invalid_value(request: Request, error: Exception) -> Response:
-        assert isinstance(error, InvalidValue)
-        field = f"body.{error.field}"
-        return Unprocessable(
-            f"invalid input: {field}", errors=[FieldError(field, error.message)]
-        ).to_response(request.url.path)
-
-    async def on_conflict(request: Request, error: Exception) -> Response:
-        return Conflict(str(error)).to_response(request.url.path)
-
-    async def on_not_found(request: Request, error: Exception) -> Response:
-        return NotFound("not found").to_response(request.url.path)
-
-    app.add_exception_handler(RuleViolated, on_rule_violated)
-    app.add_exception_handler(InvalidValue, on_invalid_value)
-    app.add_exception_handler(ConcurrencyConflict, on_conflict)
-    app.add_exception_handler(AggregateNotFound, on_not_found)

@@ -135,6 +135,11 @@ class Unprocessable(Problem):
     title = "Invalid input"
     slug = "validation-error"
 
+    @classmethod
+    def of_field(cls, field: str, message: str) -> Unprocessable:
+        """The answer to one bad field (``body.name``): ``detail`` and ``errors`` name it."""
+        return cls(f"invalid input: {field}", errors=[FieldError(field, message)])
+
 
 class ServiceUnavailable(Problem):
     status = 503

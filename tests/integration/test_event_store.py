@@ -192,7 +192,6 @@ async def test_a_unit_of_work_without_a_transaction_saves_once(store: EventStore
     first = PartnerRecord.register("balikpapan", "Pokmas Satu")
     second = PartnerRecord.register("balikpapan", "Pokmas Dua")
 
-
     async def save_both() -> None:
         async with unit_of_work(store, OFFICER, transaction=False) as work:
             await work.save(first)
@@ -215,7 +214,6 @@ async def test_a_unit_of_work_in_a_transaction_saves_several_aggregates_or_none(
     existing.change_contact("Pak Budi")
     await save(store, existing)
     stale.change_contact("Ibu Ani")
-
 
     async def save_a_new_one_and_the_stale_one() -> None:
         async with unit_of_work(store, OFFICER) as work:

@@ -2,8 +2,11 @@
 
 Every service answers the same question — may this caller see or change something
 of this Bapas (and this Pokmas)? — so the answer lives here once, away from HTTP and
-SQL. A :class:`Principal` answers it for one item; a :class:`ListScope` is the filter
-a caller's lists are limited to, which a service turns into a ``WHERE`` clause.
+SQL. A :class:`Principal` answers it for one item, and refuses with the application's
+own refusals (:class:`NotVisible`, :class:`NotPermitted`), so commands and queries run
+the same under the API, a command-line tool, a job or a plain test; a
+:class:`ListScope` is the filter a caller's lists are limited to, which a service
+turns into a ``WHERE`` clause.
 
 The province of a Bapas comes from the reference data; it reaches this module as a
 plain mapping of Bapas code to province code, so the scope rules do not depend on
@@ -19,7 +22,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from uuid import UUID
 
-from shared.http.problems import Forbidden, NotFound
+from shared.eventstore.refusals import NotPermitted, NotVisible
 
 
 class Role(StrEnum):
@@ -188,18 +191,21 @@ class Principal:
     def require_read(
         self, bapas_code: str, *, pokmas_id: UUID | None = None, detail: str = "not found"
     ) -> None:
-        """Raise 404 unless the caller may read the item.
+        """Refuse with :class:`NotVisible` unless the caller may read the item.
 
-        Give the ``detail`` an unknown id would get, so that the answer for an item
-        outside the scope cannot be told from the answer for a missing one.
+        Give the ``detail`` an unknown id would get, so that the refusal for an item
+        outside the scope cannot be told from the refusal for a missing one.
         """
         if not self.can_read(bapas_code, pokmas_id=pokmas_id):
-            raise NotFound(detail)
+            raise NotVisible(detail)
 
     def require_write(self, bapas_code: str, *, partner_of: UUID | None = None) -> None:
-        """Raise 403 unless the caller may make the write (see :meth:`can_write`)."""
+        """Refuse with :class:`NotPermitted` unless the caller may make the write (see
+        :meth:`can_write`)."""
         if not self.can_write(bapas_code, partner_of=partner_of):
-            raise Forbidden(f"role {self.role} may not make this change: it is outside its scope")
+            raise NotPermitted(
+                f"role {self.role} may not make this change: it is outside its scope"
+            )
 
     def list_scope(self) -> ListScope:
         """The filter every list this caller asks for is limited to."""
