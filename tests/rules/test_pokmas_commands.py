@@ -37,8 +37,10 @@ def commands(store: InMemoryEventStore, caller: Principal) -> PokmasCommands:
     return PokmasCommands(store=store, caller=caller, context=context)
 
 
-async def register(store: InMemoryEventStore, bapas: str = "balikpapan") -> UUID:
-    events = await commands(store, officer(bapas)).register_pokmas(
+async def register(
+    store: InMemoryEventStore, bapas: str = "balikpapan", *, caller: Principal | None = None
+) -> UUID:
+    events = await commands(store, caller or officer(bapas)).register_pokmas(
         bapas_code=bapas,
         name="Pokmas Maju Bersama",
         kind=PokmasKind.ORGANISATION,
@@ -95,15 +97,7 @@ async def test_an_officer_of_another_bapas_may_not_register_a_pokmas_here() -> N
     store = InMemoryEventStore()
 
     with pytest.raises(NotPermitted):
-        await commands(store, officer("samarinda")).register_pokmas(
-            bapas_code="balikpapan",
-            name="Pokmas Maju Bersama",
-            kind=PokmasKind.ORGANISATION,
-            registration_number=None,
-            contact=CONTACT,
-            address="Jl. Ahmad Yani 5",
-            skills=["ac_repair"],
-        )
+        await register(store, "balikpapan", caller=officer("samarinda"))
 
     assert store.published == []
 
@@ -170,24 +164,19 @@ async def test_of_two_changes_to_one_mou_loaded_at_the_same_version_the_second_i
 
 async def test_a_unit_of_work_that_fails_leaves_nothing_behind() -> None:
     store = InMemoryEventStore()
+    pokmas_id = await register(store)
     context = CommandContext(actor=Actor(role="bapas_officer", sub="pk.balikpapan"))
-    pokmas = Pokmas.register(
-        bapas_code="balikpapan",
-        name="Pokmas Gagal",
-        kind=PokmasKind.ORGANISATION,
-        registration_number=None,
-        contact=CONTACT,
-        address="Jl. Ahmad Yani 5",
-        skills=["ac_repair"],
-    )
 
-    async def save_then_fail() -> None:
+    async def change_then_fail() -> None:
         async with unit_of_work(store, context) as work:
+            pokmas = await work.load(Pokmas, pokmas_id)
+            pokmas.change_contact(CONTACT.model_copy(update={"name": "Pak Budi"}))
             await work.save(pokmas)
             raise RuntimeError("the next step failed")
 
     with pytest.raises(RuntimeError, match="the next step failed"):
-        await save_then_fail()
+        await change_then_fail()
 
-    assert store.published == []
-    assert await store.load_history(pokmas.id) == []
+    assert [event.event_type for event in store.published] == ["PokmasRegistered"]
+    kept = await store.load(Pokmas, pokmas_id)
+    assert (kept.version, kept.contact.name) == (1, "Ibu Ani")
