@@ -121,13 +121,13 @@ class FiguresRequest:
         key = (scope.level, scope.code, self.period, now.replace(minute=0, second=0, microsecond=0))
         pool = self.runtime.pool
         async with pool.acquire() as connection:
-            _, events_applied = await queries.freshness(connection)
+            version = await queries.figures_version(connection)
 
         async def compute() -> dict[str, Any]:
             async with pool.acquire() as connection:
                 return await queries.answer(connection, scope, self.period, now)
 
-        result = await self.cache.get(key, events_applied, compute)
+        result = await self.cache.get(key, version, compute)
         if not self.csv:
             return result
         chosen = self.by or BREAKDOWNS[scope.level][0]

@@ -495,7 +495,7 @@ class FiguresProjection:
         await connection.execute(
             "TRUNCATE daily_counts, klien, enrolments, programmes, mous, pokmas, klien_facts,"
             " office_counts;"
-            " UPDATE figures_state SET as_of = NULL, events_applied = 0"
+            " UPDATE figures_state SET as_of = NULL, events_applied = 0, rebuilds = rebuilds + 1"
         )
 
 

@@ -319,26 +319,34 @@ async def freshness(connection: Connection) -> tuple[datetime | None, int]:
     return (None, 0) if record is None else (record["as_of"], record["events_applied"])
 
 
+async def figures_version(connection: Connection) -> tuple[int, int]:
+    """What the figures' tables hold, as a kept answer is valid for: the rebuilds so far
+    and the events applied since the last."""
+    record = await connection.fetchrow("SELECT rebuilds, events_applied FROM figures_state")
+    return (0, 0) if record is None else (record["rebuilds"], record["events_applied"])
+
+
 class AnswerCache:
     """Answers by request, valid while the projection has applied nothing new.
 
-    ``get`` returns the kept answer when ``events_applied`` and the hour are as they were;
+    ``get`` returns the kept answer when the figures' version (:func:`figures_version`)
+    and the hour are as they were;
     otherwise one caller computes it while the others asking the same wait for it.
     """
 
     def __init__(self, size: int = 512) -> None:
         self._size = size
-        self._answers: dict[tuple[Any, ...], tuple[int, dict[str, Any]]] = {}
+        self._answers: dict[tuple[Any, ...], tuple[tuple[int, int], dict[str, Any]]] = {}
         self._computing: dict[tuple[Any, ...], asyncio.Future[dict[str, Any]]] = {}
 
     async def get(
         self,
         key: tuple[Any, ...],
-        events_applied: int,
+        version: tuple[int, int],
         compute: Callable[[], Awaitable[dict[str, Any]]],
     ) -> dict[str, Any]:
         kept = self._answers.get(key)
-        if kept is not None and kept[0] == events_applied:
+        if kept is not None and kept[0] == version:
             return kept[1]
         running = self._computing.get(key)
         if running is not None:
@@ -356,5 +364,5 @@ class AnswerCache:
         future.set_result(result)
         if len(self._answers) >= self._size:
             self._answers.pop(next(iter(self._answers)))
-        self._answers[key] = (events_applied, result)
+        self._answers[key] = (version, result)
         return result
