@@ -17,7 +17,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
 
-from services.enrolment.commands import EnrolmentCommands, Events
+from services.enrolment.commands import EnrolmentCommands
 from services.enrolment.domain import ClientStatus, EnrolmentStatus
 from services.enrolment.profiles import ClientProfile, ProfileVault, read_profile
 from services.enrolment.queries import (
@@ -40,6 +40,7 @@ from shared.events.enrolment import (
     WithdrawalReason,
 )
 from shared.events.envelope import ShortText, Text
+from shared.eventstore.store import Events
 from shared.http import (
     COMMAND_RESPONSES,
     COMMON_RESPONSES,

@@ -36,15 +36,12 @@ from services.enrolment.domain import (
 )
 from services.enrolment.profiles import ClientProfile, ProfileVault, erase_profile, store_profile
 from shared.events.enrolment import IntegrationType, PkOfficer
-from shared.events.envelope import Envelope, EventPayload
 from shared.eventstore.refusals import InvalidValue, NotVisible, RuleViolated
-from shared.eventstore.store import CommandContext, EventStore
+from shared.eventstore.store import CommandContext, Events, EventStore
 from shared.eventstore.unit_of_work import UnitOfWork, unit_of_work
 from shared.http import Principal
 from shared.postgres.pool import Connection
 from shared.reference import today_in
-
-Events = list[Envelope[EventPayload]]
 
 
 @dataclass(frozen=True)

@@ -23,26 +23,23 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from services.pokmas.domain import NOT_AN_MOU_OF_THE_POKMAS, MoU, Pokmas, Programme
-from shared.events.envelope import Actor, Envelope, EventPayload
+from shared.events.envelope import Actor
 from shared.events.pokmas import Contact, PokmasKind
 from shared.eventstore.refusals import InvalidValue
-from shared.eventstore.store import CommandContext, ConcurrencyConflict, EventStore
+from shared.eventstore.store import (
+    AggregateNotFound,
+    CommandContext,
+    ConcurrencyConflict,
+    Events,
+    EventStore,
+)
 from shared.eventstore.unit_of_work import EventStorage, UnitOfWork, unit_of_work
 from shared.http import Principal
 from shared.reference import today_in
 
 log = logging.getLogger(__name__)
 
-Events = list[Envelope[EventPayload]]
-
 EXPIRY_ACTOR = Actor(role="service", sub="pokmas.mou_expiry")
-
-
-def _fast_path(
-    store: EventStorage, context: CommandContext
-) -> AbstractAsyncContextManager[UnitOfWork]:
-    """A unit of work without a transaction: loads, then one save (one statement)."""
-    return unit_of_work(store, context, transaction=False)
 
 
 @dataclass(frozen=True)
@@ -58,7 +55,8 @@ class PokmasCommands:
         return today_in(bapas_code, self.context.occurred_at)
 
     def _work(self) -> AbstractAsyncContextManager[UnitOfWork]:
-        return _fast_path(self.store, self.context)
+        """A unit of work on the fast path: loads, then one save (one statement)."""
+        return unit_of_work(self.store, self.context, transaction=False)
 
     # -- Pokmas ---------------------------------------------------------------------
 
@@ -153,11 +151,12 @@ class PokmasCommands:
             pokmas = await work.load(Pokmas, pokmas_id)
             # The partner of this Pokmas may open its programmes too (the API contract).
             self.caller.require_write(pokmas.bapas_code, partner_of=pokmas.id)
-            history = await work.load_history(mou_id)
-            if not history or history[0].aggregate_type is not MoU.aggregate_type:
-                raise InvalidValue("mou_id", NOT_AN_MOU_OF_THE_POKMAS)
+            try:
+                mou = await work.load(MoU, mou_id)
+            except AggregateNotFound:
+                raise InvalidValue("mou_id", NOT_AN_MOU_OF_THE_POKMAS) from None
             programme = Programme.open(
-                MoU.replay(history),
+                mou,
                 pokmas_id=pokmas.id,
                 skill=skill,
                 title=title,
@@ -199,7 +198,7 @@ async def expire_lapsed_mous(store: EventStore, now: datetime) -> list[UUID]:
     expired: list[UUID] = []
     for row in candidates:
         try:
-            async with _fast_path(store, context) as work:
+            async with unit_of_work(store, context, transaction=False) as work:
                 mou = await work.load(MoU, row["mou_id"])
                 if mou.expire(today=today_in(mou.bapas_code, now)):
                     await work.save(mou)

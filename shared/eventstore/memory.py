@@ -15,17 +15,16 @@ from contextlib import asynccontextmanager
 from typing import TypeVar
 from uuid import UUID
 
-from shared.events.envelope import Envelope, EventPayload
 from shared.eventstore.aggregate import Aggregate
 from shared.eventstore.store import (
     CommandContext,
     ConcurrencyConflict,
+    Events,
     pending_envelopes,
     replayed,
 )
 
 A = TypeVar("A", bound=Aggregate)
-Events = list[Envelope[EventPayload]]
 
 
 class InMemoryEventStore:

@@ -32,6 +32,8 @@ from shared.postgres.pool import Connection
 from shared.postgres.statements import Statement
 
 A = TypeVar("A", bound=Aggregate)
+Events = list[Envelope[EventPayload]]
+"""An aggregate's events in their envelopes, in version order."""
 OUTBOX_CHANNEL = "outbox"
 """Appends notify it at commit; the relay listens, so it publishes without polling."""
 
@@ -166,7 +168,7 @@ class EventStore:
 
     async def save(
         self, aggregate: Aggregate, context: CommandContext, *, connection: Connection
-    ) -> list[Envelope[EventPayload]]:
+    ) -> Events:
         """Append the aggregate's pending events in their envelopes, with the changes
         they make to the read models, on ``connection``; returns them. Saving several
         events takes several statements: the caller's transaction holds them together
@@ -183,7 +185,7 @@ class EventStore:
 
     async def load_history(
         self, aggregate_id: UUID, *, connection: Connection | None = None
-    ) -> list[Envelope[EventPayload]]:
+    ) -> Events:
         query = "SELECT envelope FROM events WHERE aggregate_id = $1 ORDER BY aggregate_version"
         if connection is None:
             rows = await self.pool.fetch(query, aggregate_id)
@@ -212,9 +214,7 @@ class EventStore:
         return transaction
 
 
-def pending_envelopes(
-    aggregate: Aggregate, context: CommandContext
-) -> list[Envelope[EventPayload]]:
+def pending_envelopes(aggregate: Aggregate, context: CommandContext) -> Events:
     """The aggregate's pending events in their envelopes, numbered after the stored ones."""
     recorded_at = datetime.now(UTC)
     return [

@@ -27,13 +27,11 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
-from shared.events.envelope import Envelope, EventPayload
 from shared.eventstore.aggregate import Aggregate
-from shared.eventstore.store import CommandContext
+from shared.eventstore.store import CommandContext, Events
 from shared.postgres.pool import Connection
 
 A = TypeVar("A", bound=Aggregate)
-Events = list[Envelope[EventPayload]]
 
 
 class EventStorage(Protocol):
@@ -48,8 +46,6 @@ class EventStorage(Protocol):
     ) -> Events: ...
 
     async def load(self, aggregate_class: type[A], aggregate_id: UUID, *, connection: Any) -> A: ...
-
-    async def load_history(self, aggregate_id: UUID, *, connection: Any) -> Events: ...
 
 
 class UnitOfWork:
@@ -79,9 +75,6 @@ class UnitOfWork:
     async def load(self, aggregate_class: type[A], aggregate_id: UUID) -> A:
         """The aggregate as its stored events make it (``AggregateNotFound`` if none)."""
         return await self.store.load(aggregate_class, aggregate_id, connection=self._connection)
-
-    async def load_history(self, aggregate_id: UUID) -> Events:
-        return await self.store.load_history(aggregate_id, connection=self._connection)
 
     async def save(self, aggregate: Aggregate, *, context: CommandContext | None = None) -> Events:
         """Store the aggregate's pending events with their read-model changes; returns
