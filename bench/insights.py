@@ -100,7 +100,7 @@ async def verify_figures(
     try:
         national = Scope(Level.NATIONAL, None, None, bapas_offices())
         answer = await queries.answer(connection, national, Period(), datetime.now(UTC))
-        _, events_applied = await queries.freshness(connection)
+        events_applied = (await queries.figures_state(connection)).events_applied
         recorded = await recorded_offsets(connection, INSIGHTS.name)
     finally:
         await connection.close()

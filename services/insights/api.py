@@ -121,7 +121,7 @@ class FiguresRequest:
         key = (scope.level, scope.code, self.period, now.replace(minute=0, second=0, microsecond=0))
         pool = self.runtime.pool
         async with pool.acquire() as connection:
-            version = await queries.figures_version(connection)
+            version = (await queries.figures_state(connection)).version
 
         async def compute() -> dict[str, Any]:
             async with pool.acquire() as connection:
@@ -270,5 +270,5 @@ async def as_of(runtime: Runtime, caller: Caller) -> Freshness:
     count of events applied that moves whenever any figure may have moved (cheap: for
     pages that poll)."""
     async with runtime.pool.acquire() as connection:
-        applied_until, events_applied = await queries.freshness(connection)
-    return Freshness(as_of=applied_until, events_applied=events_applied)
+        state = await queries.figures_state(connection)
+    return Freshness(as_of=state.as_of, events_applied=state.events_applied)

@@ -6,10 +6,11 @@ breakdown at once (``GROUPING SETS``): counters summed, the few klien with sever
 facts of a kind counted distinct, "now" state counted. Six small statements in one
 read-only snapshot make an answer, so its ``as_of`` is the state its numbers come from.
 
-Answers are kept until the projection applies another event (``events_applied`` moves)
-or the hour turns (MoUs expiring depend on each office's today): dashboards polling
-the same figures cost one look at one row, and concurrent askers of a figure being
-computed wait for that computation rather than start another.
+Answers are kept until the projection applies another event or is rebuilt (the
+figures' version moves, :class:`FiguresState`) or the hour turns (MoUs expiring depend
+on each office's today): dashboards polling the same figures cost one look at one row,
+and concurrent askers of a figure being computed wait for that computation rather than
+start another.
 """
 
 from __future__ import annotations
@@ -314,22 +315,32 @@ async def pokmas_office(connection: Connection, pokmas_id: UUID) -> tuple[str, s
     return None if record is None else (record["bapas_code"], record["name"])
 
 
-async def freshness(connection: Connection) -> tuple[datetime | None, int]:
-    record = await connection.fetchrow("SELECT as_of, events_applied FROM figures_state")
-    return (None, 0) if record is None else (record["as_of"], record["events_applied"])
+@dataclass(frozen=True)
+class FiguresState:
+    """How far the figures are: the time the newest event applied was recorded, the
+    events applied since the last rebuild, and the rebuilds so far."""
+
+    as_of: datetime | None
+    events_applied: int
+    rebuilds: int
+
+    @property
+    def version(self) -> tuple[int, int]:
+        """What a kept answer is valid for: a rebuild brings the count of events applied
+        back to where it was, so the rebuilds count too."""
+        return (self.rebuilds, self.events_applied)
 
 
-async def figures_version(connection: Connection) -> tuple[int, int]:
-    """What the figures' tables hold, as a kept answer is valid for: the rebuilds so far
-    and the events applied since the last."""
-    record = await connection.fetchrow("SELECT rebuilds, events_applied FROM figures_state")
-    return (0, 0) if record is None else (record["rebuilds"], record["events_applied"])
+async def figures_state(connection: Connection) -> FiguresState:
+    record = await connection.fetchrow("SELECT as_of, events_applied, rebuilds FROM figures_state")
+    assert record is not None, "the migration inserts the one row"
+    return FiguresState(record["as_of"], record["events_applied"], record["rebuilds"])
 
 
 class AnswerCache:
     """Answers by request, valid while the projection has applied nothing new.
 
-    ``get`` returns the kept answer when the figures' version (:func:`figures_version`)
+    ``get`` returns the kept answer when the figures' version (:attr:`FiguresState.version`)
     and the hour are as they were;
     otherwise one caller computes it while the others asking the same wait for it.
     """

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +19,7 @@ from shared.events.envelope import Envelope, EventPayload, Source
 from shared.events.registry import kafka_headers
 from shared.http import Role
 from tests.conftest import create_topic
+from tests.insights.oracle import Oracle, Period
 from tests.support.databases import fresh_database
 from tests.support.infrastructure import Infrastructure
 from tests.support.service_app import bearer, running_service
@@ -76,12 +79,26 @@ async def insights_topics(kafka_bootstrap: str) -> InsightsTopics:
     )
 
 
-@pytest.fixture(scope="module")
-async def insights_api(
-    infra: Infrastructure, kafka_bootstrap: str, insights_topics: InsightsTopics
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The service on a database of its own, reading the module's private topics (one
-    instance at a time: instances of one projection share a consumer group)."""
+async def national_totals(api: httpx.AsyncClient) -> dict[str, Any]:
+    """The national totals the API answers the ministry."""
+    response = await api.get("/api/v1/figures", headers=bearer(Role.MINISTRY))
+    assert response.status_code == 200, response.text
+    totals: dict[str, Any] = response.json()["totals"]
+    return totals
+
+
+def expected_totals(oracle: Oracle) -> dict[str, Any]:
+    """The national totals the events make, by the oracle."""
+    totals: dict[str, Any] = oracle.answer("national", None, Period(), datetime.now(UTC))["totals"]
+    return totals
+
+
+@asynccontextmanager
+async def insights_service(
+    infra: Infrastructure, kafka_bootstrap: str, topics: InsightsTopics
+) -> AsyncIterator[tuple[str, httpx.AsyncClient]]:
+    """The service on a database of its own (its URL, and a client of the service),
+    reading ``topics``."""
     async with (
         fresh_database(infra.database_admin_url, prefix="insights") as url,
         running_service(
@@ -89,9 +106,17 @@ async def insights_api(
             service="insights",
             database_url=url,
             kafka_bootstrap=kafka_bootstrap,
-            extra_environment={
-                "INSIGHTS_TOPICS": f"{insights_topics.pokmas},{insights_topics.enrolment}"
-            },
+            extra_environment={"INSIGHTS_TOPICS": f"{topics.pokmas},{topics.enrolment}"},
         ) as client,
     ):
+        yield url, client
+
+
+@pytest.fixture(scope="module")
+async def insights_api(
+    infra: Infrastructure, kafka_bootstrap: str, insights_topics: InsightsTopics
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The service reading the module's private topics (one instance at a time:
+    instances of one projection share a consumer group)."""
+    async with insights_service(infra, kafka_bootstrap, insights_topics) as (_, client):
         yield client
