@@ -20,7 +20,7 @@ from typing import Any
 import asyncpg
 from prometheus_client import Gauge
 
-from shared.kafka.identity import TopicIdentity, topic_identities
+from shared.kafka.identity import TopicIdentity, first_change, topic_identities
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +63,11 @@ class RelayTopicGuard:
             return False
         for topic in due:
             self._checked_at[topic] = now
+        if (change := first_change(recorded, found)) is not None:
+            self._halt(*change)
+            return False
         for topic, identity in sorted(found.items()):
-            before = recorded.get(topic)
-            if before is None:
+            if topic not in recorded:
                 await connection.execute(
                     "INSERT INTO relay_topics (topic, cluster_id, topic_id) VALUES ($1, $2, $3)"
                     " ON CONFLICT DO NOTHING",
@@ -73,9 +75,6 @@ class RelayTopicGuard:
                     identity.cluster_id,
                     identity.topic_id,
                 )
-            elif (change := identity.change_since(before)) is not None:
-                self._halt(topic, change)
-                return False
         if self._halted_topic in due:
             log.warning(
                 "outbox relay of %s: topic %s is consistent again", self.service, self._halted_topic

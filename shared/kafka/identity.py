@@ -15,7 +15,7 @@ arrays, and tagged fields after each structure.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any, ClassVar
@@ -148,6 +148,19 @@ class TopicIdentity:
         if before.topic_id != self.topic_id:
             return f"it was created anew (topic id {before.topic_id} then, {self.topic_id} now)"
         return None
+
+
+def first_change(
+    recorded: Mapping[str, TopicIdentity], now: Mapping[str, TopicIdentity]
+) -> tuple[str, str] | None:
+    """The first topic (by name) whose identity ``now`` differs from the one recorded,
+    and how it changed; topics never recorded are not changes."""
+    for topic in sorted(now):
+        before = recorded.get(topic)
+        reason = None if before is None else now[topic].change_since(before)
+        if reason is not None:
+            return topic, reason
+    return None
 
 
 async def topic_identities(client: Any, topics: Sequence[str]) -> dict[str, TopicIdentity]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from time import perf_counter
 from typing import Protocol
@@ -98,6 +98,24 @@ def _origin(message: KafkaMessage) -> DeadLetterOrigin:
     return message.topic, message.partition, message.offset
 
 
+def _replay_verdict(
+    replayed: dict[DeadLetterOrigin, DeadLetterOrigin | None], claimed: set[DeadLetterOrigin]
+) -> Callable[[ParsedEvent], bool | None]:
+    """Whether an event of the batch is a replay applied (one of this projection's dead
+    letters, claimed now) or a duplicate (any other replay); ``None`` if it is no replay.
+    ``replayed`` maps the batch's replays to the dead letter each replays (if this
+    projection's)."""
+
+    def verdict(parsed: ParsedEvent) -> bool | None:
+        key = _origin(parsed.message)
+        if key not in replayed:
+            return None
+        origin = replayed[key]
+        return origin is not None and origin in claimed
+
+    return verdict
+
+
 @dataclass
 class ConsumerStats:
     """Totals since the consumer was created (the metrics have the same, per process)."""
@@ -170,20 +188,21 @@ class BatchApplier:
                 else:
                     deliveries.append(await self._dead_letters.send(item.message, item.error))
                     letters.append((_origin(item.message), None, item.error))
-            replays = await claim_dead_letters(
-                connection,
-                self.name,
-                (
-                    origin
-                    for m in plan.messages
-                    if is_replay(m.message) and (origin := replay_origin(m.message, self.name))
-                ),
+            # Most batches hold no replay: a glance at the header names tells, before any
+            # header is decoded; each replay's origin is read once.
+            replayed = {
+                _origin(m.message): replay_origin(m.message, self.name)
+                for m in plan.messages
+                if is_replay(m.message)
+            }
+            claimed = await claim_dead_letters(
+                connection, self.name, (o for o in replayed.values() if o is not None)
             )
             versions = await recorded_versions(
                 connection, self.name, (p.event.aggregate_id for p in parsed)
             )
             new, duplicates = newer_than_recorded(
-                parsed, versions, replay=lambda p: self._replay_verdict(p, replays)
+                parsed, versions, replay=_replay_verdict(replayed, claimed)
             )
             applied, rejected = await self._apply(connection, new)
             for item, reason in rejected:
@@ -205,15 +224,6 @@ class BatchApplier:
             skipped_not_handled=not_handled,
         )
         return AppliedBatch(outcome, plan, applied)
-
-    def _replay_verdict(self, parsed: ParsedEvent, claimed: set[DeadLetterOrigin]) -> bool | None:
-        """Whether a replay is applied (one of this projection's dead letters, claimed now)
-        or a duplicate (any other replay); ``None`` if the event is not a replay. Most are
-        not: a glance at the header names tells, before any header is decoded."""
-        if not is_replay(parsed.message):
-            return None
-        origin = replay_origin(parsed.message, self.name)
-        return origin is not None and origin in claimed
 
     async def _apply(
         self, connection: asyncpg.Connection, events: list[ParsedEvent]

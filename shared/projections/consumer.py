@@ -413,16 +413,13 @@ class ProjectionConsumer:
             return True
         if set(now) == set(topics):
             await self._compare_topic_ids(now)
-        for tp in fetched:
-            if tp in self._positions and tp in self._kafka.assignment():
-                self._kafka.seek(tp, self._positions[tp])
+        self._seek_back(fetched)
         return False
 
     async def _check_offsets_and_resume(self) -> None:
         """Resume if the topics' ids match the recorded ones (checked just before) and no
         recorded offset lies past its partition's end."""
-        partitions = await self.partitions()
-        ends: dict[TopicPartition, int] = await self._kafka.end_offsets(partitions)
+        ends = await self.end_offsets()
         async with self._lock:
             connection = await self._database()
             recorded = await recorded_offsets(connection, self.name, self.projection.topics)
@@ -470,11 +467,16 @@ class ProjectionConsumer:
             if self._owns_connection and self._connection is not None:
                 connection, self._connection = self._connection, None
                 connection.terminate()
-            assigned = self._kafka.assignment()
-            for tp in fetched:
-                position = self._positions.get(tp)
-                if tp in assigned and position is not None:
-                    self._kafka.seek(tp, position)
+            self._seek_back(fetched)
+
+    def _seek_back(self, fetched: Mapping[TopicPartition, object]) -> None:
+        """Fetch the partitions of a batch not applied again, from the applied positions
+        (under the lock)."""
+        assigned = self._kafka.assignment()
+        for tp in fetched:
+            position = self._positions.get(tp)
+            if tp in assigned and position is not None:
+                self._kafka.seek(tp, position)
 
     async def _caught_up(self, ends: Mapping[TopicPartition, int], *, idle: bool) -> bool:
         assigned = self._kafka.assignment()

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import asyncpg
 from aiokafka import TopicPartition
 
-from shared.kafka.identity import TopicIdentity
+from shared.kafka.identity import TopicIdentity, first_change
 from shared.projections.tracking import Partition, record_topic_ids, recorded_topic_ids
 
 
@@ -52,12 +52,8 @@ TopicIds = Mapping[str, TopicIdentity]
 
 def changed_topic(projection: str, recorded: TopicIds, now: TopicIds) -> TopicChanged | None:
     """The first topic whose identity now differs from the one recorded, and how."""
-    for topic in sorted(now):
-        before = recorded.get(topic)
-        reason = None if before is None else now[topic].change_since(before)
-        if reason is not None:
-            return TopicChanged(projection, topic, reason)
-    return None
+    change = first_change(recorded, now)
+    return None if change is None else TopicChanged(projection, *change)
 
 
 async def check_topic_ids(
