@@ -11,10 +11,6 @@ outside an explicit development environment, with a message that says what to se
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
-
 from fastapi import FastAPI
 
 from services.notifications.api import router
@@ -37,6 +33,12 @@ def create_app(*, clock: Clock = system_clock, resolver: Resolver = system_resol
     """The app; ``clock`` gives the date of the reminders and the age of events, and
     ``resolver`` resolves webhook hosts (tests pass their own of both)."""
     settings = NotificationsSettings()
+
+    def refuse_the_development_key() -> None:
+        refusal = settings.development_key_refusal()
+        if refusal is not None:
+            raise DevelopmentKeyRefused(refusal)
+
     vault = SecretVault(settings.master_key())
     guard = TargetGuard(TargetPolicy.for_environment(development=settings.is_development), resolver)
     webhook = WebhookSender(
@@ -54,6 +56,7 @@ def create_app(*, clock: Clock = system_clock, resolver: Resolver = system_resol
         "may do is said per operation.",
         routers=[router],
         projections=[DeliveriesProjection(settings, clock=clock)],
+        startup_checks=[refuse_the_development_key],
         periodic_jobs=[
             PeriodicJob(
                 "notifications.delivery_worker",
@@ -70,24 +73,4 @@ def create_app(*, clock: Clock = system_clock, resolver: Resolver = system_resol
     app.state.secret_vault = vault
     app.state.target_guard = guard
     app.state.secret_grace_seconds = settings.webhook_secret_grace_hours * 3600
-    app.router.lifespan_context = _refusing_the_development_key(
-        settings, app.router.lifespan_context
-    )
     return app
-
-
-Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
-
-
-def _refusing_the_development_key(settings: NotificationsSettings, lifespan: Lifespan) -> Lifespan:
-    """``lifespan``, preceded by the master key's check (nothing starts if it fails)."""
-
-    @asynccontextmanager
-    async def checked(app: FastAPI) -> AsyncIterator[Any]:
-        refusal = settings.development_key_refusal()
-        if refusal is not None:
-            raise DevelopmentKeyRefused(refusal)
-        async with lifespan(app) as state:
-            yield state
-
-    return checked

@@ -44,7 +44,7 @@ from shared.http.problems import Forbidden, Unauthorized
 from shared.observability.logs import bind_log_context
 from shared.reference import is_known_bapas, offices_in_province
 from shared.scope import CLAIMS_BY_ROLE, Principal, Role, sub_problem
-from shared.settings import AuthSettings, JwtAlgorithm, UnusableJwtSecret
+from shared.settings import AuthSettings, JwtAlgorithm
 
 DEFAULT_TOKEN_TTL = timedelta(hours=8)
 
@@ -73,7 +73,7 @@ class TokenVerifier:
 
     :meth:`verified_principal` is the one to call from a request: with a JWKS it fetches
     the provider's keys first when it must. :meth:`principal_from` uses the keys held
-    so far (a token naming a new key id then fails, and a fetch starts for the next try).
+    so far (a token naming a new key id then fails).
     ``clock`` (monotonic seconds) paces the JWKS fetches; tests give their own.
     """
 
@@ -103,11 +103,6 @@ class TokenVerifier:
         # checked again on every use.
         self._verified = functools.lru_cache(maxsize=_VERIFIED_TOKENS_CACHED)(self._verify)
 
-    def require_usable_configuration(self) -> None:
-        """Raise :class:`UnusableJwtSecret` (saying what to set) if the secret is refused."""
-        if self._refusal is not None:
-            raise UnusableJwtSecret(self._refusal)
-
     async def fetch_keys(self) -> None:
         """Fetch the identity provider's keys now (at start-up), if they come from a JWKS."""
         if self._jwks is not None:
@@ -130,11 +125,7 @@ class TokenVerifier:
 
     def principal_from(self, token: str) -> Principal:
         """The caller the token describes, checked with the keys held so far."""
-        try:
-            return self._principal_with_held_keys(token)
-        except UnknownSigningKey:
-            self._refresh_keys_in_background()
-            raise
+        return self._principal_with_held_keys(token)
 
     def _principal_with_held_keys(self, token: str) -> Principal:
         if self._refusal is not None:
@@ -159,11 +150,7 @@ class TokenVerifier:
     def _refresh_keys_in_background(self) -> None:
         if self._jwks is None or self._background_fetches:
             return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return  # no event loop to fetch on; the next request's verification will
-        fetch = loop.create_task(self._refresh_keys())
+        fetch = asyncio.get_running_loop().create_task(self._refresh_keys())
         self._background_fetches.add(fetch)
         fetch.add_done_callback(self._background_fetches.discard)
 
@@ -398,17 +385,19 @@ def install_auth(
     verifier = TokenVerifier(settings, bapas_provinces=bapas_provinces)
     app.state.token_verifier = verifier
     app.state.session_cookie = session_cookie
-    app.router.lifespan_context = _verifying_auth_first(app.router.lifespan_context, verifier)
+    app.router.lifespan_context = _verifying_auth_first(
+        app.router.lifespan_context, settings, verifier
+    )
 
 
 def _verifying_auth_first(
-    lifespan: Callable[[Any], Any], verifier: TokenVerifier
+    lifespan: Callable[[Any], Any], settings: AuthSettings, verifier: TokenVerifier
 ) -> Callable[[Any], Any]:
     """``lifespan``, preceded by the verifier's checks: nothing starts on a refused secret."""
 
     @asynccontextmanager
     async def checked_lifespan(app: Any) -> AsyncIterator[Any]:
-        verifier.require_usable_configuration()
+        settings.require_usable_secret()
         await verifier.fetch_keys()
         async with lifespan(app) as state:
             yield state

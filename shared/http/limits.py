@@ -44,8 +44,9 @@ class RequestLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        refusal = self._refusal(scope)
-        if refusal is None and _declared_length(scope) is None:
+        length = _declared_length(scope)
+        refusal = self._refusal(scope, length)
+        if refusal is None and length is None:
             body, refusal = await self._read_chunked(receive)
             if refusal is None:
                 receive = _replay(body, receive)
@@ -54,14 +55,13 @@ class RequestLimitMiddleware:
             return
         await self.app(scope, receive, send)
 
-    def _refusal(self, scope: Scope) -> Problem | None:
+    def _refusal(self, scope: Scope, length: int | None) -> Problem | None:
         where = _holding_nul(scope)
         if where is not None:
             return Unprocessable(
                 f"{where} holds a NUL character",
                 errors=[FieldError(where, "must not contain a NUL character")],
             )
-        length = _declared_length(scope)
         if length is not None and length > self.max_body_bytes:
             return self._too_large()
         return None
