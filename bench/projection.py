@@ -28,8 +28,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bench.stack import WORKLOAD_TOPIC_OF
-from services.pokmas.projections import PROJECTIONS
-from shared.events.envelope import Envelope, EventPayload
+from services.pokmas.projections import ProgrammeSeats
 from shared.kafka.admin import topic_partitions
 from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import ENROLMENT_EVENTS
@@ -40,37 +39,17 @@ from shared.projections import (
     rebuild_projection,
 )
 from shared.projections.consumer import DEFAULT_MAX_BATCH_SIZE
-from shared.projections.projection import handled_event_types
 
 JOIN_TIMEOUT = 60.0
 
 
-@dataclass(frozen=True)
-class OnTopics:
-    """A service's projection reading the workload's topics instead of its own; the same
-    name, event types, ``apply`` and ``reset``."""
+class _WorkloadSeats(ProgrammeSeats):
+    """The pokmas service's seats reading the workload's topic instead of its own."""
 
-    projection: Projection
-    topics: tuple[str, ...]
-
-    @property
-    def name(self) -> str:
-        return self.projection.name
-
-    @property
-    def event_types(self) -> frozenset[str] | None:
-        return handled_event_types(self.projection)
-
-    async def apply(
-        self, connection: asyncpg.Connection, events: Sequence[Envelope[EventPayload]]
-    ) -> None:
-        await self.projection.apply(connection, events)
-
-    async def reset(self, connection: asyncpg.Connection) -> None:
-        await self.projection.reset(connection)
+    topics = (WORKLOAD_TOPIC_OF[ENROLMENT_EVENTS],)
 
 
-SEATS = OnTopics(PROJECTIONS["programme_seats"], (WORKLOAD_TOPIC_OF[ENROLMENT_EVENTS],))
+SEATS = _WorkloadSeats()
 """B1's and B4's first projection: the pokmas service's seats, on the workload's topic."""
 
 

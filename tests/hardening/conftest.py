@@ -16,7 +16,11 @@ from aiokafka import AIOKafkaProducer
 
 from services.enrolment.app import create_app as create_enrolment_app
 from tests.enrolment.helpers import PokmasFeed, Programme
-from tests.notifications.conftest import Notifications, running_notifications
+from tests.notifications.conftest import (
+    RECENT_EVENTS_ONLY,
+    Notifications,
+    running_notifications,
+)
 from tests.pokmas.conftest import PokmasInstance, pokmas_instance
 from tests.support.databases import fresh_database
 from tests.support.infrastructure import Infrastructure
@@ -98,6 +102,9 @@ async def notifications(
     infra: Infrastructure, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Notifications]:
     async with running_notifications(
-        infra, kafka_bootstrap, tmp_path_factory.mktemp("hardening-mail")
+        infra,
+        kafka_bootstrap,
+        tmp_path_factory.mktemp("hardening-mail"),
+        environment=RECENT_EVENTS_ONLY,
     ) as service:
         yield service

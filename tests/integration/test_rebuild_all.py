@@ -136,12 +136,11 @@ Answers = dict[str, Any]
 
 @dataclass
 class Platform:
-    """The four running services: a client for each, their databases and apps."""
+    """The four running services: a client for each and their databases."""
 
     bootstrap: str
     clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
     database_urls: dict[str, str] = field(default_factory=dict)
-    apps: dict[str, FastAPI] = field(default_factory=dict)
     webhook_url: str = ""
 
 
@@ -180,7 +179,7 @@ async def platform(
             platform.database_urls[service] = url
             platform.clients[service] = await stack.enter_async_context(
                 running_service(
-                    _kept(platform.apps, service, create_app),
+                    create_app,
                     service=service,
                     database_url=url,
                     kafka_bootstrap=kafka,
@@ -188,16 +187,6 @@ async def platform(
                 )
             )
         yield platform
-
-
-def _kept(
-    apps: dict[str, FastAPI], service: str, create_app: Callable[[], FastAPI]
-) -> Callable[[], FastAPI]:
-    def create() -> FastAPI:
-        apps[service] = create_app()
-        return apps[service]
-
-    return create
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ from services.insights.app import create_app as create_insights_app
 from services.pokmas.app import create_app as create_pokmas_app
 from shared.http import Role
 from tests.enrolment.helpers import release_client
-from tests.notifications.conftest import running_notifications
+from tests.notifications.conftest import RECENT_EVENTS_ONLY, running_notifications
 from tests.pokmas.helpers import open_programme, partner_with_mou
 from tests.support.databases import fresh_database
 from tests.support.infrastructure import Infrastructure
@@ -98,7 +98,12 @@ async def services(
         client_id = await release_client(enrolment, BAPAS)
 
         notifications = await stack.enter_async_context(
-            running_notifications(infra, kafka_bootstrap, tmp_path_factory.mktemp("property-mail"))
+            running_notifications(
+                infra,
+                kafka_bootstrap,
+                tmp_path_factory.mktemp("property-mail"),
+                environment=RECENT_EVENTS_ONLY,
+            )
         )
         insights = await stack.enter_async_context(
             running_service(

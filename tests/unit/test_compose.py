@@ -190,6 +190,7 @@ def _config_by_the_cli(docker: str, variables: Mapping[str, str], folder: Path) 
     env_file = folder / "compose.env"
     env_file.write_text("".join(f"{name}='{value}'\n" for name, value in variables.items()))
     arguments = ["--file", str(COMPOSE_FILE), "--env-file", str(env_file)]
+    interpolated = _interpolated_variables()
     answer = subprocess.run(
         [docker, "compose", *arguments, "config", "--format", "json"],
         capture_output=True,
@@ -197,11 +198,7 @@ def _config_by_the_cli(docker: str, variables: Mapping[str, str], folder: Path) 
         timeout=120,
         check=False,
         # Only the env file: a variable exported in this shell must not fill a gap.
-        env={
-            name: value
-            for name, value in os.environ.items()
-            if name not in _interpolated_variables()
-        },
+        env={name: value for name, value in os.environ.items() if name not in interpolated},
     )
     if answer.returncode != 0:
         raise RefusedToStart(answer.stderr)
