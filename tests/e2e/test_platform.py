@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import json
 import os
-import socket
 import subprocess
 import sys
 import uuid
@@ -40,15 +39,9 @@ from shared.kafka.topics import EVENT_TOPICS
 from shared.postgres.urls import with_database
 from shared.stack.services import ServiceProcess
 from tests.support.infrastructure import Infrastructure
+from tests.support.ports import free_port
 
 SECRET = "e2e-webhook-secret-of-at-least-32-bytes"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -74,8 +67,8 @@ def platform(infra: Infrastructure, tmp_path_factory: pytest.TempPathFactory) ->
             await admin.close()
 
     asyncio.run(create())
-    ports = {name: _free_port() for name in databases}
-    mail_port = _free_port()
+    ports = {name: free_port() for name in databases}
+    mail_port = free_port()
     folder = tmp_path_factory.mktemp("mail")
     found = Platform(
         urls=ServiceUrls(**{name: f"http://127.0.0.1:{port}" for name, port in ports.items()}),
@@ -145,7 +138,7 @@ class WebhookReceiver:
 
 @contextlib.asynccontextmanager
 async def webhook_receiver() -> AsyncIterator[WebhookReceiver]:
-    port = _free_port()
+    port = free_port()
     receiver = WebhookReceiver(url=f"http://127.0.0.1:{port}/hooks")
 
     async def hook(request: Request) -> Response:

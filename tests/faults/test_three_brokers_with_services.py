@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import uuid
@@ -52,6 +51,7 @@ from shared.reference import today_in
 from shared.stack.local import LocalStack
 from shared.stack.services import ServiceProcess
 from tests.support.infrastructure import FAULT_KAFKA_PORT, Infrastructure, private_kafka
+from tests.support.ports import free_port
 
 CLUSTER_PORT = FAULT_KAFKA_PORT + 140
 SERVICES = ("pokmas", "enrolment", "notifications")
@@ -70,13 +70,6 @@ published events of every office."""
 KILL_AFTER = COMMANDS // 3
 SETTLE_SECONDS = 120.0
 """How long the relays and projections may take to catch up after the load."""
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
@@ -149,8 +142,8 @@ def platform(
     logs = tmp_path_factory.mktemp("brokers-services")
     databases = {name: f"brokers_{name}_{uuid.uuid4().hex[:8]}" for name in SERVICES}
     asyncio.run(_create_databases(infra.database_admin_url, list(databases.values())))
-    ports = {name: _free_port() for name in SERVICES}
-    mail_port = _free_port()
+    ports = {name: free_port() for name in SERVICES}
+    mail_port = free_port()
     found = Platform(
         urls={name: f"http://127.0.0.1:{port}" for name, port in ports.items()},
         database_urls={

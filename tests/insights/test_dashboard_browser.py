@@ -21,7 +21,6 @@ import asyncio
 import base64
 import json
 import os
-import socket
 import subprocess
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
@@ -59,6 +58,7 @@ from tests.conftest import create_topic
 from tests.insights.conftest import InsightsTopics, publish
 from tests.support.databases import fresh_database
 from tests.support.infrastructure import Infrastructure
+from tests.support.ports import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -232,13 +232,6 @@ class History:
 # --------------------------------------------------------------------- the service
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @dataclass(frozen=True)
 class RunningInsights:
     url: str
@@ -255,7 +248,7 @@ async def insights(
         pokmas=await create_topic(kafka_bootstrap, prefix="dashboard-pokmas"),
         enrolment=await create_topic(kafka_bootstrap, prefix="dashboard-enrolment"),
     )
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("insights-dashboard") / "insights.log"
     async with fresh_database(infra.database_admin_url, prefix="dashboard") as database_url:
         env = {
@@ -450,7 +443,7 @@ async def browser() -> AsyncIterator[Browser]:
     """Debian's Chromium through Debian's chromedriver; nothing is downloaded."""
     for program in (CHROMIUM, CHROMEDRIVER):
         assert program.exists(), f"{program} is missing: apt-get install chromium chromium-driver"
-    port = _free_port()
+    port = free_port()
     with _chromedriver(port):
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
             await _wait_for_chromedriver(client)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -28,6 +27,7 @@ from shared.stack.services import ServiceProcess
 from tests.enrolment.helpers import client_body
 from tests.pokmas.helpers import OFFICER, pokmas_body, published_events
 from tests.support.infrastructure import Infrastructure
+from tests.support.ports import free_port
 from tests.support.service_app import bearer
 
 SERVICES = ("pokmas", "enrolment", "notifications", "insights")
@@ -63,13 +63,6 @@ class LoggingService:
                 await asyncio.sleep(0.1)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 async def _databases(admin_url: str, statement: str, names: list[str]) -> None:
     admin = await asyncpg.connect(admin_url)
     try:
@@ -101,7 +94,7 @@ def services(
     started: dict[str, LoggingService] = {}
     try:
         for name, database in zip(SERVICES, databases, strict=True):
-            port = _free_port()
+            port = free_port()
             env = {
                 **os.environ,
                 "BAPAS_LOG_FORMAT": "json",

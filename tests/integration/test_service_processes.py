@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -18,6 +17,7 @@ import pytest
 from shared.postgres.urls import with_database
 from shared.stack.services import ServiceProcess
 from tests.support.infrastructure import Infrastructure
+from tests.support.ports import free_port
 
 SERVICES = ("pokmas", "enrolment", "notifications")
 
@@ -28,13 +28,6 @@ class RunningService:
     url: str
     database: str
     process: subprocess.Popen[bytes]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 async def _wait_ready(client: httpx.AsyncClient, service: RunningService) -> httpx.Response:
@@ -65,7 +58,7 @@ def services(infra: Infrastructure) -> Iterator[list[RunningService]]:
     databases = [f"svc_{name}_{uuid.uuid4().hex[:8]}" for name in SERVICES]
     asyncio.run(create(databases))
     for name, database in zip(SERVICES, databases, strict=True):
-        port = _free_port()
+        port = free_port()
         env = {
             **os.environ,
             "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap_servers,

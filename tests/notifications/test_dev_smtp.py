@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import socket
 import sys
 from email.message import EmailMessage
 from pathlib import Path
@@ -14,13 +13,7 @@ from pathlib import Path
 import aiosmtplib
 
 from tests.notifications.receivers import eventually
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from tests.support.ports import free_port
 
 
 async def test_the_dev_smtp_command_keeps_messages_as_files(tmp_path: Path) -> None:
