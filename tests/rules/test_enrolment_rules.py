@@ -41,9 +41,10 @@ from shared.events.enrolment import (
     SupervisionOutcome,
     WithdrawalReason,
 )
-from shared.events.envelope import Actor, Envelope, EventPayload, new_envelope
+from shared.events.envelope import Actor, Envelope, EventPayload
 from shared.eventstore.aggregate import Aggregate
 from shared.eventstore.refusals import InvalidValue, RuleViolated
+from shared.eventstore.store import CommandContext, pending_envelopes
 from shared.reference import today_in
 
 PRESENT, LATE, ABSENT = AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.ABSENT
@@ -187,17 +188,11 @@ def enrolment_in(status: EnrolmentStatus) -> Enrolment:
 
 def history(aggregate: Aggregate) -> list[Envelope[EventPayload]]:
     """The aggregate's events as the store keeps them, versions 1, 2, 3 …"""
-    return [
-        new_envelope(
-            event,
-            bapas_code=aggregate.bapas_code,
-            aggregate_version=version,
-            correlation_id=uuid4(),
-            actor=Actor(role="officer", sub="pk-balikpapan"),
-            occurred_at=datetime(2025, 3, 3, 2, 0, tzinfo=UTC),
-        )
-        for version, event in enumerate(aggregate.pending_events, start=1)
-    ]
+    context = CommandContext(
+        actor=Actor(role="officer", sub="pk-balikpapan"),
+        occurred_at=datetime(2025, 3, 3, 2, 0, tzinfo=UTC),
+    )
+    return pending_envelopes(aggregate, context)
 
 
 def refused_as_invalid(field: str, action: Callable[[], object]) -> str:

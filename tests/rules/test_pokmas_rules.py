@@ -15,14 +15,14 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from services.pokmas.domain import MoU, MoUStatus, Pokmas, Programme, ProgrammeStatus
-from shared.events.envelope import Actor, Envelope, EventPayload, new_envelope
+from shared.events.envelope import Actor
 from shared.events.pokmas import (
     Contact,
     MoUExpired,
@@ -34,6 +34,7 @@ from shared.events.pokmas import (
 )
 from shared.eventstore.aggregate import Aggregate
 from shared.eventstore.refusals import InvalidValue, RuleViolated
+from shared.eventstore.store import CommandContext, pending_envelopes
 from shared.reference import today_in
 
 DAY = timedelta(days=1)
@@ -137,18 +138,8 @@ def opens(mou: MoU, *, starts_on: date, ends_on: date) -> bool:
 
 def rebuilt(aggregate: A) -> A:
     """The aggregate as a command sees it: replayed from the events it recorded."""
-    history: list[Envelope[EventPayload]] = [
-        new_envelope(
-            event,
-            bapas_code=aggregate.bapas_code,
-            aggregate_version=version,
-            correlation_id=uuid4(),
-            actor=OFFICER,
-            occurred_at=NEW_YEARS_EVE_NIGHT,
-        )
-        for version, event in enumerate(aggregate.pending_events, start=1)
-    ]
-    return type(aggregate).replay(history)
+    context = CommandContext(actor=OFFICER, occurred_at=NEW_YEARS_EVE_NIGHT)
+    return type(aggregate).replay(pending_envelopes(aggregate, context))
 
 
 def refused(reason: str) -> str:
