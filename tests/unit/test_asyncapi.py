@@ -4,22 +4,25 @@ header or a channel finds it on the wire."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 
-from shared.docs import SERVICES, build_app, service_asyncapi_document
+from shared.docs import SERVICES, service_asyncapi_document
 from shared.events.envelope import Envelope
 from shared.events.registry import kafka_headers
 from shared.kafka.topics import TOPIC_OF_SERVICE
 from shared.observability.tracing import TRACEPARENT
+from tests.support.documented_apps import documented_app
 
-APPS: dict[str, FastAPI] = {service: build_app(service) for service in SERVICES}
-DOCUMENTS: dict[str, dict[str, Any]] = {
-    service: service_asyncapi_document(app) for service, app in APPS.items()
-}
+
+@functools.cache
+def asyncapi_of(service: str) -> dict[str, Any]:
+    return service_asyncapi_document(documented_app(service))
+
+
 SENT_ON_EVERY_RECORD = [
     name for name, _ in kafka_headers(event_id=uuid.uuid4(), event_type="X", schema_version=1)
 ]
@@ -38,23 +41,23 @@ def addresses(document: dict[str, Any], action: str) -> set[str]:
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_document_lists_every_topic_the_service_projections_read(service: str) -> None:
-    projections = APPS[service].state.runtime.projections
+    projections = documented_app(service).state.runtime.projections
     read = {topic for projection in projections for topic in projection.topics}
 
     assert read, f"{service} has no projection: nothing to check"
-    assert addresses(DOCUMENTS[service], "receive") == read
+    assert addresses(asyncapi_of(service), "receive") == read
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_document_lists_the_topic_the_service_writes_and_no_other(service: str) -> None:
     written = {TOPIC_OF_SERVICE[service]} if service in TOPIC_OF_SERVICE else set()
 
-    assert addresses(DOCUMENTS[service], "send") == written
+    assert addresses(asyncapi_of(service), "send") == written
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_a_read_topic_documents_the_envelopes_of_its_events(service: str) -> None:
-    document = DOCUMENTS[service]
+    document = asyncapi_of(service)
     schemas = document["components"]["schemas"]
     for channel in document["channels"].values():
         message_ref = next(iter(channel["messages"].values()))["$ref"]
@@ -68,7 +71,7 @@ def test_a_read_topic_documents_the_envelopes_of_its_events(service: str) -> Non
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_no_message_declares_a_header_the_relay_does_not_send(service: str) -> None:
-    messages = DOCUMENTS[service]["components"]["messages"].values()
+    messages = asyncapi_of(service)["components"]["messages"].values()
 
     for message in messages:
         declared = message["headers"]["properties"]
@@ -85,6 +88,6 @@ def test_no_message_declares_a_header_the_relay_does_not_send(service: str) -> N
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_documenting_what_a_service_reads_opens_no_consumer_of_its_broker(service: str) -> None:
-    broker = APPS[service].state.runtime.broker
+    broker = documented_app(service).state.runtime.broker
 
     assert list(broker.subscribers) == []

@@ -31,10 +31,10 @@ from starlette.routing import Match
 from typer.testing import CliRunner
 
 from shared.cli.main import app as bapas
-from shared.docs import build_app
 from shared.kafka.connection import KafkaConnection, SecurityProtocol
 from shared.kafka.topics import DEFAULT_PARTITIONS
 from shared.settings import AuthSettings, Environment, ServiceSettings
+from tests.support.documented_apps import documented_app
 from tests.support.settings_variables import (
     SERVICES,
     SETTINGS,
@@ -298,7 +298,7 @@ WORKLOADS = dict(_workloads())
 @pytest.fixture(scope="module")
 def apps() -> dict[str, FastAPI]:
     """Each service's app, built (nothing started) to see which paths it serves."""
-    return {name: build_app(name) for name in SERVICES}
+    return {name: documented_app(name) for name in SERVICES}
 
 
 def _serves(app: FastAPI, path: str) -> bool:
