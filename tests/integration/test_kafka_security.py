@@ -17,12 +17,10 @@ from uuid import UUID
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
 
 from services.enrolment.app import create_app as create_enrolment_app
 from services.pokmas.app import create_app as create_pokmas_app
-from shared.events.registry import parse_event
 from shared.kafka.connection import KafkaConnection, SaslMechanism, SecurityProtocol
 from shared.kafka.failures import KafkaRefused
 from shared.kafka.probe import KafkaUnavailable, describe_kafka, wait_for_kafka
@@ -30,7 +28,14 @@ from shared.kafka.topics import ENROLMENT_EVENTS, POKMAS_EVENTS, create_topics
 from shared.stack.kafka import KafkaRunner, KafkaUser, SecureListener, client_environment
 from shared.stack.services import environment_overrides
 from tests.enrolment.helpers import Programme, enrol, release_client
-from tests.pokmas.helpers import BAPAS, OFFICER, open_programme, partner_with_mou, today
+from tests.pokmas.helpers import (
+    BAPAS,
+    OFFICER,
+    open_programme,
+    partner_with_mou,
+    published_events,
+    today,
+)
 from tests.support.databases import fresh_database
 from tests.support.infrastructure import FAULT_KAFKA_PORT, Infrastructure, local_test_stack
 from tests.support.service_app import running_service
@@ -105,27 +110,9 @@ async def events_on(
     kafka: KafkaConnection, topic: str, aggregate_ids: set[UUID], count: int
 ) -> list[str]:
     """The types of the events of ``aggregate_ids`` on ``topic``, in order, read by a
-    consumer on ``kafka`` from the beginning until ``count`` of them have arrived, then
-    to the end the topic has then, so that an event too many shows too."""
-    consumer = AIOKafkaConsumer(
-        topic, **kafka.client_options(), auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    await consumer.start()
-    found: list[str] = []
-    ends: dict[TopicPartition, int] = {}
-    try:
-        async with asyncio.timeout(WAIT_SECONDS):
-            while not ends or any([await consumer.position(p) < ends[p] for p in ends]):
-                for records in (await consumer.getmany(timeout_ms=500)).values():
-                    for record in records:
-                        event = parse_event(record.value or b"")
-                        if event.aggregate_id in aggregate_ids:
-                            found.append(event.event_type)
-                if not ends and len(found) >= count:
-                    ends = await consumer.end_offsets(list(consumer.assignment()))
-    finally:
-        await consumer.stop()
-    return found
+    consumer on ``kafka`` (see :func:`published_events`)."""
+    published = await published_events(kafka, aggregate_ids, count, topic=topic)
+    return [event.event_type for _, event in published]
 
 
 async def seats_taken(pokmas: httpx.AsyncClient, programme_id: UUID, count: int) -> int:

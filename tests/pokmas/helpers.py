@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaConsumer
 from shared.events.envelope import Envelope, EventPayload
 from shared.events.registry import parse_event
 from shared.http import Role
+from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import POKMAS_EVENTS
 from shared.reference import today_in
 from tests.support.service_app import bearer
@@ -120,13 +121,22 @@ async def partner_with_mou(
 
 
 async def published_events(
-    bootstrap: str, aggregate_ids: Collection[UUID], count: int, *, topic: str = POKMAS_EVENTS
+    kafka: str | KafkaConnection,
+    aggregate_ids: Collection[UUID],
+    count: int,
+    *,
+    topic: str = POKMAS_EVENTS,
 ) -> list[tuple[bytes | None, Event]]:
     """(key, event) of every event of these aggregates on the topic, in partition order,
     once at least ``count`` are there: read up to the end of each partition, so an
-    event published twice shows twice."""
+    event published twice shows twice. ``kafka`` is a bootstrap list, or a connection
+    (with its security settings)."""
+    connection = kafka if isinstance(kafka, KafkaConnection) else KafkaConnection.to(kafka)
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+        topic,
+        **connection.client_options(),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
     )
     await consumer.start()
     found: list[tuple[bytes | None, Event]] = []
