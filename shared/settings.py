@@ -192,6 +192,12 @@ class ServiceSettings(BaseSettings):
         default_factory=KafkaConnection,
         description="The Kafka cluster and how it is reached (the `KAFKA_*` settings).",
     )
+    environment: Environment | None = Field(
+        default=None,
+        validation_alias="BAPAS_ENVIRONMENT",
+        description="No default: development keys, and http and loopback webhook targets, "
+        "are allowed only with an explicit 'development'.",
+    )
     database_pool_size: int = Field(
         default=16,
         ge=1,
@@ -199,6 +205,11 @@ class ServiceSettings(BaseSettings):
         "connections queued unfairly (B2: p99 430 ms at 405 commands/s); 16 gave p99 "
         "110–230 ms at 490–600/s, and 32 no more.",
     )
+
+    @property
+    def is_development(self) -> bool:
+        """Only an explicit ``BAPAS_ENVIRONMENT=development``; unset is not development."""
+        return self.environment is Environment.DEVELOPMENT
 
     @model_validator(mode="after")
     def _default_to_the_local_stack_database(self) -> ServiceSettings:

@@ -32,7 +32,6 @@ class EnrolmentSettings(ServiceSettings):
 
     service_name: str = "enrolment"
     port: int = 8002
-    environment: Environment | None = Field(default=None, validation_alias="BAPAS_ENVIRONMENT")
     profile_master_key: SecretStr = Field(
         default=SecretStr(DEVELOPMENT_PROFILE_MASTER_KEY),
         description="Base64 of 32 random bytes; wraps the data key of every klien profile.",
@@ -50,7 +49,7 @@ class EnrolmentSettings(ServiceSettings):
         is_development_key = (
             self.profile_master_key.get_secret_value() == DEVELOPMENT_PROFILE_MASTER_KEY
         )
-        if is_development_key and self.environment is not Environment.DEVELOPMENT:
+        if is_development_key and not self.is_development:
             raise ValueError(
                 "ENROLMENT_PROFILE_MASTER_KEY is the development key: set "
                 "BAPAS_ENVIRONMENT=development to use it locally, or set a real key "

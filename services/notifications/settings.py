@@ -25,7 +25,7 @@ import binascii
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import Environment, ServiceSettings
+from shared.settings import ServiceSettings
 
 MASTER_KEY_BYTES = 32
 MASTER_KEY_VARIABLE = "NOTIFICATIONS_SECRETS_MASTER_KEY"
@@ -43,12 +43,6 @@ class NotificationsSettings(ServiceSettings):
 
     service_name: str = "notifications"
     port: int = 8003
-    environment: Environment | None = Field(
-        default=None,
-        validation_alias="BAPAS_ENVIRONMENT",
-        description="Only an explicit 'development' allows http and loopback webhook "
-        "targets and the development master key",
-    )
 
     smtp_host: str = Field(default="127.0.0.1", description="SMTP server for e-mail")
     smtp_port: int = Field(default=8025, ge=1, le=65535)
@@ -146,11 +140,6 @@ class NotificationsSettings(ServiceSettings):
     @property
     def sms_enabled(self) -> bool:
         return bool(self.sms_gateway_url)
-
-    @property
-    def is_development(self) -> bool:
-        """Only an explicit ``BAPAS_ENVIRONMENT=development``; unset is not development."""
-        return self.environment is Environment.DEVELOPMENT
 
     def master_key(self) -> bytes:
         """The 32 bytes of the master key; ``ValueError`` (naming no byte of it) otherwise."""
