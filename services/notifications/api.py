@@ -40,6 +40,7 @@ from services.notifications.subscriptions import (
 )
 from services.notifications.targets import TargetGuard, TargetRefused
 from services.notifications.vault import SecretVault
+from shared.commands import Command
 from shared.events.notifications import Channel, RecipientKind
 from shared.http import (
     COMMAND_RESPONSES,
@@ -56,7 +57,6 @@ from shared.http import (
     page_request,
     require_roles,
 )
-from shared.http.commands import RequestBody
 from shared.reference import KnownBapasCode
 from shared.runtime import Runtime
 
@@ -201,7 +201,7 @@ def owner_filter(caller: Principal) -> str | None:
     return None if caller.role is Role.MINISTRY else caller.sub
 
 
-class SubscriptionRequest(RequestBody):
+class SubscriptionRequest(Command):
     url: HttpUrl = Field(
         description="Where deliveries are POSTed: https (http only in development), to a "
         "host whose every address is public (no loopback but in development, private, "
@@ -217,7 +217,7 @@ class SubscriptionRequest(RequestBody):
     )
 
 
-class SecretRotation(RequestBody):
+class SecretRotation(Command):
     secret: WebhookSecret
 
 

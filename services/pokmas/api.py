@@ -1,7 +1,8 @@
 """The pokmas HTTP API (its part of the API contract): commands in, read models out.
 
-Routes translate: a request body into a command of :mod:`services.pokmas.commands`,
-a query into :mod:`services.pokmas.queries` (the domain's refusals become problems
+Routes translate: a request body is a command of :mod:`services.pokmas.commands`,
+handed as it is to the application service (:mod:`services.pokmas.application`), and
+a query goes to :mod:`services.pokmas.queries` (the domain's refusals become problems
 through the shared conventions). Who may do what is the scope table of
 the API contract: writes outside the caller's scope answer 403, single-item reads 404, and
 lists show only what is inside it.
@@ -16,7 +17,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Response
 
 from services.pokmas import queries
-from services.pokmas.bodies import (
+from services.pokmas.application import PokmasApplication
+from services.pokmas.commands import (
     ChangeContact,
     CloseProgramme,
     OpenProgramme,
@@ -25,7 +27,6 @@ from services.pokmas.bodies import (
     SignMoU,
     TerminateMoU,
 )
-from services.pokmas.commands import PokmasCommands
 from services.pokmas.domain import MoUStatus, ProgrammeStatus
 from services.pokmas.queries import MoUView, PokmasView, ProgrammeView
 from shared.http import (
@@ -53,11 +54,13 @@ Now = Annotated[datetime, Depends(request_instant)]
 Paging = Annotated[PageRequest, Depends(page_request)]
 
 
-async def pokmas_commands(runtime: Runtime, caller: Caller, context: Context) -> PokmasCommands:
-    return PokmasCommands(store=runtime.event_store, caller=caller, context=context)
+async def pokmas_application(
+    runtime: Runtime, caller: Caller, context: Context
+) -> PokmasApplication:
+    return PokmasApplication(store=runtime.event_store, caller=caller, context=context)
 
 
-Commands = Annotated[PokmasCommands, Depends(pokmas_commands)]
+Application = Annotated[PokmasApplication, Depends(pokmas_application)]
 
 
 router = APIRouter(prefix="/api/v1", responses=COMMON_RESPONSES)
@@ -82,22 +85,14 @@ def _readable(caller: Principal, item: View | None, what: str) -> View:
 
 @router.post("/pokmas", responses=COMMAND_RESPONSES, status_code=201, tags=["pokmas"])
 async def register_pokmas(
-    body: RegisterPokmas, commands: Commands, response: Response
+    body: RegisterPokmas, application: Application, response: Response
 ) -> CommandAccepted:
     """Register a Pokmas with a Bapas (PokmasRegistered). Its Bapas's officers only.
 
     Who: an officer (`bapas_officer`) of the body's `bapas_code`. Anyone else: 403; an
     unknown id, or one the caller may not read: 404.
     """
-    events = await commands.register_pokmas(
-        bapas_code=body.bapas_code,
-        name=body.name,
-        kind=body.kind,
-        registration_number=body.registration_number,
-        contact=body.contact,
-        address=body.address,
-        skills=body.skills,
-    )
+    events = await application.register_pokmas(body)
     return accepted(response, events, location=f"/api/v1/pokmas/{events[-1].aggregate_id}")
 
 
@@ -131,7 +126,7 @@ async def get_pokmas(pokmas_id: UUID, caller: Caller, runtime: Runtime) -> Pokma
 async def change_contact(
     pokmas_id: UUID,
     body: ChangeContact,
-    commands: Commands,
+    application: Application,
     response: Response,
 ) -> CommandAccepted:
     """Replace the Pokmas's contact person (PokmasContactChanged).
@@ -139,7 +134,7 @@ async def change_contact(
     Who: an officer (`bapas_officer`) of the item's Bapas. Anyone else: 403; an unknown
     id, or one the caller may not read: 404.
     """
-    events = await commands.change_contact(pokmas_id, body.contact)
+    events = await application.change_contact(pokmas_id, body)
     return accepted(response, events, location=f"/api/v1/pokmas/{pokmas_id}", status_code=200)
 
 
@@ -152,7 +147,7 @@ async def change_contact(
 async def sign_mou(
     pokmas_id: UUID,
     body: SignMoU,
-    commands: Commands,
+    application: Application,
     response: Response,
 ) -> CommandAccepted:
     """Record an MoU signed with the Pokmas (MoUSigned).
@@ -160,14 +155,7 @@ async def sign_mou(
     Who: an officer (`bapas_officer`) of the item's Bapas. Anyone else: 403; an unknown
     id, or one the caller may not read: 404.
     """
-    events = await commands.sign_mou(
-        pokmas_id=pokmas_id,
-        number=body.number,
-        signed_on=body.signed_on,
-        valid_from=body.valid_from,
-        valid_until=body.valid_until,
-        scope=body.scope,
-    )
+    events = await application.sign_mou(pokmas_id, body)
     return accepted(response, events, location=f"/api/v1/mous/{events[-1].aggregate_id}")
 
 
@@ -221,7 +209,7 @@ async def get_mou(mou_id: UUID, caller: Caller, runtime: Runtime) -> MoUView:
 async def renew_mou(
     mou_id: UUID,
     body: RenewMoU,
-    commands: Commands,
+    application: Application,
     response: Response,
 ) -> CommandAccepted:
     """Extend an active MoU to a later ``valid_until`` (MoURenewed).
@@ -229,7 +217,7 @@ async def renew_mou(
     Who: an officer (`bapas_officer`) of the item's Bapas. Anyone else: 403; an unknown
     id, or one the caller may not read: 404.
     """
-    events = await commands.renew_mou(mou_id, valid_until=body.valid_until)
+    events = await application.renew_mou(mou_id, body)
     return accepted(response, events, location=f"/api/v1/mous/{mou_id}")
 
 
@@ -239,7 +227,7 @@ async def renew_mou(
 async def terminate_mou(
     mou_id: UUID,
     body: TerminateMoU,
-    commands: Commands,
+    application: Application,
     response: Response,
 ) -> CommandAccepted:
     """End an active MoU before its term (MoUTerminated).
@@ -247,11 +235,7 @@ async def terminate_mou(
     Who: an officer (`bapas_officer`) of the item's Bapas. Anyone else: 403; an unknown
     id, or one the caller may not read: 404.
     """
-    events = await commands.terminate_mou(
-        mou_id=mou_id,
-        effective_on=body.effective_on,
-        reason=body.reason,
-    )
+    events = await application.terminate_mou(mou_id, body)
     return accepted(response, events, location=f"/api/v1/mous/{mou_id}")
 
 
@@ -267,7 +251,7 @@ async def terminate_mou(
 async def open_programme(
     pokmas_id: UUID,
     body: OpenProgramme,
-    commands: Commands,
+    application: Application,
     response: Response,
 ) -> CommandAccepted:
     """Open a training programme under one of the Pokmas's active MoUs (ProgrammeOpened).
@@ -279,17 +263,7 @@ async def open_programme(
     its own active MoU. Anyone else: 403; an unknown id, or one the caller may not read:
     404.
     """
-    events = await commands.open_programme(
-        pokmas_id=pokmas_id,
-        mou_id=body.mou_id,
-        skill=body.skill,
-        title=body.title,
-        capacity=body.capacity,
-        starts_on=body.starts_on,
-        ends_on=body.ends_on,
-        sessions_planned=body.sessions_planned,
-        location=body.location,
-    )
+    events = await application.open_programme(pokmas_id, body)
     return accepted(response, events, location=f"/api/v1/programmes/{events[-1].aggregate_id}")
 
 
@@ -334,7 +308,7 @@ async def get_programme(programme_id: UUID, caller: Caller, runtime: Runtime) ->
 async def close_programme(
     programme_id: UUID,
     body: CloseProgramme,
-    commands: Commands,
+    application: Application,
     response: Response,
 ) -> CommandAccepted:
     """Close an open programme (ProgrammeClosed).
@@ -342,9 +316,5 @@ async def close_programme(
     Who: an officer of the Bapas, or the partner (`pokmas_partner`) of the Pokmas
     concerned. Anyone else: 403; an unknown id, or one the caller may not read: 404.
     """
-    events = await commands.close_programme(
-        programme_id=programme_id,
-        closed_on=body.closed_on,
-        reason=body.reason,
-    )
+    events = await application.close_programme(programme_id, body)
     return accepted(response, events, location=f"/api/v1/programmes/{programme_id}")

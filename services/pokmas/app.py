@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import FastAPI
 
 from services.pokmas.api import router
-from services.pokmas.commands import expire_lapsed_mous
+from services.pokmas.application import expire_lapsed_mous
 from services.pokmas.projections import PROJECTIONS
 from services.pokmas.read_models import OWN_READ_MODELS
 from services.pokmas.settings import PokmasSettings

@@ -1,208 +1,74 @@
-"""The pokmas service's application service: load, check scope, call the aggregate, save.
+"""The pokmas commands: what a caller asks of a Pokmas, an MoU or a programme, as one
+object each, from the request's body through the application service to the aggregate.
 
-Each command is one unit of work on the fast path: it loads what it decides on, then
-stores its events, their outbox rows and the read models' changes atomically (one
-statement for one event), so a refused or failed command leaves nothing behind. The
-loads need no transaction around them: at READ COMMITTED it would hide nothing from
-concurrent commands; the event store's primary key refuses a save whose aggregate
-changed since its load (409), and the rules that span aggregates are checked against
-the state their events had committed.
-
-"Today" is never read from a clock here: a request's commands take it from the instant
-in their context, the daily expiry job from the instant it runs for, so tests choose
-the day.
+Closed, frozen and with clean texts (:class:`~shared.commands.Command`), and as strict
+as the events they become: each field uses the contract's own types (``ShortText``,
+``Contact``, ``Skills``…), so a command that validates makes a valid event, and a bad
+field is a 422 naming it. Dates lie between 2000 and 2100, an MoU's validity reaching
+further ahead than a release does.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
+from typing import Annotated
 from uuid import UUID
 
-from services.pokmas.domain import NOT_AN_MOU_OF_THE_POKMAS, MoU, Pokmas, Programme
-from shared.events.envelope import Actor
-from shared.events.pokmas import Contact, PokmasKind
-from shared.eventstore.refusals import InvalidValue
-from shared.eventstore.store import (
-    AggregateNotFound,
-    CommandContext,
-    ConcurrencyConflict,
-    Events,
-    EventStore,
-)
-from shared.eventstore.unit_of_work import EventStorage, UnitOfWork, unit_of_work
-from shared.http import Principal
-from shared.reference import today_in
+from pydantic import Field
 
-log = logging.getLogger(__name__)
+from shared.commands import Command
+from shared.events.envelope import ShortText, Text
+from shared.events.pokmas import Contact, PokmasKind, Skills
+from shared.reference import KnownBapasCode, SkillCode
 
-EXPIRY_ACTOR = Actor(role="service", sub="pokmas.mou_expiry")
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+BusinessDate = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+"""A date of the programme's business; far-off years are typing mistakes."""
 
 
-@dataclass(frozen=True)
-class PokmasCommands:
-    """The commands one caller may give, in one request's context (on any event store:
-    the service's, or one in memory)."""
-
-    store: EventStorage
-    caller: Principal
-    context: CommandContext
-
-    def _today(self, bapas_code: str) -> date:
-        return today_in(bapas_code, self.context.occurred_at)
-
-    def _work(self) -> AbstractAsyncContextManager[UnitOfWork]:
-        """A unit of work on the fast path: loads, then one save (one statement)."""
-        return unit_of_work(self.store, self.context, transaction=False)
-
-    # -- Pokmas ---------------------------------------------------------------------
-
-    async def register_pokmas(
-        self,
-        *,
-        bapas_code: str,
-        name: str,
-        kind: PokmasKind,
-        registration_number: str | None,
-        contact: Contact,
-        address: str,
-        skills: Sequence[str],
-    ) -> Events:
-        self.caller.require_write(bapas_code)
-        pokmas = Pokmas.register(
-            bapas_code=bapas_code,
-            name=name,
-            kind=kind,
-            registration_number=registration_number,
-            contact=contact,
-            address=address,
-            skills=skills,
-        )
-        async with self._work() as work:
-            return await work.save(pokmas)
-
-    async def change_contact(self, pokmas_id: UUID, contact: Contact) -> Events:
-        async with self._work() as work:
-            pokmas = await work.load(Pokmas, pokmas_id)
-            self.caller.require_write(pokmas.bapas_code)
-            pokmas.change_contact(contact)
-            return await work.save(pokmas)
-
-    # -- MoUs -----------------------------------------------------------------------
-
-    async def sign_mou(
-        self,
-        pokmas_id: UUID,
-        *,
-        number: str,
-        signed_on: date,
-        valid_from: date,
-        valid_until: date,
-        scope: Sequence[str],
-    ) -> Events:
-        async with self._work() as work:
-            pokmas = await work.load(Pokmas, pokmas_id)
-            self.caller.require_write(pokmas.bapas_code)
-            mou = MoU.sign(
-                pokmas,
-                number=number,
-                signed_on=signed_on,
-                valid_from=valid_from,
-                valid_until=valid_until,
-                scope=scope,
-                today=self._today(pokmas.bapas_code),
-            )
-            return await work.save(mou)
-
-    async def renew_mou(self, mou_id: UUID, *, valid_until: date) -> Events:
-        async with self._work() as work:
-            mou = await work.load(MoU, mou_id)
-            self.caller.require_write(mou.bapas_code)
-            mou.renew(valid_until=valid_until, today=self._today(mou.bapas_code))
-            return await work.save(mou)
-
-    async def terminate_mou(self, mou_id: UUID, *, effective_on: date, reason: str) -> Events:
-        async with self._work() as work:
-            mou = await work.load(MoU, mou_id)
-            self.caller.require_write(mou.bapas_code)
-            today = self._today(mou.bapas_code)
-            mou.terminate(effective_on=effective_on, reason=reason, today=today)
-            return await work.save(mou)
-
-    # -- Programmes -----------------------------------------------------------------
-
-    async def open_programme(
-        self,
-        pokmas_id: UUID,
-        *,
-        mou_id: UUID,
-        skill: str,
-        title: str,
-        capacity: int,
-        starts_on: date,
-        ends_on: date,
-        sessions_planned: int,
-        location: str,
-    ) -> Events:
-        async with self._work() as work:
-            pokmas = await work.load(Pokmas, pokmas_id)
-            # The partner of this Pokmas may open its programmes too (the API contract).
-            self.caller.require_write(pokmas.bapas_code, partner_of=pokmas.id)
-            try:
-                mou = await work.load(MoU, mou_id)
-            except AggregateNotFound:
-                raise InvalidValue("mou_id", NOT_AN_MOU_OF_THE_POKMAS) from None
-            programme = Programme.open(
-                mou,
-                pokmas_id=pokmas.id,
-                skill=skill,
-                title=title,
-                capacity=capacity,
-                starts_on=starts_on,
-                ends_on=ends_on,
-                sessions_planned=sessions_planned,
-                location=location,
-                today=self._today(pokmas.bapas_code),
-            )
-            return await work.save(programme)
-
-    async def close_programme(self, programme_id: UUID, *, closed_on: date, reason: str) -> Events:
-        async with self._work() as work:
-            programme = await work.load(Programme, programme_id)
-            self.caller.require_write(programme.bapas_code)
-            today = self._today(programme.bapas_code)
-            programme.close(closed_on=closed_on, reason=reason, today=today)
-            return await work.save(programme)
+class RegisterPokmas(Command):
+    bapas_code: KnownBapasCode
+    name: ShortText
+    kind: PokmasKind
+    registration_number: ShortText | None = None
+    contact: Contact
+    address: Text
+    skills: Skills
 
 
-async def expire_lapsed_mous(store: EventStore, now: datetime) -> list[UUID]:
-    """Record MoUExpired for each active MoU whose validity ended before today at its
-    Bapas (rule 5); returns the MoUs this call expired.
+class ChangeContact(Command):
+    contact: Contact
 
-    Every instance runs this daily job. The effect happens once however many run it,
-    and however often: an expired MoU records nothing more (:meth:`MoU.expire`), and
-    two instances expiring the same MoU at once both write its next version, which the
-    event store's primary key lets only one of them do.
-    """
-    # No office is more than a day ahead of UTC: a loose bound here, the exact day
-    # of each office in the aggregate.
-    latest_possible_today = now.astimezone(UTC).date() + timedelta(days=1)
-    candidates = await store.pool.fetch(
-        "SELECT mou_id FROM mous WHERE status = 'active' AND valid_until < $1",
-        latest_possible_today,
-    )
-    context = CommandContext(actor=EXPIRY_ACTOR, occurred_at=now.astimezone(UTC))
-    expired: list[UUID] = []
-    for row in candidates:
-        try:
-            async with unit_of_work(store, context, transaction=False) as work:
-                mou = await work.load(MoU, row["mou_id"])
-                if mou.expire(today=today_in(mou.bapas_code, now)):
-                    await work.save(mou)
-                    expired.append(mou.id)
-        except ConcurrencyConflict:
-            log.info("MoU %s changed meanwhile (another instance expired it?)", row["mou_id"])
-    return expired
+
+class SignMoU(Command):
+    number: ShortText
+    signed_on: BusinessDate
+    valid_from: BusinessDate
+    valid_until: BusinessDate
+    scope: Skills
+
+
+class RenewMoU(Command):
+    valid_until: BusinessDate
+
+
+class TerminateMoU(Command):
+    effective_on: BusinessDate
+    reason: Text
+
+
+class OpenProgramme(Command):
+    mou_id: UUID
+    skill: SkillCode
+    title: ShortText
+    capacity: int = Field(ge=1, le=10_000)
+    starts_on: BusinessDate
+    ends_on: BusinessDate
+    sessions_planned: int = Field(ge=1, le=1_000)
+    location: Text
+
+
+class CloseProgramme(Command):
+    closed_on: BusinessDate
+    reason: Text

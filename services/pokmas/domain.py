@@ -1,6 +1,7 @@
 """The pokmas service's aggregates and their rules: a Pokmas, its MoUs, its programmes.
 
-Command methods check a rule, then record an event; state changes only in ``apply``
+Command methods take the caller's command object (:mod:`services.pokmas.commands`),
+check a rule, then record an event built from it; state changes only in ``apply``
 (``shared.eventstore.aggregate``). Every date rule takes ``today``, the date at the
 Bapas (rule 5), from the caller, so the domain never reads a clock.
 
@@ -12,11 +13,19 @@ when a value of the command is wrong, in itself or against the entity it changes
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, timedelta
 from enum import StrEnum
 from uuid import UUID, uuid4
 
+from services.pokmas.commands import (
+    ChangeContact,
+    CloseProgramme,
+    OpenProgramme,
+    RegisterPokmas,
+    RenewMoU,
+    SignMoU,
+    TerminateMoU,
+)
 from shared.events.envelope import AggregateType, EventPayload
 from shared.events.pokmas import (
     Contact,
@@ -25,7 +34,6 @@ from shared.events.pokmas import (
     MoUSigned,
     MoUTerminated,
     PokmasContactChanged,
-    PokmasKind,
     PokmasRegistered,
     ProgrammeClosed,
     ProgrammeOpened,
@@ -68,33 +76,21 @@ class Pokmas(Aggregate):
     contact: Contact
 
     @classmethod
-    def register(
-        cls,
-        *,
-        bapas_code: str,
-        name: str,
-        kind: PokmasKind,
-        registration_number: str | None,
-        contact: Contact,
-        address: str,
-        skills: Sequence[str],
-    ) -> Pokmas:
-        pokmas = cls(uuid4(), bapas_code)
+    def register(cls, command: RegisterPokmas) -> Pokmas:
+        pokmas = cls(uuid4(), command.bapas_code)
         pokmas.record(
             PokmasRegistered(
+                **{
+                    **command.carried_by(PokmasRegistered),
+                    "skills": tuple(dict.fromkeys(command.skills)),
+                },
                 pokmas_id=pokmas.id,
-                name=name,
-                kind=kind,
-                registration_number=registration_number,
-                contact=contact,
-                address=address,
-                skills=tuple(dict.fromkeys(skills)),
             )
         )
         return pokmas
 
-    def change_contact(self, contact: Contact) -> None:
-        self.record(PokmasContactChanged(pokmas_id=self.id, contact=contact))
+    def change_contact(self, command: ChangeContact) -> None:
+        self.record(PokmasContactChanged(pokmas_id=self.id, contact=command.contact))
 
     def apply(self, event: EventPayload) -> None:
         match event:
@@ -119,20 +115,11 @@ class MoU(Aggregate):
     status: MoUStatus
 
     @classmethod
-    def sign(
-        cls,
-        pokmas: Pokmas,
-        *,
-        number: str,
-        signed_on: date,
-        valid_from: date,
-        valid_until: date,
-        scope: Sequence[str],
-        today: date,
-    ) -> MoU:
+    def sign(cls, pokmas: Pokmas, command: SignMoU, *, today: date) -> MoU:
+        valid_from, valid_until = command.valid_from, command.valid_until
         if valid_until < valid_from:
             raise InvalidValue("valid_until", f"must not be before valid_from ({valid_from})")
-        _not_in_the_future("signed_on", signed_on, today)
+        _not_in_the_future("signed_on", command.signed_on, today)
         if valid_until < today:
             raise InvalidValue(
                 "valid_until", f"{valid_until} has passed at the Bapas: the MoU would be expired"
@@ -140,21 +127,18 @@ class MoU(Aggregate):
         mou = cls(uuid4(), pokmas.bapas_code)
         mou.record(
             MoUSigned(
+                **{**command.carried_by(MoUSigned), "scope": tuple(dict.fromkeys(command.scope))},
                 mou_id=mou.id,
                 pokmas_id=pokmas.id,
-                number=number,
-                signed_on=signed_on,
-                valid_from=valid_from,
-                valid_until=valid_until,
-                scope=tuple(dict.fromkeys(scope)),
             )
         )
         return mou
 
-    def renew(self, *, valid_until: date, today: date) -> None:
+    def renew(self, command: RenewMoU, *, today: date) -> None:
         """Extend the MoU; an MoU that was terminated or expired becomes active again,
         so the enrolments it suspended resume (the domain rules: suspended "until the MoU
         is renewed")."""
+        valid_until = command.valid_until
         if valid_until <= self.valid_until:
             raise InvalidValue(
                 "valid_until",
@@ -164,14 +148,14 @@ class MoU(Aggregate):
             raise InvalidValue("valid_until", f"a renewal must reach at least today ({today})")
         self.record(MoURenewed(mou_id=self.id, valid_until=valid_until, renewed_on=today))
 
-    def terminate(self, *, effective_on: date, reason: str, today: date) -> None:
+    def terminate(self, command: TerminateMoU, *, today: date) -> None:
         self._require_in_force(today, "terminated")
-        _not_in_the_future("effective_on", effective_on, today)
-        if effective_on < self.signed_on:
+        _not_in_the_future("effective_on", command.effective_on, today)
+        if command.effective_on < self.signed_on:
             raise InvalidValue(
                 "effective_on", f"must not be before the MoU was signed ({self.signed_on})"
             )
-        self.record(MoUTerminated(mou_id=self.id, effective_on=effective_on, reason=reason))
+        self.record(MoUTerminated(mou_id=self.id, **command.carried_by(MoUTerminated)))
 
     def expire(self, *, today: date) -> bool:
         """Record that the MoU expired if its validity ended before ``today``.
@@ -242,47 +226,30 @@ class Programme(Aggregate):
     status: ProgrammeStatus
 
     @classmethod
-    def open(
-        cls,
-        mou: MoU,
-        *,
-        pokmas_id: UUID,
-        skill: str,
-        title: str,
-        capacity: int,
-        starts_on: date,
-        ends_on: date,
-        sessions_planned: int,
-        location: str,
-        today: date,
-    ) -> Programme:
-        if mou.pokmas_id != pokmas_id:  # the programme is opened for the MoU's own Pokmas
+    def open(cls, mou: MoU, command: OpenProgramme, *, pokmas_id: UUID, today: date) -> Programme:
+        """Open a programme for the Pokmas ``pokmas_id`` under ``mou``, loaded by the
+        command's ``mou_id``: an MoU of another Pokmas is refused as an unknown one."""
+        if mou.id != command.mou_id or mou.pokmas_id != pokmas_id:
             raise InvalidValue("mou_id", NOT_AN_MOU_OF_THE_POKMAS)
+        starts_on, ends_on = command.starts_on, command.ends_on
         if ends_on < starts_on:
             raise InvalidValue("ends_on", f"must not be before starts_on ({starts_on})")
-        mou.check_can_host(skill=skill, starts_on=starts_on, ends_on=ends_on, today=today)
+        mou.check_can_host(skill=command.skill, starts_on=starts_on, ends_on=ends_on, today=today)
         programme = cls(uuid4(), mou.bapas_code)
         programme.record(
             ProgrammeOpened(
+                **command.carried_by(ProgrammeOpened),
                 programme_id=programme.id,
                 pokmas_id=mou.pokmas_id,
-                mou_id=mou.id,
-                skill=skill,
-                title=title,
-                capacity=capacity,
-                starts_on=starts_on,
-                ends_on=ends_on,
-                sessions_planned=sessions_planned,
-                location=location,
             )
         )
         return programme
 
-    def close(self, *, closed_on: date, reason: str, today: date) -> None:
+    def close(self, command: CloseProgramme, *, today: date) -> None:
         if self.status is ProgrammeStatus.CLOSED:
             raise RuleViolated("the programme is already closed")
-        _not_in_the_future("closed_on", closed_on, today)
-        self.record(ProgrammeClosed(programme_id=self.id, closed_on=closed_on, reason=reason))
+        _not_in_the_future("closed_on", command.closed_on, today)
+        self.record(ProgrammeClosed(programme_id=self.id, **command.carried_by(ProgrammeClosed)))
 
     def apply(self, event: EventPayload) -> None:
         match event:

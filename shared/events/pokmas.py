@@ -2,6 +2,11 @@
 
 Written to ``pokmas.events.v1``. The enrolment service learns programmes, capacities
 and MoU states only from these events, and notifications tells people about them.
+
+Each event derives from the base of its aggregate (:class:`PokmasEvent`,
+:class:`MoUEvent`, :class:`ProgrammeEvent`), which declares the aggregate's type and its
+id, the payload's first field; a concrete event adds only its name, version and own
+fields.
 """
 
 from __future__ import annotations
@@ -41,8 +46,46 @@ class Contact(ContractModel):
     email: Email
 
 
-class PokmasEvent(EventPayload):
+class PokmasServiceEvent(EventPayload):
+    """An event of the pokmas service."""
+
     source: ClassVar[Source] = Source.POKMAS
+
+
+class PokmasEvent(PokmasServiceEvent):
+    """An event of one Pokmas (the Pokmas aggregate), named by its ``pokmas_id``."""
+
+    aggregate_type: ClassVar[AggregateType] = AggregateType.POKMAS
+
+    pokmas_id: UUID
+
+    @property
+    def aggregate_id(self) -> UUID:
+        return self.pokmas_id
+
+
+class MoUEvent(PokmasServiceEvent):
+    """An event of one MoU (the MoU aggregate), named by its ``mou_id``."""
+
+    aggregate_type: ClassVar[AggregateType] = AggregateType.MOU
+
+    mou_id: UUID
+
+    @property
+    def aggregate_id(self) -> UUID:
+        return self.mou_id
+
+
+class ProgrammeEvent(PokmasServiceEvent):
+    """An event of one programme (the Programme aggregate), named by its ``programme_id``."""
+
+    aggregate_type: ClassVar[AggregateType] = AggregateType.PROGRAMME
+
+    programme_id: UUID
+
+    @property
+    def aggregate_id(self) -> UUID:
+        return self.programme_id
 
 
 class PokmasRegistered(PokmasEvent):
@@ -50,9 +93,7 @@ class PokmasRegistered(PokmasEvent):
 
     event_type: ClassVar[str] = "PokmasRegistered"
     schema_version: ClassVar[int] = 1
-    aggregate_type: ClassVar[AggregateType] = AggregateType.POKMAS
 
-    pokmas_id: UUID
     name: ShortText
     kind: PokmasKind
     registration_number: ShortText | None = None
@@ -60,34 +101,22 @@ class PokmasRegistered(PokmasEvent):
     address: Text
     skills: Skills
 
-    @property
-    def aggregate_id(self) -> UUID:
-        return self.pokmas_id
-
 
 class PokmasContactChanged(PokmasEvent):
     """A Pokmas named a new contact person, or the contact's details changed."""
 
     event_type: ClassVar[str] = "PokmasContactChanged"
     schema_version: ClassVar[int] = 1
-    aggregate_type: ClassVar[AggregateType] = AggregateType.POKMAS
 
-    pokmas_id: UUID
     contact: Contact
 
-    @property
-    def aggregate_id(self) -> UUID:
-        return self.pokmas_id
 
-
-class MoUSigned(PokmasEvent):
+class MoUSigned(MoUEvent):
     """A Bapas and a Pokmas signed an MoU (PKS) for training in the skills of its scope."""
 
     event_type: ClassVar[str] = "MoUSigned"
     schema_version: ClassVar[int] = 1
-    aggregate_type: ClassVar[AggregateType] = AggregateType.MOU
 
-    mou_id: UUID
     pokmas_id: UUID
     number: ShortText
     signed_on: date
@@ -95,66 +124,42 @@ class MoUSigned(PokmasEvent):
     valid_until: date
     scope: Skills
 
-    @property
-    def aggregate_id(self) -> UUID:
-        return self.mou_id
 
-
-class MoURenewed(PokmasEvent):
+class MoURenewed(MoUEvent):
     """An MoU was extended; ``valid_until`` is its new last day."""
 
     event_type: ClassVar[str] = "MoURenewed"
     schema_version: ClassVar[int] = 1
-    aggregate_type: ClassVar[AggregateType] = AggregateType.MOU
 
-    mou_id: UUID
     valid_until: date
     renewed_on: date
 
-    @property
-    def aggregate_id(self) -> UUID:
-        return self.mou_id
 
-
-class MoUTerminated(PokmasEvent):
+class MoUTerminated(MoUEvent):
     """An MoU was ended before its term, from ``effective_on``."""
 
     event_type: ClassVar[str] = "MoUTerminated"
     schema_version: ClassVar[int] = 1
-    aggregate_type: ClassVar[AggregateType] = AggregateType.MOU
 
-    mou_id: UUID
     effective_on: date
     reason: Text
 
-    @property
-    def aggregate_id(self) -> UUID:
-        return self.mou_id
 
-
-class MoUExpired(PokmasEvent):
+class MoUExpired(MoUEvent):
     """An MoU reached the end of its validity without renewal (emitted the day after)."""
 
     event_type: ClassVar[str] = "MoUExpired"
     schema_version: ClassVar[int] = 1
-    aggregate_type: ClassVar[AggregateType] = AggregateType.MOU
 
-    mou_id: UUID
     expired_on: date
 
-    @property
-    def aggregate_id(self) -> UUID:
-        return self.mou_id
 
-
-class ProgrammeOpened(PokmasEvent):
+class ProgrammeOpened(ProgrammeEvent):
     """A Pokmas opened a training programme in one skill under one of its MoUs."""
 
     event_type: ClassVar[str] = "ProgrammeOpened"
     schema_version: ClassVar[int] = 1
-    aggregate_type: ClassVar[AggregateType] = AggregateType.PROGRAMME
 
-    programme_id: UUID
     pokmas_id: UUID
     mou_id: UUID
     skill: SkillCode
@@ -165,22 +170,12 @@ class ProgrammeOpened(PokmasEvent):
     sessions_planned: int = Field(ge=1)
     location: Text
 
-    @property
-    def aggregate_id(self) -> UUID:
-        return self.programme_id
 
-
-class ProgrammeClosed(PokmasEvent):
+class ProgrammeClosed(ProgrammeEvent):
     """A programme stopped taking part in the scheme."""
 
     event_type: ClassVar[str] = "ProgrammeClosed"
     schema_version: ClassVar[int] = 1
-    aggregate_type: ClassVar[AggregateType] = AggregateType.PROGRAMME
 
-    programme_id: UUID
     closed_on: date
     reason: Text
-
-    @property
-    def aggregate_id(self) -> UUID:
-        return self.programme_id

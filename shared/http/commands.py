@@ -1,41 +1,22 @@
-"""What every command endpoint shares: closed request bodies, the caller's context for
-the envelope, and the ``201`` answer with ``{"id", "version", "event_id"}`` and a
-``Location`` header (the API contract). Commands refuse with the application's refusals,
+"""What every command endpoint shares: the caller's context for the envelope, and the
+``201`` answer with ``{"id", "version", "event_id"}`` and a ``Location`` header (the
+API contract). Commands refuse with the application's refusals,
 which :mod:`shared.http.refusals` answers."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Header, Request, Response
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel
 
 from shared.events.envelope import Actor, Envelope, EventPayload
 from shared.eventstore.store import CommandContext
 from shared.http.auth import current_principal
-from shared.http.guards import TextRefused, clean_texts
-from shared.http.problems import Unprocessable
 from shared.http.request_log import CORRELATION_HEADER, request_correlation_id
 from shared.scope import Principal
-
-
-class RequestBody(BaseModel):
-    """Base of every command body: unknown fields are rejected (422 naming them), and its
-    texts are trimmed and refused when blank or holding control characters
-    (:func:`shared.http.guards.clean_texts`, answered 422 naming the field)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _clean_texts(cls, data: Any) -> Any:
-        try:
-            return clean_texts(data)
-        except TextRefused as refused:
-            # Not a ValueError: pydantic lets it through, and it is answered as it is.
-            raise Unprocessable.of_field(refused.field, refused.message) from None
 
 
 class CommandAccepted(BaseModel):

@@ -1,7 +1,8 @@
 """The one place the application's refusals become problem documents.
 
-Commands, queries and the scope rules refuse without knowing about HTTP; the event
-store reports a concurrent change or an aggregate it never stored. Each of these is
+Commands, queries and the scope rules refuse without knowing about HTTP; a command's
+texts are refused as it is built; the event store reports a concurrent change or an
+aggregate it never stored. Each of these is
 answered here, so route code catches none of them and every service answers the same
 refusal the same way.
 """
@@ -12,9 +13,15 @@ from fastapi import FastAPI, Request, Response
 
 from shared.eventstore.refusals import InvalidValue, NotPermitted, NotVisible, Refusal, RuleViolated
 from shared.eventstore.store import AggregateNotFound, ConcurrencyConflict
+from shared.guards import TextRefused
 from shared.http.problems import Conflict, Forbidden, NotFound, Problem, Unprocessable
 
-REFUSALS: tuple[type[Exception], ...] = (Refusal, ConcurrencyConflict, AggregateNotFound)
+REFUSALS: tuple[type[Exception], ...] = (
+    Refusal,
+    TextRefused,
+    ConcurrencyConflict,
+    AggregateNotFound,
+)
 """What :func:`install_refusal_handlers` answers (each refusal is a :class:`Refusal`)."""
 
 
@@ -23,6 +30,9 @@ def problem_for(refusal: Exception) -> Problem:
     match refusal:
         case InvalidValue(field=field, message=message):
             return Unprocessable.of_field(f"body.{field}", message)
+        case TextRefused(field=field, message=message):
+            # Its field is a path from the body already (``body.contact.name``).
+            return Unprocessable.of_field(field, message)
         case RuleViolated() | ConcurrencyConflict():
             return Conflict(str(refusal))
         case NotPermitted():

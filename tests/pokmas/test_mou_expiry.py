@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from services.pokmas.commands import expire_lapsed_mous
+from services.pokmas.application import expire_lapsed_mous
 from shared.events.pokmas import MoUExpired, MoURenewed, MoUSigned
 from shared.http import Role
 from tests.pokmas.conftest import PokmasInstance, pokmas_instance

@@ -1,4 +1,4 @@
-"""The pokmas service's commands on an event store in memory: who may give them, the
+"""The pokmas service's application service on an event store in memory: who may give them, the
 rules that span aggregates (a programme's MoU is its own Pokmas's), concurrent changes
 and what a refused command leaves behind, through the same unit of work as the
 service's, without Kafka, PostgreSQL or HTTP."""
@@ -10,7 +10,15 @@ from uuid import UUID
 
 import pytest
 
-from services.pokmas.commands import PokmasCommands
+from services.pokmas.application import PokmasApplication
+from services.pokmas.commands import (
+    ChangeContact,
+    OpenProgramme,
+    RegisterPokmas,
+    RenewMoU,
+    SignMoU,
+    TerminateMoU,
+)
 from services.pokmas.domain import MoU, Pokmas
 from shared.events.envelope import Actor
 from shared.events.pokmas import Contact, PokmasKind
@@ -32,34 +40,37 @@ def partner(pokmas_id: UUID, bapas: str = "balikpapan") -> Principal:
     return Principal(role=Role.POKMAS_PARTNER, sub="partner", bapas=bapas, pokmas_id=pokmas_id)
 
 
-def commands(store: InMemoryEventStore, caller: Principal) -> PokmasCommands:
+def application(store: InMemoryEventStore, caller: Principal) -> PokmasApplication:
     context = CommandContext(actor=Actor(role=caller.role.value, sub=caller.sub), occurred_at=NOW)
-    return PokmasCommands(store=store, caller=caller, context=context)
+    return PokmasApplication(store=store, caller=caller, context=context)
 
 
 async def register(
     store: InMemoryEventStore, bapas: str = "balikpapan", *, caller: Principal | None = None
 ) -> UUID:
-    events = await commands(store, caller or officer(bapas)).register_pokmas(
-        bapas_code=bapas,
-        name="Pokmas Maju Bersama",
-        kind=PokmasKind.ORGANISATION,
-        registration_number=None,
-        contact=CONTACT,
-        address="Jl. Ahmad Yani 5",
-        skills=["ac_repair"],
+    events = await application(store, caller or officer(bapas)).register_pokmas(
+        RegisterPokmas(
+            bapas_code=bapas,
+            name="Pokmas Maju Bersama",
+            kind=PokmasKind.ORGANISATION,
+            contact=CONTACT,
+            address="Jl. Ahmad Yani 5",
+            skills=("ac_repair",),
+        )
     )
     return events[-1].aggregate_id
 
 
 async def sign(store: InMemoryEventStore, pokmas_id: UUID) -> UUID:
-    events = await commands(store, officer()).sign_mou(
+    events = await application(store, officer()).sign_mou(
         pokmas_id,
-        number="PKS/BPP/001/2025",
-        signed_on=date(2025, 3, 1),
-        valid_from=date(2025, 3, 1),
-        valid_until=date(2025, 12, 31),
-        scope=["ac_repair"],
+        SignMoU(
+            number="PKS/BPP/001/2025",
+            signed_on=date(2025, 3, 1),
+            valid_from=date(2025, 3, 1),
+            valid_until=date(2025, 12, 31),
+            scope=("ac_repair",),
+        ),
     )
     return events[-1].aggregate_id
 
@@ -67,16 +78,18 @@ async def sign(store: InMemoryEventStore, pokmas_id: UUID) -> UUID:
 async def open_programme(
     store: InMemoryEventStore, caller: Principal, pokmas_id: UUID, mou_id: UUID
 ) -> UUID:
-    events = await commands(store, caller).open_programme(
+    events = await application(store, caller).open_programme(
         pokmas_id,
-        mou_id=mou_id,
-        skill="ac_repair",
-        title="Servis AC rumah tangga",
-        capacity=12,
-        starts_on=date(2025, 4, 1),
-        ends_on=date(2025, 6, 30),
-        sessions_planned=16,
-        location="Balai latihan kerja",
+        OpenProgramme(
+            mou_id=mou_id,
+            skill="ac_repair",
+            title="Servis AC rumah tangga",
+            capacity=12,
+            starts_on=date(2025, 4, 1),
+            ends_on=date(2025, 6, 30),
+            sessions_planned=16,
+            location="Balai latihan kerja",
+        ),
     )
     return events[-1].aggregate_id
 
@@ -149,8 +162,10 @@ async def test_of_two_changes_to_one_mou_loaded_at_the_same_version_the_second_i
     mou_id = await sign(store, await register(store))
     first = await store.load(MoU, mou_id)
     second = await store.load(MoU, mou_id)
-    first.renew(valid_until=date(2026, 6, 30), today=date(2025, 3, 3))
-    second.terminate(effective_on=date(2025, 3, 3), reason="Berhenti", today=date(2025, 3, 3))
+    first.renew(RenewMoU(valid_until=date(2026, 6, 30)), today=date(2025, 3, 3))
+    second.terminate(
+        TerminateMoU(effective_on=date(2025, 3, 3), reason="Berhenti"), today=date(2025, 3, 3)
+    )
     context = CommandContext(actor=Actor(role="bapas_officer", sub="pk.balikpapan"))
     async with unit_of_work(store, context, transaction=False) as work:
         await work.save(first)
@@ -170,7 +185,9 @@ async def test_a_unit_of_work_that_fails_leaves_nothing_behind() -> None:
     async def change_then_fail() -> None:
         async with unit_of_work(store, context) as work:
             pokmas = await work.load(Pokmas, pokmas_id)
-            pokmas.change_contact(CONTACT.model_copy(update={"name": "Pak Budi"}))
+            pokmas.change_contact(
+                ChangeContact(contact=CONTACT.model_copy(update={"name": "Pak Budi"}))
+            )
             await work.save(pokmas)
             raise RuntimeError("the next step failed")
 

@@ -12,7 +12,6 @@ service does before each command; nothing here needs a broker or a database.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
@@ -21,6 +20,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.pokmas.commands import (
+    CloseProgramme,
+    OpenProgramme,
+    RegisterPokmas,
+    RenewMoU,
+    SignMoU,
+    TerminateMoU,
+)
 from services.pokmas.domain import MoU, MoUStatus, Pokmas, Programme, ProgrammeStatus
 from shared.events.envelope import Actor
 from shared.events.pokmas import (
@@ -56,13 +63,14 @@ NEW_YEARS_NIGHT = datetime(2025, 12, 31, 16, 30, tzinfo=UTC)
 
 def a_pokmas(bapas_code: str = "balikpapan") -> Pokmas:
     return Pokmas.register(
-        bapas_code=bapas_code,
-        name="Pokmas Maju Bersama",
-        kind=PokmasKind.ORGANISATION,
-        registration_number=None,
-        contact=Contact(name="Ibu Sari", phone="+62 812 5555 0101", email="sari@maju.example"),
-        address="Jl. Jenderal Sudirman 1",
-        skills=("ac_repair", "car_upholstery", "welding"),
+        RegisterPokmas(
+            bapas_code=bapas_code,
+            name="Pokmas Maju Bersama",
+            kind=PokmasKind.ORGANISATION,
+            contact=Contact(name="Ibu Sari", phone="+62 812 5555 0101", email="sari@maju.example"),
+            address="Jl. Jenderal Sudirman 1",
+            skills=("ac_repair", "car_upholstery", "welding"),
+        )
     )
 
 
@@ -72,16 +80,18 @@ def an_mou(
     signed_on: date = VALID_FROM,
     valid_from: date = VALID_FROM,
     valid_until: date = VALID_UNTIL,
-    scope: Sequence[str] = ("ac_repair", "car_upholstery"),
+    scope: tuple[str, ...] = ("ac_repair", "car_upholstery"),
     today: date = TODAY,
 ) -> MoU:
     return MoU.sign(
         pokmas or a_pokmas(),
-        number=NUMBER,
-        signed_on=signed_on,
-        valid_from=valid_from,
-        valid_until=valid_until,
-        scope=scope,
+        SignMoU(
+            number=NUMBER,
+            signed_on=signed_on,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            scope=scope,
+        ),
         today=today,
     )
 
@@ -92,7 +102,7 @@ def an_mou_at(bapas_code: str) -> MoU:
 
 def a_terminated_mou() -> MoU:
     mou = an_mou()
-    mou.terminate(effective_on=TODAY, reason="Pokmas tidak lagi aktif", today=TODAY)
+    mou.terminate(TerminateMoU(effective_on=TODAY, reason="Pokmas tidak lagi aktif"), today=TODAY)
     return mou
 
 
@@ -110,17 +120,21 @@ def open_programme(
     ends_on: date = date(2025, 6, 30),
     today: date = TODAY,
     pokmas_id: UUID | None = None,
+    mou_id: UUID | None = None,
 ) -> Programme:
     return Programme.open(
         mou,
+        OpenProgramme(
+            mou_id=mou.id if mou_id is None else mou_id,
+            skill=skill,
+            title="Servis AC rumah tangga",
+            capacity=12,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            sessions_planned=16,
+            location="Balai latihan kerja",
+        ),
         pokmas_id=mou.pokmas_id if pokmas_id is None else pokmas_id,
-        skill=skill,
-        title="Servis AC rumah tangga",
-        capacity=12,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        sessions_planned=16,
-        location="Balai latihan kerja",
         today=today,
     )
 
@@ -245,7 +259,7 @@ def test_a_terminated_mou_does_not_expire() -> None:
 
 def test_a_renewed_mou_does_not_expire_after_its_former_valid_until() -> None:
     mou = an_mou()
-    mou.renew(valid_until=date(2026, 6, 30), today=TODAY)
+    mou.renew(RenewMoU(valid_until=date(2026, 6, 30)), today=TODAY)
 
     assert mou.expire(today=VALID_UNTIL + DAY) is False
     assert mou.expire(today=date(2026, 7, 1)) is True
@@ -257,7 +271,7 @@ def test_a_renewed_mou_does_not_expire_after_its_former_valid_until() -> None:
 def test_a_renewal_extends_an_active_mou_and_keeps_it_active() -> None:
     mou = an_mou()
 
-    mou.renew(valid_until=date(2026, 12, 31), today=TODAY)
+    mou.renew(RenewMoU(valid_until=date(2026, 12, 31)), today=TODAY)
 
     assert (mou.status, mou.valid_until) == (MoUStatus.ACTIVE, date(2026, 12, 31))
     assert mou.pending_events[-1] == MoURenewed(
@@ -268,7 +282,7 @@ def test_a_renewal_extends_an_active_mou_and_keeps_it_active() -> None:
 def test_a_renewal_by_a_single_day_is_an_extension() -> None:
     mou = an_mou()
 
-    mou.renew(valid_until=VALID_UNTIL + DAY, today=TODAY)
+    mou.renew(RenewMoU(valid_until=VALID_UNTIL + DAY), today=TODAY)
 
     assert mou.valid_until == date(2026, 1, 1)
 
@@ -281,7 +295,7 @@ def test_a_renewal_must_reach_beyond_the_current_valid_until(valid_until: date) 
             "valid_until: a renewal must extend the MoU beyond its current valid_until 2025-12-31"
         ),
     ):
-        an_mou().renew(valid_until=valid_until, today=TODAY)
+        an_mou().renew(RenewMoU(valid_until=valid_until), today=TODAY)
 
 
 def test_a_renewal_must_reach_at_least_today() -> None:
@@ -290,14 +304,14 @@ def test_a_renewal_must_reach_at_least_today() -> None:
     with pytest.raises(
         InvalidValue, match=refused("valid_until: a renewal must reach at least today (2026-02-01)")
     ):
-        an_expired_mou().renew(valid_until=late - DAY, today=late)
+        an_expired_mou().renew(RenewMoU(valid_until=late - DAY), today=late)
 
 
 def test_a_renewal_up_to_today_reactivates_an_expired_mou() -> None:
     mou = an_expired_mou()
     late = date(2026, 2, 1)
 
-    mou.renew(valid_until=late, today=late)
+    mou.renew(RenewMoU(valid_until=late), today=late)
 
     assert (mou.status, mou.valid_until) == (MoUStatus.ACTIVE, late)
 
@@ -305,7 +319,7 @@ def test_a_renewal_up_to_today_reactivates_an_expired_mou() -> None:
 def test_a_renewal_reactivates_a_terminated_mou() -> None:
     mou = a_terminated_mou()
 
-    mou.renew(valid_until=date(2026, 12, 31), today=TODAY)
+    mou.renew(RenewMoU(valid_until=date(2026, 12, 31)), today=TODAY)
 
     assert mou.status is MoUStatus.ACTIVE
 
@@ -316,7 +330,7 @@ def test_a_renewal_reactivates_a_terminated_mou() -> None:
 def test_an_active_mou_can_be_terminated_from_today() -> None:
     mou = an_mou()
 
-    mou.terminate(effective_on=TODAY, reason="Pokmas tidak lagi aktif", today=TODAY)
+    mou.terminate(TerminateMoU(effective_on=TODAY, reason="Pokmas tidak lagi aktif"), today=TODAY)
 
     assert mou.status is MoUStatus.TERMINATED
     assert mou.pending_events[-1] == MoUTerminated(
@@ -327,7 +341,7 @@ def test_an_active_mou_can_be_terminated_from_today() -> None:
 def test_a_termination_may_take_effect_from_the_day_of_signature() -> None:
     mou = an_mou(signed_on=VALID_FROM)
 
-    mou.terminate(effective_on=VALID_FROM, reason="Salah input", today=TODAY)
+    mou.terminate(TerminateMoU(effective_on=VALID_FROM, reason="Salah input"), today=TODAY)
 
     assert mou.status is MoUStatus.TERMINATED
 
@@ -337,7 +351,9 @@ def test_a_termination_cannot_take_effect_before_the_mou_was_signed() -> None:
         InvalidValue,
         match=refused("effective_on: must not be before the MoU was signed (2025-03-01)"),
     ):
-        an_mou().terminate(effective_on=VALID_FROM - DAY, reason="Salah input", today=TODAY)
+        an_mou().terminate(
+            TerminateMoU(effective_on=VALID_FROM - DAY, reason="Salah input"), today=TODAY
+        )
 
 
 def test_a_termination_cannot_take_effect_on_a_day_still_to_come() -> None:
@@ -347,13 +363,13 @@ def test_a_termination_cannot_take_effect_on_a_day_still_to_come() -> None:
             "effective_on: 2025-03-04 lies in the future at the Bapas (today is 2025-03-03)"
         ),
     ):
-        an_mou().terminate(effective_on=TODAY + DAY, reason="Rencana", today=TODAY)
+        an_mou().terminate(TerminateMoU(effective_on=TODAY + DAY, reason="Rencana"), today=TODAY)
 
 
 def test_an_mou_can_be_terminated_on_its_last_valid_day() -> None:
     mou = an_mou()
 
-    mou.terminate(effective_on=VALID_UNTIL, reason="Pokmas bubar", today=VALID_UNTIL)
+    mou.terminate(TerminateMoU(effective_on=VALID_UNTIL, reason="Pokmas bubar"), today=VALID_UNTIL)
 
     assert mou.status is MoUStatus.TERMINATED
 
@@ -365,14 +381,16 @@ def test_an_mou_lapsed_before_the_daily_expiry_cannot_be_terminated() -> None:
         RuleViolated,
         match=refused(f"MoU {NUMBER} lapsed after 2025-12-31; it cannot be terminated"),
     ):
-        an_mou().terminate(effective_on=lapsed, reason="Pokmas bubar", today=lapsed)
+        an_mou().terminate(TerminateMoU(effective_on=lapsed, reason="Pokmas bubar"), today=lapsed)
 
 
 def test_a_terminated_mou_cannot_be_terminated_again() -> None:
     with pytest.raises(
         RuleViolated, match=refused(f"MoU {NUMBER} is terminated; it cannot be terminated")
     ):
-        a_terminated_mou().terminate(effective_on=TODAY, reason="Dua kali", today=TODAY)
+        a_terminated_mou().terminate(
+            TerminateMoU(effective_on=TODAY, reason="Dua kali"), today=TODAY
+        )
 
 
 def test_an_expired_mou_cannot_be_terminated() -> None:
@@ -381,7 +399,9 @@ def test_an_expired_mou_cannot_be_terminated() -> None:
     with pytest.raises(
         RuleViolated, match=refused(f"MoU {NUMBER} is expired; it cannot be terminated")
     ):
-        an_expired_mou().terminate(effective_on=late, reason="Pokmas bubar", today=late)
+        an_expired_mou().terminate(
+            TerminateMoU(effective_on=late, reason="Pokmas bubar"), today=late
+        )
 
 
 # -- Rule 1: a programme opens only under an active MoU covering its skill and dates -----
@@ -437,6 +457,11 @@ def test_a_programme_cannot_run_outside_the_validity_of_its_mou(
 def test_a_programme_opens_only_for_the_pokmas_that_signed_its_mou() -> None:
     with pytest.raises(InvalidValue, match=refused("mou_id: no MoU of this Pokmas has this id")):
         open_programme(an_mou(), pokmas_id=a_pokmas().id)
+
+
+def test_a_programme_opens_only_under_the_mou_its_command_names() -> None:
+    with pytest.raises(InvalidValue, match=refused("mou_id: no MoU of this Pokmas has this id")):
+        open_programme(an_mou(), mou_id=an_mou().id)
 
 
 def test_a_programme_needs_a_skill_the_mou_scope_covers() -> None:
@@ -503,7 +528,7 @@ def test_a_programme_cannot_start_before_an_mou_signed_ahead_of_its_validity_beg
 
 def test_a_renewed_mou_hosts_a_programme_running_past_its_former_valid_until() -> None:
     mou = an_mou()
-    mou.renew(valid_until=date(2026, 6, 30), today=TODAY)
+    mou.renew(RenewMoU(valid_until=date(2026, 6, 30)), today=TODAY)
 
     programme = open_programme(mou, starts_on=date(2025, 11, 1), ends_on=date(2026, 2, 28))
 
@@ -512,7 +537,7 @@ def test_a_renewed_mou_hosts_a_programme_running_past_its_former_valid_until() -
 
 def test_a_renewal_lets_an_expired_mou_host_programmes_again() -> None:
     mou = an_expired_mou()
-    mou.renew(valid_until=date(2026, 12, 31), today=date(2026, 1, 10))
+    mou.renew(RenewMoU(valid_until=date(2026, 12, 31)), today=date(2026, 1, 10))
 
     programme = open_programme(
         mou, starts_on=date(2026, 2, 1), ends_on=date(2026, 4, 30), today=date(2026, 1, 10)
@@ -541,7 +566,7 @@ def test_a_programme_under_an_active_mou_opens_exactly_when_its_dates_lie_inside
 def test_an_open_programme_can_be_closed_today() -> None:
     programme = open_programme(an_mou())
 
-    programme.close(closed_on=TODAY, reason="Peserta tidak mencukupi", today=TODAY)
+    programme.close(CloseProgramme(closed_on=TODAY, reason="Peserta tidak mencukupi"), today=TODAY)
 
     assert programme.status is ProgrammeStatus.CLOSED
     assert programme.pending_events[-1] == ProgrammeClosed(
@@ -551,10 +576,10 @@ def test_an_open_programme_can_be_closed_today() -> None:
 
 def test_a_closed_programme_cannot_be_closed_again() -> None:
     programme = open_programme(an_mou())
-    programme.close(closed_on=TODAY, reason="Peserta tidak mencukupi", today=TODAY)
+    programme.close(CloseProgramme(closed_on=TODAY, reason="Peserta tidak mencukupi"), today=TODAY)
 
     with pytest.raises(RuleViolated, match=refused("the programme is already closed")):
-        programme.close(closed_on=TODAY, reason="Dua kali", today=TODAY)
+        programme.close(CloseProgramme(closed_on=TODAY, reason="Dua kali"), today=TODAY)
 
 
 def test_a_programme_cannot_be_closed_on_a_day_still_to_come() -> None:
@@ -564,7 +589,9 @@ def test_a_programme_cannot_be_closed_on_a_day_still_to_come() -> None:
             "closed_on: 2025-03-04 lies in the future at the Bapas (today is 2025-03-03)"
         ),
     ):
-        open_programme(an_mou()).close(closed_on=TODAY + DAY, reason="Rencana", today=TODAY)
+        open_programme(an_mou()).close(
+            CloseProgramme(closed_on=TODAY + DAY, reason="Rencana"), today=TODAY
+        )
 
 
 # -- The rules hold on aggregates rebuilt from their events ------------------------------
@@ -572,7 +599,7 @@ def test_a_programme_cannot_be_closed_on_a_day_still_to_come() -> None:
 
 def test_an_mou_rebuilt_from_its_events_keeps_its_status_scope_and_validity() -> None:
     mou = an_mou()
-    mou.renew(valid_until=date(2026, 6, 30), today=TODAY)
+    mou.renew(RenewMoU(valid_until=date(2026, 6, 30)), today=TODAY)
 
     replayed = rebuilt(mou)
 
@@ -595,10 +622,10 @@ def test_an_expired_mou_rebuilt_from_its_events_expires_no_more() -> None:
 
 def test_a_closed_programme_rebuilt_from_its_events_cannot_be_closed_again() -> None:
     programme = open_programme(an_mou())
-    programme.close(closed_on=TODAY, reason="Peserta tidak mencukupi", today=TODAY)
+    programme.close(CloseProgramme(closed_on=TODAY, reason="Peserta tidak mencukupi"), today=TODAY)
 
     with pytest.raises(RuleViolated, match=refused("the programme is already closed")):
-        rebuilt(programme).close(closed_on=TODAY, reason="Dua kali", today=TODAY)
+        rebuilt(programme).close(CloseProgramme(closed_on=TODAY, reason="Dua kali"), today=TODAY)
 
 
 # -- Rule 5: every date is the date at the Bapas -----------------------------------------
