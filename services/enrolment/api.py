@@ -15,11 +15,20 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import Field
 
-from services.enrolment.commands import EnrolmentCommands
+from services.enrolment.application import NO_CLIENT, NO_ENROLMENT, EnrolmentApplication
+from services.enrolment.commands import (
+    CompleteTraining,
+    EndSupervision,
+    EnrolClient,
+    RecordAttendance,
+    RecordEmployment,
+    RecordReoffence,
+    ReleaseClient,
+    WithdrawFromTraining,
+)
 from services.enrolment.domain import ClientStatus, EnrolmentStatus
-from services.enrolment.profiles import ClientProfile, ProfileVault, read_profile
+from services.enrolment.profiles import ProfileVault, read_profile
 from services.enrolment.queries import (
     ClientDetail,
     ClientSummary,
@@ -30,16 +39,7 @@ from services.enrolment.queries import (
     list_clients,
     list_enrolments,
 )
-from shared.events.enrolment import (
-    Assessment,
-    AttendanceStatus,
-    EmploymentKind,
-    IntegrationType,
-    PkOfficer,
-    SupervisionOutcome,
-    WithdrawalReason,
-)
-from shared.events.envelope import ShortText, Text
+from services.enrolment.records import postgres_records
 from shared.eventstore.store import Events
 from shared.http import (
     COMMAND_RESPONSES,
@@ -51,15 +51,11 @@ from shared.http import (
     PageRequest,
     page_request,
 )
-from shared.http.commands import CommandAccepted, Context, RequestBody, accepted
-from shared.http.guards import PlausibleDate, SupervisionEndDate
-from shared.reference import KnownBapasCode, SkillCode
+from shared.http.commands import CommandAccepted, Context, accepted
+from shared.reference import KnownBapasCode
 from shared.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1", responses=COMMON_RESPONSES, tags=["enrolment"])
-
-NO_CLIENT = "no klien with this id"
-NO_ENROLMENT = "no enrolment with this id"
 
 Paging = Annotated[PageRequest, Depends(page_request)]
 
@@ -72,67 +68,15 @@ async def profile_vault(request: Request) -> ProfileVault:
 Vault = Annotated[ProfileVault, Depends(profile_vault)]
 
 
-async def enrolment_commands(
+async def enrolment_application(
     runtime: Runtime, vault: Vault, caller: Caller, context: Context
-) -> EnrolmentCommands:
-    return EnrolmentCommands(store=runtime.event_store, vault=vault, caller=caller, context=context)
+) -> EnrolmentApplication:
+    return EnrolmentApplication(
+        store=runtime.event_store, records=postgres_records(vault), caller=caller, context=context
+    )
 
 
-Commands = Annotated[EnrolmentCommands, Depends(enrolment_commands)]
-
-
-# -- bodies ---------------------------------------------------------------------------
-
-
-class ReleaseClient(RequestBody):
-    bapas_code: KnownBapasCode
-    register_number: ShortText
-    integration_type: IntegrationType
-    released_on: PlausibleDate
-    supervision_ends_on: SupervisionEndDate
-    pk_officer: PkOfficer
-    profile: ClientProfile
-
-
-class EnrolClient(RequestBody):
-    programme_id: UUID
-    enrolled_on: PlausibleDate
-
-
-class RecordAttendance(RequestBody):
-    session_no: Annotated[int, Field(ge=1, le=10_000)]
-    session_date: PlausibleDate
-    status: AttendanceStatus
-    concern: Text | None = None
-
-
-class CompleteTraining(RequestBody):
-    completed_on: PlausibleDate
-    assessment: Assessment
-    certificate_number: ShortText | None = None
-
-
-class WithdrawFromTraining(RequestBody):
-    withdrawn_on: PlausibleDate
-    reason_code: WithdrawalReason
-    note: Text | None = None
-
-
-class RecordEmployment(RequestBody):
-    employment_kind: EmploymentKind
-    employer_name: ShortText | None = None
-    started_on: PlausibleDate
-    skill: SkillCode | None = None
-
-
-class RecordReoffence(RequestBody):
-    recorded_on: PlausibleDate
-    note: Text | None = None
-
-
-class EndSupervision(RequestBody):
-    ended_on: PlausibleDate
-    outcome: SupervisionOutcome
+Application = Annotated[EnrolmentApplication, Depends(enrolment_application)]
 
 
 def _client_accepted(response: Response, events: Events) -> CommandAccepted:
@@ -153,20 +97,12 @@ def _enrolment_accepted(response: Response, events: Events) -> CommandAccepted:
     summary="Record a klien released into integration",
 )
 async def release_client(
-    body: ReleaseClient, commands: Commands, response: Response
+    body: ReleaseClient, application: Application, response: Response
 ) -> CommandAccepted:
     """Who: an officer (`bapas_officer`) of the body's `bapas_code`. Anyone else: 403; an
     unknown id, or one the caller may not read: 404.
     """
-    events = await commands.release_client(
-        bapas_code=body.bapas_code,
-        register_number=body.register_number,
-        integration_type=body.integration_type,
-        released_on=body.released_on,
-        supervision_ends_on=body.supervision_ends_on,
-        pk_officer=body.pk_officer,
-        profile=body.profile,
-    )
+    events = await application.release_client(body)
     return _client_accepted(response, events)
 
 
@@ -221,13 +157,13 @@ async def get_client(
     summary="Erase a klien's profile; the event history stays",
     response_class=Response,
 )
-async def erase_client_profile(client_id: UUID, commands: Commands) -> Response:
+async def erase_client_profile(client_id: UUID, application: Application) -> Response:
     """ClientProfileErased; answers 204 with no body.
 
     Who: an officer (`bapas_officer`) of the item's Bapas. Anyone else: 403; an unknown
     id, or one the caller may not read: 404.
     """
-    await commands.erase_profile(client_id)
+    await application.erase_profile(client_id)
     return Response(status_code=204)
 
 
@@ -238,20 +174,12 @@ async def erase_client_profile(client_id: UUID, commands: Commands) -> Response:
     summary="Record employment",
 )
 async def record_employment(
-    client_id: UUID, body: RecordEmployment, commands: Commands, response: Response
+    client_id: UUID, body: RecordEmployment, application: Application, response: Response
 ) -> CommandAccepted:
     """Who: an officer (`bapas_officer`) of the item's Bapas. Anyone else: 403; an unknown
     id, or one the caller may not read: 404.
     """
-    events = await commands.change_client(
-        client_id,
-        lambda client: client.record_employment(
-            employment_kind=body.employment_kind,
-            employer_name=body.employer_name,
-            started_on=body.started_on,
-            skill=body.skill,
-        ),
-    )
+    events = await application.record_employment(client_id, body)
     return _client_accepted(response, events)
 
 
@@ -262,15 +190,12 @@ async def record_employment(
     summary="Record a re-offence",
 )
 async def record_reoffence(
-    client_id: UUID, body: RecordReoffence, commands: Commands, response: Response
+    client_id: UUID, body: RecordReoffence, application: Application, response: Response
 ) -> CommandAccepted:
     """Who: an officer (`bapas_officer`) of the item's Bapas. Anyone else: 403; an unknown
     id, or one the caller may not read: 404.
     """
-    events = await commands.change_client(
-        client_id,
-        lambda client: client.record_reoffence(recorded_on=body.recorded_on, note=body.note),
-    )
+    events = await application.record_reoffence(client_id, body)
     return _client_accepted(response, events)
 
 
@@ -281,15 +206,12 @@ async def record_reoffence(
     summary="End the supervision",
 )
 async def end_supervision(
-    client_id: UUID, body: EndSupervision, commands: Commands, response: Response
+    client_id: UUID, body: EndSupervision, application: Application, response: Response
 ) -> CommandAccepted:
     """Who: an officer (`bapas_officer`) of the item's Bapas. Anyone else: 403; an unknown
     id, or one the caller may not read: 404.
     """
-    events = await commands.change_client(
-        client_id,
-        lambda client: client.end_supervision(ended_on=body.ended_on, outcome=body.outcome),
-    )
+    events = await application.end_supervision(client_id, body)
     return _client_accepted(response, events)
 
 
@@ -303,14 +225,12 @@ async def end_supervision(
     summary="Enrol a klien in a programme",
 )
 async def enrol_client(
-    client_id: UUID, body: EnrolClient, commands: Commands, response: Response
+    client_id: UUID, body: EnrolClient, application: Application, response: Response
 ) -> CommandAccepted:
     """Who: an officer (`bapas_officer`) of the klien's Bapas. Anyone else: 403; an unknown
     id, or one the caller may not read: 404.
     """
-    events = await commands.enrol(
-        client_id, programme_id=body.programme_id, enrolled_on=body.enrolled_on
-    )
+    events = await application.enrol(client_id, body)
     return _enrolment_accepted(response, events)
 
 
@@ -370,22 +290,13 @@ async def get_enrolment(
     summary="Record one session",
 )
 async def record_attendance(
-    enrolment_id: UUID, body: RecordAttendance, commands: Commands, response: Response
+    enrolment_id: UUID, body: RecordAttendance, application: Application, response: Response
 ) -> CommandAccepted:
     """Who: an officer of the Bapas, or the partner (`pokmas_partner`) of the Pokmas
     training the klien. Anyone else: 403; an unknown id, or one the caller may not read:
     404.
     """
-    events = await commands.change_enrolment(
-        enrolment_id,
-        lambda enrolment, terms: enrolment.record_attendance(
-            terms,
-            session_no=body.session_no,
-            session_date=body.session_date,
-            status=body.status,
-            concern=body.concern,
-        ),
-    )
+    events = await application.record_attendance(enrolment_id, body)
     return _enrolment_accepted(response, events)
 
 
@@ -396,21 +307,13 @@ async def record_attendance(
     summary="Complete the training",
 )
 async def complete_training(
-    enrolment_id: UUID, body: CompleteTraining, commands: Commands, response: Response
+    enrolment_id: UUID, body: CompleteTraining, application: Application, response: Response
 ) -> CommandAccepted:
     """Who: an officer of the Bapas, or the partner (`pokmas_partner`) of the Pokmas
     training the klien. Anyone else: 403; an unknown id, or one the caller may not read:
     404.
     """
-    events = await commands.change_enrolment(
-        enrolment_id,
-        lambda enrolment, terms: enrolment.complete(
-            terms,
-            completed_on=body.completed_on,
-            assessment=body.assessment,
-            certificate_number=body.certificate_number,
-        ),
-    )
+    events = await application.complete_training(enrolment_id, body)
     return _enrolment_accepted(response, events)
 
 
@@ -421,16 +324,11 @@ async def complete_training(
     summary="Withdraw from training",
 )
 async def withdraw_from_training(
-    enrolment_id: UUID, body: WithdrawFromTraining, commands: Commands, response: Response
+    enrolment_id: UUID, body: WithdrawFromTraining, application: Application, response: Response
 ) -> CommandAccepted:
     """Who: an officer of the Bapas, or the partner (`pokmas_partner`) of the Pokmas
     training the klien. Anyone else: 403; an unknown id, or one the caller may not read:
     404.
     """
-    events = await commands.change_enrolment(
-        enrolment_id,
-        lambda enrolment, _: enrolment.withdraw(
-            withdrawn_on=body.withdrawn_on, reason_code=body.reason_code, note=body.note
-        ),
-    )
+    events = await application.withdraw(enrolment_id, body)
     return _enrolment_accepted(response, events)

@@ -1,10 +1,12 @@
 """The aggregates of the enrolment service, Client and Enrolment, and the rules they
 check before recording an event (the domain rules: life cycles, rules 2–5).
 
-A command method checks the rules, then records an event; state changes only in
+A command method takes the caller's command object as it is, checks the rules, then
+records an event whose fields it takes from the command; state changes only in
 ``apply``, so replaying the events rebuilds the aggregate. What an aggregate needs to
 know about the world (the programme, its MoU, the seats taken, the klien's other
-enrolments) is handed to it as plain values read from the service's own tables; the
+enrolments) is handed to it as plain values; which enrolments count as seats, and
+which an MoU's end or renewal reaches, is said here too, for whoever reads them. The
 domain knows nothing of SQL, Kafka or HTTP.
 
 Two kinds of refusal: :class:`RuleViolated` for a business rule (HTTP 409, the detail
@@ -20,8 +22,17 @@ from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
+from services.enrolment.commands import (
+    CompleteTraining,
+    EndSupervision,
+    EnrolClient,
+    RecordAttendance,
+    RecordEmployment,
+    RecordReoffence,
+    ReleaseClient,
+    WithdrawFromTraining,
+)
 from shared.events.enrolment import (
-    Assessment,
     AttendanceRecorded,
     AttendanceStatus,
     ClientEmployed,
@@ -29,16 +40,11 @@ from shared.events.enrolment import (
     ClientProfileErased,
     ClientReleased,
     ClientReoffended,
-    EmploymentKind,
     EnrolmentResumed,
     EnrolmentSuspended,
-    IntegrationType,
-    PkOfficer,
     SupervisionEnded,
-    SupervisionOutcome,
     TrainingCompleted,
     TrainingWithdrawn,
-    WithdrawalReason,
 )
 from shared.events.envelope import AggregateType, EventPayload
 from shared.eventstore.aggregate import Aggregate
@@ -60,6 +66,27 @@ class EnrolmentStatus(StrEnum):
     COMPLETED = "completed"
     WITHDRAWN = "withdrawn"
     SUSPENDED = "suspended"
+
+    @property
+    def holds_a_seat(self) -> bool:
+        """Rule 2: every enrolment that is not withdrawn takes a seat of its programme
+        (enrolled, suspended and completed ones alike); a withdrawal frees it."""
+        return self is not EnrolmentStatus.WITHDRAWN
+
+
+SEAT_HOLDING = tuple(status for status in EnrolmentStatus if status.holds_a_seat)
+"""The states of an enrolment that count against its programme's capacity."""
+
+REACHED_BY_MOU_CHANGES = (EnrolmentStatus.ENROLLED, EnrolmentStatus.SUSPENDED)
+"""The states an end or a renewal of the programme's MoU can change: an end suspends
+an enrolled klien, a renewal resumes a suspended one; other states stay as they are."""
+
+
+class NikAlreadyRegistered(RuleViolated):
+    """A Bapas registers each NIK once: a second klien with it is refused."""
+
+    def __init__(self) -> None:
+        super().__init__("a klien with this NIK is already registered at this Bapas")
 
 
 class MoUStatus(StrEnum):
@@ -134,30 +161,11 @@ class Client(Aggregate):
     profile_erased: bool
 
     @classmethod
-    def release(
-        cls,
-        client_id: UUID,
-        bapas_code: str,
-        *,
-        register_number: str,
-        integration_type: IntegrationType,
-        released_on: date,
-        supervision_ends_on: date,
-        pk_officer: PkOfficer,
-    ) -> Client:
-        if supervision_ends_on < released_on:
+    def release(cls, client_id: UUID, command: ReleaseClient) -> Client:
+        if command.supervision_ends_on < command.released_on:
             raise InvalidValue("supervision_ends_on", "must not be before released_on")
-        client = cls(client_id, bapas_code)
-        client.record(
-            ClientReleased(
-                client_id=client_id,
-                register_number=register_number,
-                integration_type=integration_type,
-                released_on=released_on,
-                supervision_ends_on=supervision_ends_on,
-                pk_officer=pk_officer,
-            )
-        )
+        client = cls(client_id, command.bapas_code)
+        client.record(ClientReleased(client_id=client_id, **command.carried_by(ClientReleased)))
         return client
 
     def require_under_supervision(self) -> None:
@@ -170,35 +178,20 @@ class Client(Aggregate):
         if day < self.released_on:
             raise InvalidValue(field, f"must not be before the release on {self.released_on}")
 
-    def record_employment(
-        self,
-        *,
-        employment_kind: EmploymentKind,
-        employer_name: str | None,
-        started_on: date,
-        skill: str | None,
-    ) -> None:
+    def record_employment(self, command: RecordEmployment) -> None:
         self.require_under_supervision()
-        self._require_not_before_release("started_on", started_on)
-        self.record(
-            ClientEmployed(
-                client_id=self.id,
-                employment_kind=employment_kind,
-                employer_name=employer_name,
-                started_on=started_on,
-                skill=skill,
-            )
-        )
+        self._require_not_before_release("started_on", command.started_on)
+        self.record(ClientEmployed(client_id=self.id, **command.carried_by(ClientEmployed)))
 
-    def record_reoffence(self, *, recorded_on: date, note: str | None) -> None:
+    def record_reoffence(self, command: RecordReoffence) -> None:
         self.require_under_supervision()
-        self._require_not_before_release("recorded_on", recorded_on)
-        self.record(ClientReoffended(client_id=self.id, recorded_on=recorded_on, note=note))
+        self._require_not_before_release("recorded_on", command.recorded_on)
+        self.record(ClientReoffended(client_id=self.id, **command.carried_by(ClientReoffended)))
 
-    def end_supervision(self, *, ended_on: date, outcome: SupervisionOutcome) -> None:
+    def end_supervision(self, command: EndSupervision) -> None:
         self.require_under_supervision()
-        self._require_not_before_release("ended_on", ended_on)
-        self.record(SupervisionEnded(client_id=self.id, ended_on=ended_on, outcome=outcome))
+        self._require_not_before_release("ended_on", command.ended_on)
+        self.record(SupervisionEnded(client_id=self.id, **command.carried_by(SupervisionEnded)))
 
     def erase_profile(self, *, erased_on: date) -> None:
         if self.profile_erased:
@@ -238,17 +231,19 @@ class Enrolment(Aggregate):
     def enrol(
         cls,
         enrolment_id: UUID,
+        command: EnrolClient,
         *,
         client: Client,
         programme: Programme,
         mou: MoU,
         seats_taken: int,
         klien_seats: Sequence[Seat],
-        enrolled_on: date,
         today: date,
     ) -> Enrolment:
-        """Rule 2. ``seats_taken`` counts the programme's enrolments that are not
-        withdrawn; ``klien_seats`` are the klien's own; ``today`` is the Bapas's date."""
+        """Rule 2. ``seats_taken`` counts the programme's enrolments that hold a seat
+        (:attr:`EnrolmentStatus.holds_a_seat`); ``klien_seats`` are the klien's own;
+        ``today`` is the Bapas's date."""
+        enrolled_on = command.enrolled_on
         client.require_under_supervision()
         if programme.bapas_code != client.bapas_code:
             raise RuleViolated(
@@ -317,48 +312,29 @@ class Enrolment(Aggregate):
     def sessions_attended(self) -> int:
         return sum(1 for status in self.attendance.values() if status in _ATTENDED)
 
-    def record_attendance(
-        self,
-        terms: ProgrammeTerms,
-        *,
-        session_no: int,
-        session_date: date,
-        status: AttendanceStatus,
-        concern: str | None,
-    ) -> None:
+    def record_attendance(self, command: RecordAttendance, terms: ProgrammeTerms) -> None:
         self._require_enrolled("record attendance")
-        if session_no > terms.sessions_planned:
+        if command.session_no > terms.sessions_planned:
             raise InvalidValue(
                 "session_no", f"the programme plans {terms.sessions_planned} sessions"
             )
-        if not terms.starts_on <= session_date <= terms.ends_on:
+        if not terms.starts_on <= command.session_date <= terms.ends_on:
             raise InvalidValue(
                 "session_date",
                 f"must lie within the programme's dates {terms.starts_on} to {terms.ends_on}",
             )
-        if session_no in self.attendance:
-            raise RuleViolated(f"session {session_no} is already recorded for this enrolment")
-        self.record(
-            AttendanceRecorded(
-                enrolment_id=self.id,
-                session_no=session_no,
-                session_date=session_date,
-                status=status,
-                concern=concern,
+        if command.session_no in self.attendance:
+            raise RuleViolated(
+                f"session {command.session_no} is already recorded for this enrolment"
             )
+        self.record(
+            AttendanceRecorded(enrolment_id=self.id, **command.carried_by(AttendanceRecorded))
         )
 
-    def complete(
-        self,
-        terms: ProgrammeTerms,
-        *,
-        completed_on: date,
-        assessment: Assessment,
-        certificate_number: str | None,
-    ) -> None:
+    def complete(self, command: CompleteTraining, terms: ProgrammeTerms) -> None:
         """Rule 3: attendance (present or late) at 75 % of the planned sessions or more."""
         self._require_enrolled("complete the training")
-        self._require_not_before_enrolment("completed_on", completed_on)
+        self._require_not_before_enrolment("completed_on", command.completed_on)
         attended = self.sessions_attended
         if attended * 100 < COMPLETION_ATTENDANCE_PERCENT * terms.sessions_planned:
             raise RuleViolated(
@@ -370,25 +346,19 @@ class Enrolment(Aggregate):
                 enrolment_id=self.id,
                 client_id=self.client_id,
                 programme_id=self.programme_id,
-                completed_on=completed_on,
-                assessment=assessment,
-                certificate_number=certificate_number,
+                **command.carried_by(TrainingCompleted),
             )
         )
 
-    def withdraw(
-        self, *, withdrawn_on: date, reason_code: WithdrawalReason, note: str | None
-    ) -> None:
+    def withdraw(self, command: WithdrawFromTraining) -> None:
         self._require_enrolled("withdraw")
-        self._require_not_before_enrolment("withdrawn_on", withdrawn_on)
+        self._require_not_before_enrolment("withdrawn_on", command.withdrawn_on)
         self.record(
             TrainingWithdrawn(
                 enrolment_id=self.id,
                 client_id=self.client_id,
                 programme_id=self.programme_id,
-                withdrawn_on=withdrawn_on,
-                reason_code=reason_code,
-                note=note,
+                **command.carried_by(TrainingWithdrawn),
             )
         )
 

@@ -10,7 +10,7 @@ suspend twice or to resume what another MoU suspended, and ``mou_reactions`` kee
 rebuild of the projection (which replays old causes) from reacting again.
 
 Every lock is taken before the first save (the programmes, then the enrolments, in
-id order), as the commands do: see :mod:`services.enrolment.commands`.
+id order), as the commands do: see :mod:`services.enrolment.records`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from services.enrolment.domain import Enrolment, EnrolmentStatus
+from services.enrolment.domain import REACHED_BY_MOU_CHANGES, Enrolment
 from shared.events.envelope import Actor, Envelope, EventPayload
 from shared.eventstore.store import CommandContext, EventStore
 from shared.eventstore.unit_of_work import unit_of_work_within
@@ -65,7 +65,7 @@ async def react_to_mou_changes(
         " WHERE mou_id = ANY($1::uuid[]) AND status = ANY($2::text[])"
         " ORDER BY enrolment_id FOR UPDATE",
         mou_ids,
-        [EnrolmentStatus.ENROLLED.value, EnrolmentStatus.SUSPENDED.value],
+        list(REACHED_BY_MOU_CHANGES),
     )
     enrolments_of: dict[UUID, list[UUID]] = defaultdict(list)
     for row in rows:

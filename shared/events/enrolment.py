@@ -77,27 +77,47 @@ class PkOfficer(ContractModel):
     phone: Phone | None = None
 
 
-class EnrolmentEvent(EventPayload):
+class EnrolmentServiceEvent(EventPayload):
+    """An event of the enrolment service."""
+
     source: ClassVar[Source] = Source.ENROLMENT
 
 
-class ClientReleased(EnrolmentEvent):
+class ClientEvent(EnrolmentServiceEvent):
+    """An event of one klien (the Client aggregate), named by its ``client_id``."""
+
+    aggregate_type: ClassVar[AggregateType] = AggregateType.CLIENT
+
+    client_id: UUID
+
+    @property
+    def aggregate_id(self) -> UUID:
+        return self.client_id
+
+
+class EnrolmentEvent(EnrolmentServiceEvent):
+    """An event of one enrolment (the Enrolment aggregate), named by its ``enrolment_id``."""
+
+    aggregate_type: ClassVar[AggregateType] = AggregateType.ENROLMENT
+
+    enrolment_id: UUID
+
+    @property
+    def aggregate_id(self) -> UUID:
+        return self.enrolment_id
+
+
+class ClientReleased(ClientEvent):
     """A klien left prison into community integration under a Bapas's supervision."""
 
     event_type: ClassVar[str] = "ClientReleased"
     schema_version: ClassVar[int] = 1
-    aggregate_type: ClassVar[AggregateType] = AggregateType.CLIENT
 
-    client_id: UUID
     register_number: ShortText
     integration_type: IntegrationType
     released_on: date
     supervision_ends_on: date
     pk_officer: PkOfficer
-
-    @property
-    def aggregate_id(self) -> UUID:
-        return self.client_id
 
 
 class ClientEnrolled(EnrolmentEvent):
@@ -105,17 +125,11 @@ class ClientEnrolled(EnrolmentEvent):
 
     event_type: ClassVar[str] = "ClientEnrolled"
     schema_version: ClassVar[int] = 1
-    aggregate_type: ClassVar[AggregateType] = AggregateType.ENROLMENT
 
-    enrolment_id: UUID
     client_id: UUID
     programme_id: UUID
     pokmas_id: UUID
     enrolled_on: date
-
-    @property
-    def aggregate_id(self) -> UUID:
-        return self.enrolment_id
 
 
 class AttendanceRecorded(EnrolmentEvent):
@@ -123,17 +137,11 @@ class AttendanceRecorded(EnrolmentEvent):
 
     event_type: ClassVar[str] = "AttendanceRecorded"
     schema_version: ClassVar[int] = 1
-    aggregate_type: ClassVar[AggregateType] = AggregateType.ENROLMENT
 
-    enrolment_id: UUID
     session_no: int = Field(ge=1)
     session_date: date
     status: AttendanceStatus
     concern: Text | None = None
-
-    @property
-    def aggregate_id(self) -> UUID:
-        return self.enrolment_id
 
 
 class TrainingCompleted(EnrolmentEvent):
@@ -141,18 +149,12 @@ class TrainingCompleted(EnrolmentEvent):
 
     event_type: ClassVar[str] = "TrainingCompleted"
     schema_version: ClassVar[int] = 1
-    aggregate_type: ClassVar[AggregateType] = AggregateType.ENROLMENT
 
-    enrolment_id: UUID
     client_id: UUID
     programme_id: UUID
     completed_on: date
     assessment: Assessment
     certificate_number: ShortText | None = None
-
-    @property
-    def aggregate_id(self) -> UUID:
-        return self.enrolment_id
 
 
 class TrainingWithdrawn(EnrolmentEvent):
@@ -160,18 +162,12 @@ class TrainingWithdrawn(EnrolmentEvent):
 
     event_type: ClassVar[str] = "TrainingWithdrawn"
     schema_version: ClassVar[int] = 1
-    aggregate_type: ClassVar[AggregateType] = AggregateType.ENROLMENT
 
-    enrolment_id: UUID
     client_id: UUID
     programme_id: UUID
     withdrawn_on: date
     reason_code: WithdrawalReason
     note: Text | None = None
-
-    @property
-    def aggregate_id(self) -> UUID:
-        return self.enrolment_id
 
 
 class EnrolmentSuspended(EnrolmentEvent):
@@ -179,16 +175,10 @@ class EnrolmentSuspended(EnrolmentEvent):
 
     event_type: ClassVar[str] = "EnrolmentSuspended"
     schema_version: ClassVar[int] = 1
-    aggregate_type: ClassVar[AggregateType] = AggregateType.ENROLMENT
 
-    enrolment_id: UUID
     programme_id: UUID
     mou_id: UUID
     reason: Text
-
-    @property
-    def aggregate_id(self) -> UUID:
-        return self.enrolment_id
 
 
 class EnrolmentResumed(EnrolmentEvent):
@@ -196,77 +186,47 @@ class EnrolmentResumed(EnrolmentEvent):
 
     event_type: ClassVar[str] = "EnrolmentResumed"
     schema_version: ClassVar[int] = 1
-    aggregate_type: ClassVar[AggregateType] = AggregateType.ENROLMENT
 
-    enrolment_id: UUID
     programme_id: UUID
     mou_id: UUID
 
-    @property
-    def aggregate_id(self) -> UUID:
-        return self.enrolment_id
 
-
-class ClientEmployed(EnrolmentEvent):
+class ClientEmployed(ClientEvent):
     """A klien found work or started a business."""
 
     event_type: ClassVar[str] = "ClientEmployed"
     schema_version: ClassVar[int] = 1
-    aggregate_type: ClassVar[AggregateType] = AggregateType.CLIENT
 
-    client_id: UUID
     employment_kind: EmploymentKind
     employer_name: ShortText | None = None
     started_on: date
     skill: SkillCode | None = None
 
-    @property
-    def aggregate_id(self) -> UUID:
-        return self.client_id
 
-
-class ClientReoffended(EnrolmentEvent):
+class ClientReoffended(ClientEvent):
     """A re-offence of a klien under supervision was recorded."""
 
     event_type: ClassVar[str] = "ClientReoffended"
     schema_version: ClassVar[int] = 1
-    aggregate_type: ClassVar[AggregateType] = AggregateType.CLIENT
 
-    client_id: UUID
     recorded_on: date
     note: Text | None = None
 
-    @property
-    def aggregate_id(self) -> UUID:
-        return self.client_id
 
-
-class SupervisionEnded(EnrolmentEvent):
+class SupervisionEnded(ClientEvent):
     """A klien's supervision ended, completed or revoked."""
 
     event_type: ClassVar[str] = "SupervisionEnded"
     schema_version: ClassVar[int] = 1
-    aggregate_type: ClassVar[AggregateType] = AggregateType.CLIENT
 
-    client_id: UUID
     ended_on: date
     outcome: SupervisionOutcome
 
-    @property
-    def aggregate_id(self) -> UUID:
-        return self.client_id
 
-
-class ClientProfileErased(EnrolmentEvent):
+class ClientProfileErased(ClientEvent):
     """A klien's personal profile was erased on request; the event history stays."""
 
     event_type: ClassVar[str] = "ClientProfileErased"
     schema_version: ClassVar[int] = 1
-    aggregate_type: ClassVar[AggregateType] = AggregateType.CLIENT
 
-    client_id: UUID
     erased_on: date
-
-    @property
-    def aggregate_id(self) -> UUID:
-        return self.client_id

@@ -19,6 +19,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from services.enrolment.commands import (
+    CompleteTraining,
+    EndSupervision,
+    EnrolClient,
+    RecordAttendance,
+    RecordEmployment,
+    RecordReoffence,
+    ReleaseClient,
+    WithdrawFromTraining,
+)
 from services.enrolment.domain import (
     COMPLETION_ATTENDANCE_PERCENT,
     Client,
@@ -32,6 +42,7 @@ from services.enrolment.domain import (
     ProgrammeTerms,
     Seat,
 )
+from services.enrolment.profiles import ClientProfile
 from shared.events.enrolment import (
     Assessment,
     AttendanceStatus,
@@ -76,12 +87,15 @@ def klien(
 ) -> Client:
     return Client.release(
         uuid4(),
-        bapas_code,
-        register_number="PB-017/2025",
-        integration_type=IntegrationType.PB,
-        released_on=released_on,
-        supervision_ends_on=supervision_ends_on,
-        pk_officer=PkOfficer(id="198701012010011001", name="Rina Wulandari"),
+        ReleaseClient(
+            bapas_code=bapas_code,
+            register_number="PB-017/2025",
+            integration_type=IntegrationType.PB,
+            released_on=released_on,
+            supervision_ends_on=supervision_ends_on,
+            pk_officer=PkOfficer(id="198701012010011001", name="Rina Wulandari"),
+            profile=ClientProfile(full_name="Andi Saputra", nik="6471012301900001"),
+        ),
     )
 
 
@@ -127,14 +141,15 @@ def enrol(
 ) -> Enrolment:
     """Enrol a klien (a fresh one at Balikpapan unless given) in an open programme
     with free seats under an active MoU, unless told otherwise."""
+    programme = a_programme() if programme is None else programme
     return Enrolment.enrol(
         uuid4(),
+        EnrolClient(programme_id=programme.programme_id, enrolled_on=enrolled_on),
         client=klien() if client is None else client,
-        programme=a_programme() if programme is None else programme,
+        programme=programme,
         mou=an_mou() if mou is None else mou,
         seats_taken=seats_taken,
         klien_seats=klien_seats,
-        enrolled_on=enrolled_on,
         today=today,
     )
 
@@ -150,13 +165,14 @@ def attend(
     """Record sessions 1, 2, 3 … with these statuses."""
     for session_no, status in enumerate(statuses, start=1):
         enrolment.record_attendance(
-            terms, session_no=session_no, session_date=terms.starts_on, status=status, concern=None
+            RecordAttendance(session_no=session_no, session_date=terms.starts_on, status=status),
+            terms,
         )
 
 
 def record_session(enrolment: Enrolment, session_no: int, session_date: date = STARTS_ON) -> None:
     enrolment.record_attendance(
-        TERMS, session_no=session_no, session_date=session_date, status=PRESENT, concern=None
+        RecordAttendance(session_no=session_no, session_date=session_date, status=PRESENT), TERMS
     )
 
 
@@ -164,12 +180,14 @@ def complete(
     enrolment: Enrolment, terms: ProgrammeTerms = TERMS, completed_on: date = ENDS_ON
 ) -> None:
     enrolment.complete(
-        terms, completed_on=completed_on, assessment=Assessment.COMPETENT, certificate_number=None
+        CompleteTraining(completed_on=completed_on, assessment=Assessment.COMPETENT), terms
     )
 
 
 def withdraw(enrolment: Enrolment, withdrawn_on: date = STARTS_ON) -> None:
-    enrolment.withdraw(withdrawn_on=withdrawn_on, reason_code=WithdrawalReason.EMPLOYED, note=None)
+    enrolment.withdraw(
+        WithdrawFromTraining(withdrawn_on=withdrawn_on, reason_code=WithdrawalReason.EMPLOYED)
+    )
 
 
 def enrolment_in(status: EnrolmentStatus) -> Enrolment:
@@ -230,7 +248,7 @@ def test_a_supervision_cannot_end_before_the_release() -> None:
 def test_a_re_offence_is_recorded_on_the_way_and_the_klien_stays_under_supervision() -> None:
     client = klien()
 
-    client.record_reoffence(recorded_on=RELEASED_ON, note=None)
+    client.record_reoffence(RecordReoffence(recorded_on=RELEASED_ON))
 
     assert client.status is ClientStatus.UNDER_SUPERVISION
     enrol(client)  # still enrollable
@@ -239,7 +257,7 @@ def test_a_re_offence_is_recorded_on_the_way_and_the_klien_stays_under_supervisi
 def test_an_ended_supervision_records_its_day_and_outcome() -> None:
     client = klien()
 
-    client.end_supervision(ended_on=RELEASED_ON, outcome=SupervisionOutcome.REVOKED)
+    client.end_supervision(EndSupervision(ended_on=RELEASED_ON, outcome=SupervisionOutcome.REVOKED))
 
     assert (client.status, client.supervision_ended_on) == (
         ClientStatus.SUPERVISION_ENDED,
@@ -249,14 +267,16 @@ def test_an_ended_supervision_records_its_day_and_outcome() -> None:
 
 CLIENT_DATED_ACTIONS: dict[str, Callable[[Client, date], None]] = {
     "started_on": lambda client, day: client.record_employment(
-        employment_kind=EmploymentKind.EMPLOYED,
-        employer_name="CV Sejuk Mandiri",
-        started_on=day,
-        skill="ac_repair",
+        RecordEmployment(
+            employment_kind=EmploymentKind.EMPLOYED,
+            employer_name="CV Sejuk Mandiri",
+            started_on=day,
+            skill="ac_repair",
+        )
     ),
-    "recorded_on": lambda client, day: client.record_reoffence(recorded_on=day, note=None),
+    "recorded_on": lambda client, day: client.record_reoffence(RecordReoffence(recorded_on=day)),
     "ended_on": lambda client, day: client.end_supervision(
-        ended_on=day, outcome=SupervisionOutcome.COMPLETED
+        EndSupervision(ended_on=day, outcome=SupervisionOutcome.COMPLETED)
     ),
 }
 
@@ -278,7 +298,9 @@ def test_an_employment_re_offence_or_end_of_supervision_cannot_predate_the_relea
 @pytest.mark.parametrize("field", CLIENT_DATED_ACTIONS)
 def test_nothing_more_is_recorded_for_a_klien_whose_supervision_ended(field: str) -> None:
     client = klien()
-    client.end_supervision(ended_on=date(2025, 9, 1), outcome=SupervisionOutcome.COMPLETED)
+    client.end_supervision(
+        EndSupervision(ended_on=date(2025, 9, 1), outcome=SupervisionOutcome.COMPLETED)
+    )
 
     with pytest.raises(RuleViolated, match=r"supervision of klien .* ended on 2025-09-01"):
         CLIENT_DATED_ACTIONS[field](client, date(2025, 9, 2))
@@ -294,7 +316,7 @@ def test_a_klien_profile_is_erased_only_once() -> None:
 
 def test_a_klien_rebuilt_from_their_events_still_cannot_be_enrolled_after_supervision() -> None:
     client = klien()
-    client.end_supervision(ended_on=STARTS_ON, outcome=SupervisionOutcome.COMPLETED)
+    client.end_supervision(EndSupervision(ended_on=STARTS_ON, outcome=SupervisionOutcome.COMPLETED))
 
     rebuilt = Client.replay(history(client))
 
@@ -321,7 +343,9 @@ def test_a_klien_under_supervision_is_enrolled_in_an_open_programme_of_their_bap
 
 def test_a_klien_whose_supervision_ended_cannot_be_enrolled() -> None:
     client = klien()
-    client.end_supervision(ended_on=STARTS_ON - ONE_DAY, outcome=SupervisionOutcome.COMPLETED)
+    client.end_supervision(
+        EndSupervision(ended_on=STARTS_ON - ONE_DAY, outcome=SupervisionOutcome.COMPLETED)
+    )
 
     with pytest.raises(RuleViolated, match=f"ended on {STARTS_ON - ONE_DAY}"):
         enrol(client)
@@ -612,7 +636,8 @@ def test_completion_is_accepted_exactly_when_present_or_late_reach_three_quarter
     for session_no, status in enumerate(sessions, start=1):
         if status is not None:
             enrolment.record_attendance(
-                terms, session_no=session_no, session_date=STARTS_ON, status=status, concern=None
+                RecordAttendance(session_no=session_no, session_date=STARTS_ON, status=status),
+                terms,
             )
     attended = sum(status in (PRESENT, LATE) for status in sessions)
     expected = Fraction(attended, len(sessions)) >= Fraction(COMPLETION_ATTENDANCE_PERCENT, 100)
