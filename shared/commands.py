@@ -28,12 +28,3 @@ class Command(BaseModel):
     @classmethod
     def _clean_texts(cls, data: Any) -> Any:
         return clean_texts(data)
-
-    def carried_by(self, event: type[BaseModel]) -> dict[str, Any]:
-        """The command's values of the fields ``event`` declares too, by name: what the
-        event takes from the command as it is, so no layer lists them again."""
-        return {
-            name: getattr(self, name)
-            for name in event.model_fields
-            if name in type(self).model_fields
-        }

@@ -165,7 +165,7 @@ class Client(Aggregate):
         if command.supervision_ends_on < command.released_on:
             raise InvalidValue("supervision_ends_on", "must not be before released_on")
         client = cls(client_id, command.bapas_code)
-        client.record(ClientReleased(client_id=client_id, **command.carried_by(ClientReleased)))
+        client.record(ClientReleased.built_from(command, client_id=client_id))
         return client
 
     def require_under_supervision(self) -> None:
@@ -181,17 +181,17 @@ class Client(Aggregate):
     def record_employment(self, command: RecordEmployment) -> None:
         self.require_under_supervision()
         self._require_not_before_release("started_on", command.started_on)
-        self.record(ClientEmployed(client_id=self.id, **command.carried_by(ClientEmployed)))
+        self.record(ClientEmployed.built_from(command, client_id=self.id))
 
     def record_reoffence(self, command: RecordReoffence) -> None:
         self.require_under_supervision()
         self._require_not_before_release("recorded_on", command.recorded_on)
-        self.record(ClientReoffended(client_id=self.id, **command.carried_by(ClientReoffended)))
+        self.record(ClientReoffended.built_from(command, client_id=self.id))
 
     def end_supervision(self, command: EndSupervision) -> None:
         self.require_under_supervision()
         self._require_not_before_release("ended_on", command.ended_on)
-        self.record(SupervisionEnded(client_id=self.id, **command.carried_by(SupervisionEnded)))
+        self.record(SupervisionEnded.built_from(command, client_id=self.id))
 
     def erase_profile(self, *, erased_on: date) -> None:
         if self.profile_erased:
@@ -327,9 +327,7 @@ class Enrolment(Aggregate):
             raise RuleViolated(
                 f"session {command.session_no} is already recorded for this enrolment"
             )
-        self.record(
-            AttendanceRecorded(enrolment_id=self.id, **command.carried_by(AttendanceRecorded))
-        )
+        self.record(AttendanceRecorded.built_from(command, enrolment_id=self.id))
 
     def complete(self, command: CompleteTraining, terms: ProgrammeTerms) -> None:
         """Rule 3: attendance (present or late) at 75 % of the planned sessions or more."""
@@ -342,11 +340,11 @@ class Enrolment(Aggregate):
                 f"{terms.sessions_planned} planned sessions; the klien attended {attended}"
             )
         self.record(
-            TrainingCompleted(
+            TrainingCompleted.built_from(
+                command,
                 enrolment_id=self.id,
                 client_id=self.client_id,
                 programme_id=self.programme_id,
-                **command.carried_by(TrainingCompleted),
             )
         )
 
@@ -354,11 +352,11 @@ class Enrolment(Aggregate):
         self._require_enrolled("withdraw")
         self._require_not_before_enrolment("withdrawn_on", command.withdrawn_on)
         self.record(
-            TrainingWithdrawn(
+            TrainingWithdrawn.built_from(
+                command,
                 enrolment_id=self.id,
                 client_id=self.client_id,
                 programme_id=self.programme_id,
-                **command.carried_by(TrainingWithdrawn),
             )
         )
 

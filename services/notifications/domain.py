@@ -25,6 +25,7 @@ from uuid import UUID
 from shared.events.envelope import AggregateType, EventPayload
 from shared.events.notifications import (
     Channel,
+    NotificationEvent,
     NotificationFailed,
     NotificationSent,
     RecipientKind,
@@ -150,30 +151,19 @@ class Notification(Aggregate):
 
     @classmethod
     def delivered(cls, delivery: Delivered, *, bapas_code: str) -> Notification:
-        notification = cls(delivery.notification_id, bapas_code)
-        notification.record(
-            NotificationSent(
-                notification_id=delivery.notification_id,
-                cause_event_id=delivery.cause_event_id,
-                channel=delivery.channel,
-                template=delivery.template,
-                recipient_kind=delivery.recipient_kind,
-            )
-        )
-        return notification
+        return cls._closed_by(NotificationSent.built_from(delivery), bapas_code)
 
     @classmethod
     def given_up(cls, delivery: Delivered, *, bapas_code: str, error: str) -> Notification:
-        notification = cls(delivery.notification_id, bapas_code)
-        notification.record(
-            NotificationFailed(
-                notification_id=delivery.notification_id,
-                cause_event_id=delivery.cause_event_id,
-                channel=delivery.channel,
-                error=error[:ERROR_LENGTH] or "unknown error",
-                attempts=delivery.attempts,
-            )
+        failed = NotificationFailed.built_from(
+            delivery, error=error[:ERROR_LENGTH] or "unknown error"
         )
+        return cls._closed_by(failed, bapas_code)
+
+    @classmethod
+    def _closed_by(cls, outcome: NotificationEvent, bapas_code: str) -> Notification:
+        notification = cls(outcome.notification_id, bapas_code)
+        notification.record(outcome)
         return notification
 
     def apply(self, event: EventPayload) -> None:

@@ -17,9 +17,11 @@ the day.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 from uuid import UUID
 
 from services.pokmas.commands import (
@@ -33,6 +35,7 @@ from services.pokmas.commands import (
 )
 from services.pokmas.domain import NOT_AN_MOU_OF_THE_POKMAS, MoU, Pokmas, Programme
 from shared.events.envelope import Actor
+from shared.eventstore.aggregate import Aggregate
 from shared.eventstore.refusals import InvalidValue
 from shared.eventstore.store import (
     AggregateNotFound,
@@ -48,6 +51,8 @@ from shared.reference import today_in
 log = logging.getLogger(__name__)
 
 EXPIRY_ACTOR = Actor(role="service", sub="pokmas.mou_expiry")
+
+A = TypeVar("A", bound=Aggregate)
 
 
 @dataclass(frozen=True)
@@ -75,11 +80,9 @@ class PokmasApplication:
             return await work.save(pokmas)
 
     async def change_contact(self, pokmas_id: UUID, command: ChangeContact) -> Events:
-        async with self._work() as work:
-            pokmas = await work.load(Pokmas, pokmas_id)
-            self.caller.require_write(pokmas.bapas_code)
-            pokmas.change_contact(command)
-            return await work.save(pokmas)
+        return await self._change(
+            Pokmas, pokmas_id, lambda pokmas, _: pokmas.change_contact(command)
+        )
 
     # -- MoUs -----------------------------------------------------------------------
 
@@ -91,18 +94,12 @@ class PokmasApplication:
             return await work.save(mou)
 
     async def renew_mou(self, mou_id: UUID, command: RenewMoU) -> Events:
-        async with self._work() as work:
-            mou = await work.load(MoU, mou_id)
-            self.caller.require_write(mou.bapas_code)
-            mou.renew(command, today=self._today(mou.bapas_code))
-            return await work.save(mou)
+        return await self._change(MoU, mou_id, lambda mou, today: mou.renew(command, today=today))
 
     async def terminate_mou(self, mou_id: UUID, command: TerminateMoU) -> Events:
-        async with self._work() as work:
-            mou = await work.load(MoU, mou_id)
-            self.caller.require_write(mou.bapas_code)
-            mou.terminate(command, today=self._today(mou.bapas_code))
-            return await work.save(mou)
+        return await self._change(
+            MoU, mou_id, lambda mou, today: mou.terminate(command, today=today)
+        )
 
     # -- Programmes -----------------------------------------------------------------
 
@@ -121,11 +118,20 @@ class PokmasApplication:
             return await work.save(programme)
 
     async def close_programme(self, programme_id: UUID, command: CloseProgramme) -> Events:
+        return await self._change(
+            Programme, programme_id, lambda programme, today: programme.close(command, today=today)
+        )
+
+    async def _change(
+        self, kind: type[A], aggregate_id: UUID, change: Callable[[A, date], None]
+    ) -> Events:
+        """Load the aggregate, check the caller may change it (an officer of its Bapas),
+        apply ``change`` with the date at that Bapas, and save."""
         async with self._work() as work:
-            programme = await work.load(Programme, programme_id)
-            self.caller.require_write(programme.bapas_code)
-            programme.close(command, today=self._today(programme.bapas_code))
-            return await work.save(programme)
+            aggregate = await work.load(kind, aggregate_id)
+            self.caller.require_write(aggregate.bapas_code)
+            change(aggregate, self._today(aggregate.bapas_code))
+            return await work.save(aggregate)
 
 
 async def expire_lapsed_mous(store: EventStore, now: datetime) -> list[UUID]:

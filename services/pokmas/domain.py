@@ -79,12 +79,8 @@ class Pokmas(Aggregate):
     def register(cls, command: RegisterPokmas) -> Pokmas:
         pokmas = cls(uuid4(), command.bapas_code)
         pokmas.record(
-            PokmasRegistered(
-                **{
-                    **command.carried_by(PokmasRegistered),
-                    "skills": tuple(dict.fromkeys(command.skills)),
-                },
-                pokmas_id=pokmas.id,
+            PokmasRegistered.built_from(
+                command, pokmas_id=pokmas.id, skills=tuple(dict.fromkeys(command.skills))
             )
         )
         return pokmas
@@ -126,10 +122,11 @@ class MoU(Aggregate):
             )
         mou = cls(uuid4(), pokmas.bapas_code)
         mou.record(
-            MoUSigned(
-                **{**command.carried_by(MoUSigned), "scope": tuple(dict.fromkeys(command.scope))},
+            MoUSigned.built_from(
+                command,
                 mou_id=mou.id,
                 pokmas_id=pokmas.id,
+                scope=tuple(dict.fromkeys(command.scope)),
             )
         )
         return mou
@@ -155,7 +152,7 @@ class MoU(Aggregate):
             raise InvalidValue(
                 "effective_on", f"must not be before the MoU was signed ({self.signed_on})"
             )
-        self.record(MoUTerminated(mou_id=self.id, **command.carried_by(MoUTerminated)))
+        self.record(MoUTerminated.built_from(command, mou_id=self.id))
 
     def expire(self, *, today: date) -> bool:
         """Record that the MoU expired if its validity ended before ``today``.
@@ -237,11 +234,7 @@ class Programme(Aggregate):
         mou.check_can_host(skill=command.skill, starts_on=starts_on, ends_on=ends_on, today=today)
         programme = cls(uuid4(), mou.bapas_code)
         programme.record(
-            ProgrammeOpened(
-                **command.carried_by(ProgrammeOpened),
-                programme_id=programme.id,
-                pokmas_id=mou.pokmas_id,
-            )
+            ProgrammeOpened.built_from(command, programme_id=programme.id, pokmas_id=mou.pokmas_id)
         )
         return programme
 
@@ -249,7 +242,7 @@ class Programme(Aggregate):
         if self.status is ProgrammeStatus.CLOSED:
             raise RuleViolated("the programme is already closed")
         _not_in_the_future("closed_on", command.closed_on, today)
-        self.record(ProgrammeClosed(programme_id=self.id, **command.carried_by(ProgrammeClosed)))
+        self.record(ProgrammeClosed.built_from(command, programme_id=self.id))
 
     def apply(self, event: EventPayload) -> None:
         match event:

@@ -22,17 +22,21 @@ the real types (``UUID``, ``date``, an enum member) when built in Python, as myp
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from abc import abstractmethod
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Self, TypeVar
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, model_validator
 from pydantic_core import core_schema
 
 from shared.reference.offices import SLUG_PATTERN
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 class _UtcOffset:
@@ -120,6 +124,19 @@ class EventPayload(ContractModel):
     @abstractmethod
     def aggregate_id(self) -> UUID:
         """The id of the entity this event belongs to (one of the payload's ids)."""
+
+    @classmethod
+    def built_from(cls, source: BaseModel | DataclassInstance, **values: Any) -> Self:
+        """The event with ``values``, and every other field taken by name from
+        ``source`` (a command, a delivery…) where it has one: what an event carries over
+        as it is is not listed again where the event is built."""
+        names = (
+            type(source).model_fields
+            if isinstance(source, BaseModel)
+            else {field.name for field in dataclasses.fields(source)}
+        )
+        carried = {name: getattr(source, name) for name in cls.model_fields if name in names}
+        return cls(**(carried | values))
 
 
 PayloadT = TypeVar("PayloadT", bound=EventPayload, covariant=True)

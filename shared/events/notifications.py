@@ -30,7 +30,19 @@ class RecipientKind(StrEnum):
 
 
 class NotificationEvent(EventPayload):
+    """The outcome of one delivery (the Notification aggregate): the delivery, the event
+    it announced, and the channel it went over."""
+
     source: ClassVar[Source] = Source.NOTIFICATIONS
+    aggregate_type: ClassVar[AggregateType] = AggregateType.NOTIFICATION
+
+    notification_id: UUID
+    cause_event_id: UUID
+    channel: Channel
+
+    @property
+    def aggregate_id(self) -> UUID:
+        return self.notification_id
 
 
 class NotificationSent(NotificationEvent):
@@ -38,17 +50,9 @@ class NotificationSent(NotificationEvent):
 
     event_type: ClassVar[str] = "NotificationSent"
     schema_version: ClassVar[int] = 1
-    aggregate_type: ClassVar[AggregateType] = AggregateType.NOTIFICATION
 
-    notification_id: UUID
-    cause_event_id: UUID
-    channel: Channel
     template: ShortText
     recipient_kind: RecipientKind
-
-    @property
-    def aggregate_id(self) -> UUID:
-        return self.notification_id
 
 
 class NotificationFailed(NotificationEvent):
@@ -56,14 +60,6 @@ class NotificationFailed(NotificationEvent):
 
     event_type: ClassVar[str] = "NotificationFailed"
     schema_version: ClassVar[int] = 1
-    aggregate_type: ClassVar[AggregateType] = AggregateType.NOTIFICATION
 
-    notification_id: UUID
-    cause_event_id: UUID
-    channel: Channel
     error: Text
     attempts: int = Field(ge=1)
-
-    @property
-    def aggregate_id(self) -> UUID:
-        return self.notification_id
