@@ -16,17 +16,8 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from services.enrolment import commands
 from services.enrolment.application import NO_CLIENT, NO_ENROLMENT, EnrolmentApplication
-from services.enrolment.commands import (
-    CompleteTraining,
-    EndSupervision,
-    EnrolClient,
-    RecordAttendance,
-    RecordEmployment,
-    RecordReoffence,
-    ReleaseClient,
-    WithdrawFromTraining,
-)
 from services.enrolment.domain import ClientStatus, EnrolmentStatus
 from services.enrolment.profiles import ProfileVault, read_profile
 from services.enrolment.queries import (
@@ -97,7 +88,7 @@ def _enrolment_accepted(response: Response, events: Events) -> CommandAccepted:
     summary="Record a klien released into integration",
 )
 async def release_client(
-    body: ReleaseClient, application: Application, response: Response
+    body: commands.ReleaseClient, application: Application, response: Response
 ) -> CommandAccepted:
     """Who: an officer (`bapas_officer`) of the body's `bapas_code`. Anyone else: 403; an
     unknown id, or one the caller may not read: 404.
@@ -174,7 +165,7 @@ async def erase_client_profile(client_id: UUID, application: Application) -> Res
     summary="Record employment",
 )
 async def record_employment(
-    client_id: UUID, body: RecordEmployment, application: Application, response: Response
+    client_id: UUID, body: commands.RecordEmployment, application: Application, response: Response
 ) -> CommandAccepted:
     """Who: an officer (`bapas_officer`) of the item's Bapas. Anyone else: 403; an unknown
     id, or one the caller may not read: 404.
@@ -190,7 +181,7 @@ async def record_employment(
     summary="Record a re-offence",
 )
 async def record_reoffence(
-    client_id: UUID, body: RecordReoffence, application: Application, response: Response
+    client_id: UUID, body: commands.RecordReoffence, application: Application, response: Response
 ) -> CommandAccepted:
     """Who: an officer (`bapas_officer`) of the item's Bapas. Anyone else: 403; an unknown
     id, or one the caller may not read: 404.
@@ -206,7 +197,7 @@ async def record_reoffence(
     summary="End the supervision",
 )
 async def end_supervision(
-    client_id: UUID, body: EndSupervision, application: Application, response: Response
+    client_id: UUID, body: commands.EndSupervision, application: Application, response: Response
 ) -> CommandAccepted:
     """Who: an officer (`bapas_officer`) of the item's Bapas. Anyone else: 403; an unknown
     id, or one the caller may not read: 404.
@@ -225,7 +216,7 @@ async def end_supervision(
     summary="Enrol a klien in a programme",
 )
 async def enrol_client(
-    client_id: UUID, body: EnrolClient, application: Application, response: Response
+    client_id: UUID, body: commands.EnrolClient, application: Application, response: Response
 ) -> CommandAccepted:
     """Who: an officer (`bapas_officer`) of the klien's Bapas. Anyone else: 403; an unknown
     id, or one the caller may not read: 404.
@@ -290,7 +281,10 @@ async def get_enrolment(
     summary="Record one session",
 )
 async def record_attendance(
-    enrolment_id: UUID, body: RecordAttendance, application: Application, response: Response
+    enrolment_id: UUID,
+    body: commands.RecordAttendance,
+    application: Application,
+    response: Response,
 ) -> CommandAccepted:
     """Who: an officer of the Bapas, or the partner (`pokmas_partner`) of the Pokmas
     training the klien. Anyone else: 403; an unknown id, or one the caller may not read:
@@ -307,7 +301,10 @@ async def record_attendance(
     summary="Complete the training",
 )
 async def complete_training(
-    enrolment_id: UUID, body: CompleteTraining, application: Application, response: Response
+    enrolment_id: UUID,
+    body: commands.CompleteTraining,
+    application: Application,
+    response: Response,
 ) -> CommandAccepted:
     """Who: an officer of the Bapas, or the partner (`pokmas_partner`) of the Pokmas
     training the klien. Anyone else: 403; an unknown id, or one the caller may not read:
@@ -324,7 +321,10 @@ async def complete_training(
     summary="Withdraw from training",
 )
 async def withdraw_from_training(
-    enrolment_id: UUID, body: WithdrawFromTraining, application: Application, response: Response
+    enrolment_id: UUID,
+    body: commands.WithdrawFromTraining,
+    application: Application,
+    response: Response,
 ) -> CommandAccepted:
     """Who: an officer of the Bapas, or the partner (`pokmas_partner`) of the Pokmas
     training the klien. Anyone else: 403; an unknown id, or one the caller may not read:

@@ -18,16 +18,7 @@ from datetime import date
 from typing import TypeVar
 from uuid import UUID, uuid4
 
-from services.enrolment.commands import (
-    CompleteTraining,
-    EndSupervision,
-    EnrolClient,
-    RecordAttendance,
-    RecordEmployment,
-    RecordReoffence,
-    ReleaseClient,
-    WithdrawFromTraining,
-)
+from services.enrolment import commands
 from services.enrolment.domain import Client, Enrolment, NikAlreadyRegistered, ProgrammeTerms
 from services.enrolment.records import EnrolmentRecords, RecordsOf
 from shared.commands import Command
@@ -60,7 +51,7 @@ class EnrolmentApplication:
 
     # -- klien --------------------------------------------------------------------
 
-    async def release_client(self, command: ReleaseClient) -> Events:
+    async def release_client(self, command: commands.ReleaseClient) -> Events:
         self.caller.require_write(command.bapas_code)
         client = Client.release(uuid4(), command)
         async with self._work() as work:
@@ -69,13 +60,15 @@ class EnrolmentApplication:
                 raise NikAlreadyRegistered()
             return await work.save(client)
 
-    async def record_employment(self, client_id: UUID, command: RecordEmployment) -> Events:
+    async def record_employment(
+        self, client_id: UUID, command: commands.RecordEmployment
+    ) -> Events:
         return await self._change_client(client_id, Client.record_employment, command)
 
-    async def record_reoffence(self, client_id: UUID, command: RecordReoffence) -> Events:
+    async def record_reoffence(self, client_id: UUID, command: commands.RecordReoffence) -> Events:
         return await self._change_client(client_id, Client.record_reoffence, command)
 
-    async def end_supervision(self, client_id: UUID, command: EndSupervision) -> Events:
+    async def end_supervision(self, client_id: UUID, command: commands.EndSupervision) -> Events:
         return await self._change_client(client_id, Client.end_supervision, command)
 
     async def erase_profile(self, client_id: UUID) -> Events:
@@ -107,7 +100,7 @@ class EnrolmentApplication:
 
     # -- enrolments ---------------------------------------------------------------
 
-    async def enrol(self, client_id: UUID, command: EnrolClient) -> Events:
+    async def enrol(self, client_id: UUID, command: commands.EnrolClient) -> Events:
         async with self._work() as work:
             records = self.records(work)
             bapas_code = await self._lock_client(records, client_id)
@@ -129,17 +122,21 @@ class EnrolmentApplication:
             )
             return await work.save(enrolment)
 
-    async def record_attendance(self, enrolment_id: UUID, command: RecordAttendance) -> Events:
+    async def record_attendance(
+        self, enrolment_id: UUID, command: commands.RecordAttendance
+    ) -> Events:
         return await self._change_enrolment(
             enrolment_id, lambda enrolment, terms: enrolment.record_attendance(command, terms)
         )
 
-    async def complete_training(self, enrolment_id: UUID, command: CompleteTraining) -> Events:
+    async def complete_training(
+        self, enrolment_id: UUID, command: commands.CompleteTraining
+    ) -> Events:
         return await self._change_enrolment(
             enrolment_id, lambda enrolment, terms: enrolment.complete(command, terms)
         )
 
-    async def withdraw(self, enrolment_id: UUID, command: WithdrawFromTraining) -> Events:
+    async def withdraw(self, enrolment_id: UUID, command: commands.WithdrawFromTraining) -> Events:
         return await self._change_enrolment(
             enrolment_id, lambda enrolment, _: enrolment.withdraw(command)
         )

@@ -22,16 +22,7 @@ from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
-from services.enrolment.commands import (
-    CompleteTraining,
-    EndSupervision,
-    EnrolClient,
-    RecordAttendance,
-    RecordEmployment,
-    RecordReoffence,
-    ReleaseClient,
-    WithdrawFromTraining,
-)
+from services.enrolment import commands
 from shared.events.enrolment import (
     AttendanceRecorded,
     AttendanceStatus,
@@ -161,7 +152,7 @@ class Client(Aggregate):
     profile_erased: bool
 
     @classmethod
-    def release(cls, client_id: UUID, command: ReleaseClient) -> Client:
+    def release(cls, client_id: UUID, command: commands.ReleaseClient) -> Client:
         if command.supervision_ends_on < command.released_on:
             raise InvalidValue("supervision_ends_on", "must not be before released_on")
         client = cls(client_id, command.bapas_code)
@@ -178,17 +169,17 @@ class Client(Aggregate):
         if day < self.released_on:
             raise InvalidValue(field, f"must not be before the release on {self.released_on}")
 
-    def record_employment(self, command: RecordEmployment) -> None:
+    def record_employment(self, command: commands.RecordEmployment) -> None:
         self.require_under_supervision()
         self._require_not_before_release("started_on", command.started_on)
         self.record(ClientEmployed.built_from(command, client_id=self.id))
 
-    def record_reoffence(self, command: RecordReoffence) -> None:
+    def record_reoffence(self, command: commands.RecordReoffence) -> None:
         self.require_under_supervision()
         self._require_not_before_release("recorded_on", command.recorded_on)
         self.record(ClientReoffended.built_from(command, client_id=self.id))
 
-    def end_supervision(self, command: EndSupervision) -> None:
+    def end_supervision(self, command: commands.EndSupervision) -> None:
         self.require_under_supervision()
         self._require_not_before_release("ended_on", command.ended_on)
         self.record(SupervisionEnded.built_from(command, client_id=self.id))
@@ -231,7 +222,7 @@ class Enrolment(Aggregate):
     def enrol(
         cls,
         enrolment_id: UUID,
-        command: EnrolClient,
+        command: commands.EnrolClient,
         *,
         client: Client,
         programme: Programme,
@@ -312,7 +303,7 @@ class Enrolment(Aggregate):
     def sessions_attended(self) -> int:
         return sum(1 for status in self.attendance.values() if status in _ATTENDED)
 
-    def record_attendance(self, command: RecordAttendance, terms: ProgrammeTerms) -> None:
+    def record_attendance(self, command: commands.RecordAttendance, terms: ProgrammeTerms) -> None:
         self._require_enrolled("record attendance")
         if command.session_no > terms.sessions_planned:
             raise InvalidValue(
@@ -329,7 +320,7 @@ class Enrolment(Aggregate):
             )
         self.record(AttendanceRecorded.built_from(command, enrolment_id=self.id))
 
-    def complete(self, command: CompleteTraining, terms: ProgrammeTerms) -> None:
+    def complete(self, command: commands.CompleteTraining, terms: ProgrammeTerms) -> None:
         """Rule 3: attendance (present or late) at 75 % of the planned sessions or more."""
         self._require_enrolled("complete the training")
         self._require_not_before_enrolment("completed_on", command.completed_on)
@@ -348,7 +339,7 @@ class Enrolment(Aggregate):
             )
         )
 
-    def withdraw(self, command: WithdrawFromTraining) -> None:
+    def withdraw(self, command: commands.WithdrawFromTraining) -> None:
         self._require_enrolled("withdraw")
         self._require_not_before_enrolment("withdrawn_on", command.withdrawn_on)
         self.record(

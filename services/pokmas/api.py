@@ -16,17 +16,8 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from services.pokmas import queries
+from services.pokmas import commands, queries
 from services.pokmas.application import PokmasApplication
-from services.pokmas.commands import (
-    ChangeContact,
-    CloseProgramme,
-    OpenProgramme,
-    RegisterPokmas,
-    RenewMoU,
-    SignMoU,
-    TerminateMoU,
-)
 from services.pokmas.domain import MoUStatus, ProgrammeStatus
 from services.pokmas.queries import MoUView, PokmasView, ProgrammeView
 from shared.http import (
@@ -85,7 +76,7 @@ def _readable(caller: Principal, item: View | None, what: str) -> View:
 
 @router.post("/pokmas", responses=COMMAND_RESPONSES, status_code=201, tags=["pokmas"])
 async def register_pokmas(
-    body: RegisterPokmas, application: Application, response: Response
+    body: commands.RegisterPokmas, application: Application, response: Response
 ) -> CommandAccepted:
     """Register a Pokmas with a Bapas (PokmasRegistered). Its Bapas's officers only.
 
@@ -125,7 +116,7 @@ async def get_pokmas(pokmas_id: UUID, caller: Caller, runtime: Runtime) -> Pokma
 )
 async def change_contact(
     pokmas_id: UUID,
-    body: ChangeContact,
+    body: commands.ChangeContact,
     application: Application,
     response: Response,
 ) -> CommandAccepted:
@@ -146,7 +137,7 @@ async def change_contact(
 )
 async def sign_mou(
     pokmas_id: UUID,
-    body: SignMoU,
+    body: commands.SignMoU,
     application: Application,
     response: Response,
 ) -> CommandAccepted:
@@ -208,7 +199,7 @@ async def get_mou(mou_id: UUID, caller: Caller, runtime: Runtime) -> MoUView:
 @router.post("/mous/{mou_id}/renewal", responses=COMMAND_RESPONSES, status_code=201, tags=["mous"])
 async def renew_mou(
     mou_id: UUID,
-    body: RenewMoU,
+    body: commands.RenewMoU,
     application: Application,
     response: Response,
 ) -> CommandAccepted:
@@ -226,7 +217,7 @@ async def renew_mou(
 )
 async def terminate_mou(
     mou_id: UUID,
-    body: TerminateMoU,
+    body: commands.TerminateMoU,
     application: Application,
     response: Response,
 ) -> CommandAccepted:
@@ -250,7 +241,7 @@ async def terminate_mou(
 )
 async def open_programme(
     pokmas_id: UUID,
-    body: OpenProgramme,
+    body: commands.OpenProgramme,
     application: Application,
     response: Response,
 ) -> CommandAccepted:
@@ -307,7 +298,7 @@ async def get_programme(programme_id: UUID, caller: Caller, runtime: Runtime) ->
 )
 async def close_programme(
     programme_id: UUID,
-    body: CloseProgramme,
+    body: commands.CloseProgramme,
     application: Application,
     response: Response,
 ) -> CommandAccepted:

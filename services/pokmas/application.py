@@ -24,15 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
 
-from services.pokmas.commands import (
-    ChangeContact,
-    CloseProgramme,
-    OpenProgramme,
-    RegisterPokmas,
-    RenewMoU,
-    SignMoU,
-    TerminateMoU,
-)
+from services.pokmas import commands
 from services.pokmas.domain import NOT_AN_MOU_OF_THE_POKMAS, MoU, Pokmas, Programme
 from shared.events.envelope import Actor
 from shared.eventstore.aggregate import Aggregate
@@ -73,37 +65,37 @@ class PokmasApplication:
 
     # -- Pokmas ---------------------------------------------------------------------
 
-    async def register_pokmas(self, command: RegisterPokmas) -> Events:
+    async def register_pokmas(self, command: commands.RegisterPokmas) -> Events:
         self.caller.require_write(command.bapas_code)
         pokmas = Pokmas.register(command)
         async with self._work() as work:
             return await work.save(pokmas)
 
-    async def change_contact(self, pokmas_id: UUID, command: ChangeContact) -> Events:
+    async def change_contact(self, pokmas_id: UUID, command: commands.ChangeContact) -> Events:
         return await self._change(
             Pokmas, pokmas_id, lambda pokmas, _: pokmas.change_contact(command)
         )
 
     # -- MoUs -----------------------------------------------------------------------
 
-    async def sign_mou(self, pokmas_id: UUID, command: SignMoU) -> Events:
+    async def sign_mou(self, pokmas_id: UUID, command: commands.SignMoU) -> Events:
         async with self._work() as work:
             pokmas = await work.load(Pokmas, pokmas_id)
             self.caller.require_write(pokmas.bapas_code)
             mou = MoU.sign(pokmas, command, today=self._today(pokmas.bapas_code))
             return await work.save(mou)
 
-    async def renew_mou(self, mou_id: UUID, command: RenewMoU) -> Events:
+    async def renew_mou(self, mou_id: UUID, command: commands.RenewMoU) -> Events:
         return await self._change(MoU, mou_id, lambda mou, today: mou.renew(command, today=today))
 
-    async def terminate_mou(self, mou_id: UUID, command: TerminateMoU) -> Events:
+    async def terminate_mou(self, mou_id: UUID, command: commands.TerminateMoU) -> Events:
         return await self._change(
             MoU, mou_id, lambda mou, today: mou.terminate(command, today=today)
         )
 
     # -- Programmes -----------------------------------------------------------------
 
-    async def open_programme(self, pokmas_id: UUID, command: OpenProgramme) -> Events:
+    async def open_programme(self, pokmas_id: UUID, command: commands.OpenProgramme) -> Events:
         async with self._work() as work:
             pokmas = await work.load(Pokmas, pokmas_id)
             # The partner of this Pokmas may open its programmes too (the API contract).
@@ -117,7 +109,7 @@ class PokmasApplication:
             )
             return await work.save(programme)
 
-    async def close_programme(self, programme_id: UUID, command: CloseProgramme) -> Events:
+    async def close_programme(self, programme_id: UUID, command: commands.CloseProgramme) -> Events:
         return await self._change(
             Programme, programme_id, lambda programme, today: programme.close(command, today=today)
         )

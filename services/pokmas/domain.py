@@ -17,15 +17,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from uuid import UUID, uuid4
 
-from services.pokmas.commands import (
-    ChangeContact,
-    CloseProgramme,
-    OpenProgramme,
-    RegisterPokmas,
-    RenewMoU,
-    SignMoU,
-    TerminateMoU,
-)
+from services.pokmas import commands
 from shared.events.envelope import AggregateType, EventPayload
 from shared.events.pokmas import (
     Contact,
@@ -76,7 +68,7 @@ class Pokmas(Aggregate):
     contact: Contact
 
     @classmethod
-    def register(cls, command: RegisterPokmas) -> Pokmas:
+    def register(cls, command: commands.RegisterPokmas) -> Pokmas:
         pokmas = cls(uuid4(), command.bapas_code)
         pokmas.record(
             PokmasRegistered.built_from(
@@ -85,7 +77,7 @@ class Pokmas(Aggregate):
         )
         return pokmas
 
-    def change_contact(self, command: ChangeContact) -> None:
+    def change_contact(self, command: commands.ChangeContact) -> None:
         self.record(PokmasContactChanged(pokmas_id=self.id, contact=command.contact))
 
     def apply(self, event: EventPayload) -> None:
@@ -111,7 +103,7 @@ class MoU(Aggregate):
     status: MoUStatus
 
     @classmethod
-    def sign(cls, pokmas: Pokmas, command: SignMoU, *, today: date) -> MoU:
+    def sign(cls, pokmas: Pokmas, command: commands.SignMoU, *, today: date) -> MoU:
         valid_from, valid_until = command.valid_from, command.valid_until
         if valid_until < valid_from:
             raise InvalidValue("valid_until", f"must not be before valid_from ({valid_from})")
@@ -131,7 +123,7 @@ class MoU(Aggregate):
         )
         return mou
 
-    def renew(self, command: RenewMoU, *, today: date) -> None:
+    def renew(self, command: commands.RenewMoU, *, today: date) -> None:
         """Extend the MoU; an MoU that was terminated or expired becomes active again,
         so the enrolments it suspended resume (the domain rules: suspended "until the MoU
         is renewed")."""
@@ -145,7 +137,7 @@ class MoU(Aggregate):
             raise InvalidValue("valid_until", f"a renewal must reach at least today ({today})")
         self.record(MoURenewed(mou_id=self.id, valid_until=valid_until, renewed_on=today))
 
-    def terminate(self, command: TerminateMoU, *, today: date) -> None:
+    def terminate(self, command: commands.TerminateMoU, *, today: date) -> None:
         self._require_in_force(today, "terminated")
         _not_in_the_future("effective_on", command.effective_on, today)
         if command.effective_on < self.signed_on:
@@ -223,7 +215,9 @@ class Programme(Aggregate):
     status: ProgrammeStatus
 
     @classmethod
-    def open(cls, mou: MoU, command: OpenProgramme, *, pokmas_id: UUID, today: date) -> Programme:
+    def open(
+        cls, mou: MoU, command: commands.OpenProgramme, *, pokmas_id: UUID, today: date
+    ) -> Programme:
         """Open a programme for the Pokmas ``pokmas_id`` under ``mou``, loaded by the
         command's ``mou_id``: an MoU of another Pokmas is refused as an unknown one."""
         if mou.id != command.mou_id or mou.pokmas_id != pokmas_id:
@@ -238,7 +232,7 @@ class Programme(Aggregate):
         )
         return programme
 
-    def close(self, command: CloseProgramme, *, today: date) -> None:
+    def close(self, command: commands.CloseProgramme, *, today: date) -> None:
         if self.status is ProgrammeStatus.CLOSED:
             raise RuleViolated("the programme is already closed")
         _not_in_the_future("closed_on", command.closed_on, today)
