@@ -39,6 +39,17 @@ class UnusableJwtSecret(ValueError):
     """The HS256 secret may not be trusted in this environment; the message says what to set."""
 
 
+def development_default_refusal(variable: str, kind: str, *, instead: str) -> str:
+    """Why a setting left at its development default (the secret or key that lets the
+    local stack run without setup) is refused: it is trusted only where
+    ``BAPAS_ENVIRONMENT=development`` is said explicitly, and the message says so in the
+    same words for every such setting."""
+    return (
+        f"{variable} is the development {kind}: set BAPAS_ENVIRONMENT=development to use "
+        f"it locally, or set {instead}"
+    )
+
+
 class AuthSettings(BaseSettings):
     """How tokens are verified: HS256 with a shared secret, or RS256 with a public key or
     the keys an OIDC identity provider publishes at a JWKS URL; and what a token may claim.
@@ -124,10 +135,10 @@ class AuthSettings(BaseSettings):
         if self.environment is Environment.DEVELOPMENT:
             return None
         if self.jwt_secret == DEVELOPMENT_JWT_SECRET:
-            return (
-                "BAPAS_JWT_SECRET is the development secret: set BAPAS_ENVIRONMENT=development "
-                "to use it locally, or set a real secret of at least "
-                f"{MIN_JWT_SECRET_BYTES} bytes"
+            return development_default_refusal(
+                "BAPAS_JWT_SECRET",
+                "secret",
+                instead=f"a real secret of at least {MIN_JWT_SECRET_BYTES} bytes",
             )
         if len(self.jwt_secret.encode()) < MIN_JWT_SECRET_BYTES:
             return (

@@ -11,14 +11,14 @@ any other environment (unset included) when the service starts.
 from __future__ import annotations
 
 import base64
-import binascii
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from shared.master_key import decode_master_key, development_key_refusal
 from shared.settings import Environment, ServiceSettings
 
-MASTER_KEY_BYTES = 32
+MASTER_KEY_VARIABLE = "ENROLMENT_PROFILE_MASTER_KEY"
 
 DEVELOPMENT_PROFILE_MASTER_KEY = base64.b64encode(b"enrolment-dev-only-master-key-32").decode()
 """Known to everyone who reads this file: it protects nothing, and production refuses it."""
@@ -46,24 +46,12 @@ class EnrolmentSettings(ServiceSettings):
 
     def require_trusted_master_key(self) -> None:
         """Refuse the development key outside an explicit development environment."""
-        is_development_key = (
-            self.profile_master_key.get_secret_value() == DEVELOPMENT_PROFILE_MASTER_KEY
+        refusal = development_key_refusal(
+            self, MASTER_KEY_VARIABLE, self.profile_master_key, DEVELOPMENT_PROFILE_MASTER_KEY
         )
-        if is_development_key and not self.is_development:
-            raise ValueError(
-                "ENROLMENT_PROFILE_MASTER_KEY is the development key: set "
-                "BAPAS_ENVIRONMENT=development to use it locally, or set a real key "
-                "(base64 of 32 random bytes)"
-            )
+        if refusal is not None:
+            raise ValueError(refusal)
 
     def master_key(self) -> bytes:
         """The 32 bytes of the master key; ``ValueError`` (naming no byte of it) otherwise."""
-        try:
-            key = base64.b64decode(self.profile_master_key.get_secret_value(), validate=True)
-        except (binascii.Error, ValueError):
-            raise ValueError("ENROLMENT_PROFILE_MASTER_KEY is not valid base64") from None
-        if len(key) != MASTER_KEY_BYTES:
-            raise ValueError(
-                f"ENROLMENT_PROFILE_MASTER_KEY must decode to {MASTER_KEY_BYTES} bytes"
-            )
-        return key
+        return decode_master_key(MASTER_KEY_VARIABLE, self.profile_master_key)

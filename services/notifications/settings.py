@@ -20,14 +20,13 @@ and loopback webhook targets.
 from __future__ import annotations
 
 import base64
-import binascii
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from shared.master_key import decode_master_key, development_key_refusal
 from shared.settings import ServiceSettings
 
-MASTER_KEY_BYTES = 32
 MASTER_KEY_VARIABLE = "NOTIFICATIONS_SECRETS_MASTER_KEY"
 
 DEVELOPMENT_SECRETS_MASTER_KEY = base64.b64encode(b"notifications-dev-master-key-32b").decode()
@@ -143,25 +142,11 @@ class NotificationsSettings(ServiceSettings):
 
     def master_key(self) -> bytes:
         """The 32 bytes of the master key; ``ValueError`` (naming no byte of it) otherwise."""
-        try:
-            key = base64.b64decode(self.secrets_master_key.get_secret_value(), validate=True)
-        except (binascii.Error, ValueError):
-            raise ValueError(f"{MASTER_KEY_VARIABLE} is not valid base64") from None
-        if len(key) != MASTER_KEY_BYTES:
-            raise ValueError(f"{MASTER_KEY_VARIABLE} must decode to {MASTER_KEY_BYTES} bytes")
-        return key
+        return decode_master_key(MASTER_KEY_VARIABLE, self.secrets_master_key)
 
     def development_key_refusal(self) -> str | None:
         """Why the service must not start with these settings, or ``None``: the
         development master key outside an explicit development environment."""
-        if self.is_development:
-            return None
-        if self.secrets_master_key.get_secret_value() != DEVELOPMENT_SECRETS_MASTER_KEY:
-            return None
-        said = self.environment.value if self.environment else "unset"
-        return (
-            f"{MASTER_KEY_VARIABLE} is the development key and BAPAS_ENVIRONMENT is {said}: "
-            f"set {MASTER_KEY_VARIABLE} to base64 of 32 random bytes "
-            "(e.g. `openssl rand -base64 32`), or BAPAS_ENVIRONMENT=development on a "
-            "development machine"
+        return development_key_refusal(
+            self, MASTER_KEY_VARIABLE, self.secrets_master_key, DEVELOPMENT_SECRETS_MASTER_KEY
         )

@@ -40,6 +40,11 @@ def kafka_of_the_environment() -> KafkaConnection:
         raise fail(f"the Kafka settings cannot work: {reasons}") from None
 
 
+def kafka_does_not_answer(kafka: KafkaConnection, error: BaseException) -> str:
+    """What a command says when the brokers it was given do not answer."""
+    return f"Kafka does not answer at {kafka.describe()}: is the stack up (`make up`)? ({error!r})"
+
+
 def reports_stack_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Turn a ``StackError`` raised by ``command`` into a clear message and exit 1."""
 

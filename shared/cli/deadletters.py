@@ -23,7 +23,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from shared.cli.console import console, fail, kafka_of_the_environment
+from shared.cli.console import console, fail, kafka_does_not_answer, kafka_of_the_environment
 from shared.kafka.connection import KafkaConnection
 from shared.kafka.topics import DEAD_LETTERS
 from shared.projections.deadletters import (
@@ -179,9 +179,7 @@ def _with_kafka(kafka: KafkaConnection, topic: str, work: Coroutine[Any, Any, T]
             f"within {READ_TIMEOUT:.0f} s; is a broker down?"
         ) from None
     except (KafkaError, OSError) as error:
-        raise fail(
-            f"Kafka does not answer at {kafka.describe()}: is the stack up? ({error!r})"
-        ) from None
+        raise fail(kafka_does_not_answer(kafka, error)) from None
 
 
 @deadletters_app.command("list")

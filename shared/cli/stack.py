@@ -8,7 +8,12 @@ from typing import Annotated
 import typer
 from aiokafka.errors import KafkaError
 
-from shared.cli.console import console, kafka_of_the_environment, reports_stack_errors
+from shared.cli.console import (
+    console,
+    kafka_does_not_answer,
+    kafka_of_the_environment,
+    reports_stack_errors,
+)
 from shared.kafka.probe import KafkaUnavailable
 from shared.kafka.topics import create_topics
 from shared.stack.errors import StackError
@@ -114,8 +119,6 @@ def topics_create() -> None:
     try:
         created = asyncio.run(create_topics(kafka))
     except (KafkaError, OSError) as error:
-        raise StackError(
-            f"Kafka does not answer at {kafka.describe()}: is the stack up (`make up`)? ({error!r})"
-        ) from None
+        raise StackError(kafka_does_not_answer(kafka, error)) from None
     for topic in created:
         console.print(f"{topic.topic}: {'created' if topic.created else 'already there'}")

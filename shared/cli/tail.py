@@ -10,7 +10,7 @@ import typer
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError, UnknownTopicOrPartitionError
 
-from shared.cli.console import console, fail, kafka_of_the_environment
+from shared.cli.console import console, fail, kafka_does_not_answer, kafka_of_the_environment
 from shared.events.registry import Event, InvalidEvent, UnknownEventType, parse_event
 from shared.kafka.admin import topic_partitions
 from shared.kafka.connection import KafkaConnection
@@ -84,8 +84,6 @@ def tail(
     try:
         asyncio.run(_tail(kafka, topic or list(EVENT_TOPICS), from_beginning, set(type_ or ())))
     except KafkaError as error:
-        raise fail(
-            f"Kafka does not answer at {kafka.describe()}: is the stack up? ({error!r})"
-        ) from None
+        raise fail(kafka_does_not_answer(kafka, error)) from None
     except KeyboardInterrupt:
         pass

@@ -291,7 +291,7 @@ def test_without_kafka_each_command_asks_whether_the_stack_is_up(
 
     assert code == 1
     assert f"Kafka does not answer at 127.0.0.1:{port}" in output
-    assert "is the stack up?" in output
+    assert "is the stack up (`make up`)?" in output
     assert "Traceback" not in output
 
 
