@@ -130,13 +130,19 @@ class EventPayload(ContractModel):
         """The event with ``values``, and every other field taken by name from
         ``source`` (a command, a delivery…) where it has one: what an event carries over
         as it is is not listed again where the event is built."""
-        names = (
-            type(source).model_fields
-            if isinstance(source, BaseModel)
-            else {field.name for field in dataclasses.fields(source)}
-        )
-        carried = {name: getattr(source, name) for name in cls.model_fields if name in names}
+        carried = {name: getattr(source, name) for name in _carried(cls, type(source))}
         return cls(**(carried | values))
+
+
+@functools.cache
+def _carried(event: type[EventPayload], source: type[Any]) -> tuple[str, ...]:
+    """The fields of ``event`` that a ``source`` (a model or a dataclass) has too."""
+    names = (
+        source.model_fields
+        if issubclass(source, BaseModel)
+        else {field.name for field in dataclasses.fields(source)}
+    )
+    return tuple(name for name in event.model_fields if name in names)
 
 
 PayloadT = TypeVar("PayloadT", bound=EventPayload, covariant=True)
