@@ -123,6 +123,7 @@ _SERVICE_TITLES = {
     Source.POKMAS: "Pokmas, their MoUs and their training programmes",
     Source.ENROLMENT: "klien, their enrolments in training and outcomes",
     Source.NOTIFICATIONS: "the outcome of each notification",
+    Source.EMPLOYMENT: "employers, their vacancies and klien placed in work",
 }
 
 

@@ -82,6 +82,7 @@ class Source(StrEnum):
     POKMAS = "pokmas"
     ENROLMENT = "enrolment"
     NOTIFICATIONS = "notifications"
+    EMPLOYMENT = "employment"
 
 
 class AggregateType(StrEnum):
@@ -93,6 +94,9 @@ class AggregateType(StrEnum):
     CLIENT = "client"
     ENROLMENT = "enrolment"
     NOTIFICATION = "notification"
+    EMPLOYER = "employer"
+    VACANCY = "vacancy"
+    PLACEMENT = "placement"
 
 
 class Actor(ContractModel):

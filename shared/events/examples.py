@@ -21,6 +21,18 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar, cast
 from uuid import UUID, uuid5
 
+from shared.events.employment import (
+    ClientPlaced,
+    EmployerPledged,
+    EmployerRegistered,
+    PlacementChecked,
+    PlacementEnded,
+    PlacementEndReason,
+    PlacementKind,
+    RetentionMilestone,
+    VacancyClosed,
+    VacancyPosted,
+)
 from shared.events.enrolment import (
     Assessment,
     AttendanceRecorded,
@@ -71,6 +83,9 @@ CLIENT_ID = UUID("3e8baf4d-6c5a-4dbe-8f9b-4a5c6d7e8f04")
 ENROLMENT_ID = UUID("4f9cba5e-7d6b-4ecf-9a0c-5b6d7e8f9a05")
 NOTIFICATION_SENT_ID = UUID("5a0dcb6f-8e7c-4fd0-8b1d-6c7e8f9a0b06")
 NOTIFICATION_FAILED_ID = UUID("6b1edc7a-9f8d-4ae1-9c2e-7d8f9a0b1c07")
+EMPLOYER_ID = UUID("7c2fed8b-0a9e-4bf2-8d3f-8e9a0b1c2d08")
+VACANCY_ID = UUID("8d3a0e9c-1b0f-4c03-9e4a-9f0b1c2d3e09")
+PLACEMENT_ID = UUID("9e4b1fad-2c1a-4d14-8f5b-0a1c2d3e4f10")
 
 OFFICER = Actor(role="bapas_officer", sub="pk.andi.pratama")
 """A PK officer of Bapas Balikpapan, the usual author of commands."""
@@ -325,6 +340,89 @@ def _examples() -> list[EventExample]:
             occurred_at=_wita(date(2026, 9, 1), 10),
             actor=OFFICER,
             aggregate_version=5,
+        ),
+        EventExample(
+            EmployerRegistered(
+                employer_id=EMPLOYER_ID,
+                name="CV Sejuk Jaya Teknik",
+                sector="G",
+                address="Jl. Soekarno-Hatta Km 5 No. 12, Balikpapan Utara 76125",
+                contact=Contact(
+                    name="Hendra Gunawan",
+                    phone="+62 542 860 112",
+                    email="rekrutmen@sejukjaya.example",
+                ),
+                skills=("ac_repair",),
+            ),
+            occurred_at=_wita(date(2025, 5, 20), 10),
+            actor=OFFICER,
+        ),
+        EventExample(
+            EmployerPledged(employer_id=EMPLOYER_ID, signed_on=date(2025, 5, 22)),
+            occurred_at=_wita(date(2025, 5, 22), 14),
+            actor=OFFICER,
+            aggregate_version=2,
+        ),
+        EventExample(
+            VacancyPosted(
+                vacancy_id=VACANCY_ID,
+                employer_id=EMPLOYER_ID,
+                title="Teknisi AC Split",
+                skill="ac_repair",
+                positions=2,
+                opens_on=date(2025, 6, 2),
+                closes_on=date(2025, 6, 30),
+            ),
+            occurred_at=_wita(date(2025, 6, 2), 9),
+            actor=OFFICER,
+        ),
+        EventExample(
+            VacancyClosed(
+                vacancy_id=VACANCY_ID,
+                closed_on=date(2025, 7, 1),
+                reason="The employer filled the second position itself.",
+            ),
+            occurred_at=_wita(date(2025, 7, 1), 11),
+            actor=OFFICER,
+            aggregate_version=2,
+        ),
+        EventExample(
+            ClientPlaced(
+                placement_id=PLACEMENT_ID,
+                client_id=CLIENT_ID,
+                employer_id=EMPLOYER_ID,
+                vacancy_id=VACANCY_ID,
+                started_on=date(2025, 6, 16),
+                kind=PlacementKind.EMPLOYED,
+                skill="ac_repair",
+            ),
+            occurred_at=_wita(date(2025, 6, 13), 15),
+            actor=OFFICER,
+        ),
+        EventExample(
+            PlacementChecked(
+                placement_id=PLACEMENT_ID,
+                client_id=CLIENT_ID,
+                employer_id=EMPLOYER_ID,
+                checked_on=date(2025, 7, 28),
+                milestone=RetentionMilestone.SIX_WEEKS,
+                still_employed=True,
+            ),
+            occurred_at=_wita(date(2025, 7, 28), 10),
+            actor=OFFICER,
+            aggregate_version=2,
+        ),
+        EventExample(
+            PlacementEnded(
+                placement_id=PLACEMENT_ID,
+                client_id=CLIENT_ID,
+                employer_id=EMPLOYER_ID,
+                ended_on=date(2025, 11, 3),
+                reason=PlacementEndReason.REOFFENDED,
+            ),
+            occurred_at=_wita(date(2025, 11, 4), 9),
+            actor=OFFICER,
+            aggregate_version=3,
         ),
         EventExample(
             NotificationSent(

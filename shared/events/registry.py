@@ -27,6 +27,15 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from shared.events.employment import (
+    ClientPlaced,
+    EmployerPledged,
+    EmployerRegistered,
+    PlacementChecked,
+    PlacementEnded,
+    VacancyClosed,
+    VacancyPosted,
+)
 from shared.events.enrolment import (
     AttendanceRecorded,
     ClientEmployed,
@@ -82,6 +91,13 @@ PAYLOAD_TYPES: tuple[type[EventPayload], ...] = (
     ClientProfileErased,
     NotificationSent,
     NotificationFailed,
+    EmployerRegistered,
+    EmployerPledged,
+    VacancyPosted,
+    VacancyClosed,
+    ClientPlaced,
+    PlacementChecked,
+    PlacementEnded,
 )
 """Every published event version; a new version is added here beside the old ones."""
 

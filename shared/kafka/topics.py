@@ -17,13 +17,15 @@ from shared.kafka.connection import KafkaConnection
 POKMAS_EVENTS = "pokmas.events.v1"
 ENROLMENT_EVENTS = "enrolment.events.v1"
 NOTIFICATIONS_EVENTS = "notifications.events.v1"
+EMPLOYMENT_EVENTS = "employment.events.v1"
 DEAD_LETTERS = "deadletter.v1"
 
-EVENT_TOPICS = (POKMAS_EVENTS, ENROLMENT_EVENTS, NOTIFICATIONS_EVENTS)
+EVENT_TOPICS = (POKMAS_EVENTS, ENROLMENT_EVENTS, NOTIFICATIONS_EVENTS, EMPLOYMENT_EVENTS)
 TOPIC_OF_SERVICE = {
     "pokmas": POKMAS_EVENTS,
     "enrolment": ENROLMENT_EVENTS,
     "notifications": NOTIFICATIONS_EVENTS,
+    "employment": EMPLOYMENT_EVENTS,
 }
 """The topic each service writes its events to (and no other service writes)."""
 ALL_TOPICS = (*EVENT_TOPICS, DEAD_LETTERS)

@@ -1,19 +1,21 @@
 """Rebuilding everything a service shows changes nothing it shows.
 
-For each of the four services, every list (page by page, with its cursors) and every
+For each of the five services, every list (page by page, with its cursors) and every
 detail its API answers is the same before and after ``bapas projection rebuild SERVICE
 --all``. A row removed by hand beforehand from each kind of table the rebuild makes (a
 projection of another service's events; a read model of the service's own events) is
 back afterwards, so a rebuild that did nothing fails.
 
-One history, made through the pokmas and enrolment APIs, feeds all four services:
-Pokmas registered, a contact changed, MoUs signed, terminated and renewed, programmes
-opened and closed; klien released, enrolled, attending, completing, withdrawing,
-suspended and resumed by their MoU, employed, re-offending, their supervision ended
-and a profile erased; the e-mail, SMS and webhook notifications of it all, and the
-figures. The services run in the test process on databases of their own and on a Kafka
-of this module's own: their projections read the contract's topics from the beginning
-in the usual consumer groups, which other readers of a shared broker would split.
+One history, made through the pokmas, enrolment and employment APIs, feeds all five
+services: Pokmas registered, a contact changed, MoUs signed, terminated and renewed,
+programmes opened and closed; klien released, enrolled, attending, completing,
+withdrawing, suspended and resumed by their MoU, employed, re-offending, their
+supervision ended and a profile erased; an employer pledged, vacancies filled, closed
+and open with a candidate, placements ended and checked; the e-mail, SMS and webhook
+notifications of it all, and the figures. The services run in the test process on
+databases of their own and on a Kafka of this module's own: their projections read the
+contract's topics from the beginning in the usual consumer groups, which other readers
+of a shared broker would split.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -33,6 +35,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
 from typer.testing import CliRunner
 
+from services.employment.app import create_app as create_employment_app
 from services.enrolment.app import create_app as create_enrolment_app
 from services.insights.app import create_app as create_insights_app
 from services.insights.figures import BREAKDOWNS, Level
@@ -75,6 +78,7 @@ CREATE_APP: Mapping[str, Callable[[], FastAPI]] = {
     "enrolment": create_enrolment_app,
     "notifications": create_notifications_app,
     "insights": create_insights_app,
+    "employment": create_employment_app,
 }
 
 REMOVED_BY_HAND: Mapping[str, tuple[str, ...]] = {
@@ -82,6 +86,7 @@ REMOVED_BY_HAND: Mapping[str, tuple[str, ...]] = {
     "enrolment": ("enrolment_attendance", "pokmas_programmes"),
     "notifications": ("clients",),
     "insights": ("daily_counts",),
+    "employment": ("vacancies", "clients"),
 }
 """Per service, tables a row is removed from before the rebuild: one of its own read
 models and one of its projections where it has both."""
@@ -129,6 +134,15 @@ LISTS: Mapping[str, tuple[Listed, ...]] = {
         Listed("/api/v1/notifications", ({}, {"channel": "webhook"}, {"channel": "sms"})),
         Listed("/api/v1/subscriptions", detail="/api/v1/subscriptions/{id}"),
     ),
+    "employment": (
+        Listed("/api/v1/employers", detail="/api/v1/employers/{employer_id}/record"),
+        Listed(
+            "/api/v1/vacancies",
+            ({}, {"status": "filled"}, {"status": "closed"}),
+            "/api/v1/vacancies/{vacancy_id}/candidates",
+        ),
+        Listed("/api/v1/placements", ({}, {"status": "ended"}), "/api/v1/placements/{id}"),
+    ),
 }
 
 Answers = dict[str, Any]
@@ -136,7 +150,7 @@ Answers = dict[str, Any]
 
 @dataclass
 class Platform:
-    """The four running services: a client for each and their databases."""
+    """The five running services: a client for each and their databases."""
 
     bootstrap: str
     clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
@@ -278,7 +292,98 @@ async def make_history(platform: Platform) -> History:
     erased = await release_client(enrolment)
     response = await enrolment.delete(f"/api/v1/clients/{erased}/profile", headers=OFFICER)
     assert response.status_code == 204, response.text
+    await make_employment_history(platform, graduate)
     return History(pokmas_ids=[p.pokmas_id for p in (completing, resuming, staying_suspended)])
+
+
+async def make_employment_history(platform: Platform, graduate: UUID) -> None:
+    """An employer pledged, a vacancy filled and one closed, one open whose candidate is
+    the graduate; a placement from a vacancy ended, and one checked at six weeks."""
+    employment, enrolment = platform.clients["employment"], platform.clients["enrolment"]
+    employer = await _created(
+        employment,
+        "/api/v1/employers",
+        {
+            "bapas_code": BAPAS,
+            "name": "CV Sejuk Jaya Teknik",
+            "sector": "G",
+            "address": "Jl. Soekarno-Hatta Km 5, Balikpapan",
+            "contact": {"name": "Hendra", "phone": "+62 542 860 112", "email": "hr@sejuk.example"},
+            "skills": ["ac_repair"],
+        },
+    )
+    await _command(employment, f"/api/v1/employers/{employer}/pledge", {"signed_on": _today()})
+    filled, open_vacancy, closed = [
+        await _created(
+            employment,
+            f"/api/v1/employers/{employer}/vacancies",
+            {
+                "title": f"Teknisi AC {number}",
+                "skill": "ac_repair",
+                "positions": 1,
+                "opens_on": _today(),
+                "closes_on": days(30).isoformat(),
+            },
+        )
+        for number in range(3)
+    ]
+    await _command(
+        employment,
+        f"/api/v1/vacancies/{closed}/closure",
+        {"closed_on": _today(), "reason": "batal"},
+    )
+    worker = await _place(employment, await release_client(enrolment), employer, filled)
+    await _command(
+        employment,
+        f"/api/v1/placements/{worker}/end",
+        {"ended_on": _today(), "reason": "contract_ended"},
+    )
+    veteran = await release_client(enrolment, released_on=days(-100).isoformat())
+    checked = await _place(employment, veteran, employer, None, started_on=days(-50))
+    await _command(
+        employment,
+        f"/api/v1/placements/{checked}/checks",
+        {"checked_on": _today(), "still_employed": True},
+    )
+    # The graduate stays the open vacancy's candidate once the projection learns of it.
+    async with asyncio.timeout(QUIET_SECONDS):
+        while True:
+            page = await _get(employment, f"/api/v1/vacancies/{open_vacancy}/candidates", OFFICER)
+            if str(graduate) in {item["client_id"] for item in page["items"]}:
+                return
+            await asyncio.sleep(0.2)
+
+
+async def _place(
+    employment: httpx.AsyncClient,
+    client_id: UUID,
+    employer_id: UUID,
+    vacancy_id: UUID | None,
+    *,
+    started_on: date | None = None,
+) -> UUID:
+    """Place the klien once the employment service has learnt of it."""
+    body = {
+        "client_id": str(client_id),
+        "employer_id": str(employer_id),
+        "vacancy_id": None if vacancy_id is None else str(vacancy_id),
+        "started_on": (started_on or today()).isoformat(),
+        "kind": "employed",
+    }
+    async with asyncio.timeout(QUIET_SECONDS):
+        while True:
+            response = await employment.post("/api/v1/placements", json=body, headers=OFFICER)
+            if response.status_code != 422:
+                break
+            await asyncio.sleep(0.1)
+    assert response.status_code == 201, response.text
+    return UUID(response.json()["id"])
+
+
+async def _created(api: httpx.AsyncClient, path: str, body: dict[str, Any]) -> UUID:
+    response = await api.post(path, json=body, headers=OFFICER)
+    assert response.status_code == 201, f"POST {path}: {response.status_code} {response.text}"
+    return UUID(response.json()["id"])
 
 
 async def _programme(pokmas: httpx.AsyncClient, number: int) -> Programme:
@@ -381,7 +486,7 @@ async def answers_of(service: str, platform: Platform, history: History) -> Answ
     api = platform.clients[service]
     if service == "insights":
         return await _figures(api, history)
-    headers = OFFICER if service in ("pokmas", "enrolment") else MINISTRY
+    headers = OFFICER if service in ("pokmas", "enrolment", "employment") else MINISTRY
     answers: Answers = {}
     for listed in LISTS[service]:
         for filters in listed.filters:
@@ -504,7 +609,7 @@ async def test_every_answer_of_a_service_is_the_same_after_rebuilding_all_it_sho
     assert after.keys() == before.keys()
     for name in projections_of(service):
         assert f"rebuilt {service}.{name}:" in output
-    if service in ("pokmas", "enrolment"):
+    if service in ("pokmas", "enrolment", "employment"):
         assert f"rebuilt the read models of {service} (" in output
     else:
         assert f"{service} keeps no read models of its own events" in output

@@ -59,6 +59,13 @@ CATALOGUE = {
     "ClientProfileErased",
     "NotificationSent",
     "NotificationFailed",
+    "EmployerRegistered",
+    "EmployerPledged",
+    "VacancyPosted",
+    "VacancyClosed",
+    "ClientPlaced",
+    "PlacementChecked",
+    "PlacementEnded",
 }
 
 EXAMPLES: dict[type[EventPayload], EventPayload] = {
