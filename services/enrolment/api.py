@@ -6,7 +6,9 @@ scope table of the API contract: a Bapas officer reads and writes everything of 
 profiles included; a Pokmas partner reads the enrolments in its own programmes and
 records their attendance, completion and withdrawal, and sees the trainee's full
 name (``trainee_name`` on the enrolment detail) but never a NIK, nor a klien
-record; ministry and regional roles read without profiles.
+record; ministry and regional roles read without profiles. An enrolment completed
+competent shows its certificate's code, and its certificate prints as a PDF for the
+officers of its Bapas and the partner of its Pokmas (it bears the klien's name).
 """
 
 from __future__ import annotations
@@ -14,17 +16,23 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
+from starlette.concurrency import run_in_threadpool
 
 from services.enrolment import commands
 from services.enrolment.application import NO_CLIENT, NO_ENROLMENT, EnrolmentApplication
+from services.enrolment.certificate_pdf import certificate_pdf
+from services.enrolment.certificate_wording import wording_of
+from services.enrolment.certificates import certificate_refusal
+from services.enrolment.dependencies import Codes, Vault
 from services.enrolment.domain import ClientStatus, EnrolmentStatus
-from services.enrolment.profiles import ProfileVault, read_profile
+from services.enrolment.profiles import read_profile
 from services.enrolment.queries import (
     ClientDetail,
     ClientSummary,
     EnrolmentDetail,
     EnrolmentSummary,
+    certificate_of,
     client_detail,
     enrolment_detail,
     list_clients,
@@ -37,12 +45,15 @@ from shared.http import (
     COMMON_RESPONSES,
     READ_RESPONSES,
     Caller,
+    Conflict,
+    Forbidden,
     NotFound,
     Page,
     PageRequest,
     page_request,
 )
 from shared.http.commands import CommandAccepted, Context, accepted
+from shared.http.problems import problem_responses
 from shared.reference import KnownBapasCode
 from shared.runtime import Runtime
 
@@ -50,13 +61,7 @@ router = APIRouter(prefix="/api/v1", responses=COMMON_RESPONSES, tags=["enrolmen
 
 Paging = Annotated[PageRequest, Depends(page_request)]
 
-
-async def profile_vault(request: Request) -> ProfileVault:
-    vault: ProfileVault = request.app.state.profile_vault
-    return vault
-
-
-Vault = Annotated[ProfileVault, Depends(profile_vault)]
+PDF_MEDIA_TYPE = "application/pdf"
 
 
 async def enrolment_application(
@@ -255,11 +260,12 @@ async def get_enrolments(
     summary="One enrolment with its attendance",
 )
 async def get_enrolment(
-    enrolment_id: UUID, caller: Caller, runtime: Runtime, vault: Vault
+    enrolment_id: UUID, caller: Caller, runtime: Runtime, vault: Vault, codes: Codes
 ) -> EnrolmentDetail:
     """Who: `ministry` and `service` read every item; `regional` those of its province's
     Bapas; `bapas_officer` those of its Bapas; `pokmas_partner` those of its own Pokmas.
-    Outside that scope the answer is 404, as for an unknown id.
+    Outside that scope the answer is 404, as for an unknown id. `certificate_code` is
+    the code of the training certificate once completed `competent`, else null.
     """
     enrolment = await enrolment_detail(runtime.pool, enrolment_id)
     if enrolment is None:
@@ -271,7 +277,73 @@ async def get_enrolment(
         async with runtime.pool.acquire() as connection:
             profile = await read_profile(connection, vault, enrolment.client_id)
         enrolment.trainee_name = None if profile is None else profile.full_name
+    if certificate_refusal(enrolment.status, enrolment.assessment) is None:
+        enrolment.certificate_code = codes.code_of(enrolment_id)
     return enrolment
+
+
+@router.get(
+    "/enrolments/{enrolment_id}/certificate.pdf",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The training certificate, one A4 page in Bahasa Indonesia.",
+            "content": {PDF_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **problem_responses(403, 404, 409),
+    },
+    summary="The printable training certificate (PDF)",
+)
+async def get_certificate_pdf(
+    enrolment_id: UUID, caller: Caller, runtime: Runtime, vault: Vault, codes: Codes
+) -> Response:
+    """Who: an officer (`bapas_officer`) of the enrolment's Bapas, or the partner
+    (`pokmas_partner`) of its programme's Pokmas: it bears the klien's name. Other roles
+    that may read the enrolment: 403; an unknown id, or one the caller may not read: 404.
+    409 when the training is not completed with the assessment `competent`, or once
+    the klien's profile is erased (the certificate still verifies, but can no longer
+    be printed with the name).
+    """
+    certificate = await certificate_of(runtime.pool, enrolment_id)
+    if certificate is None:
+        raise NotFound(NO_ENROLMENT)
+    caller.require_read(
+        certificate.bapas_code, pokmas_id=certificate.pokmas_id, detail=NO_ENROLMENT
+    )
+    if not (
+        caller.can_see_client_profile(certificate.bapas_code)
+        or caller.acts_for_pokmas(certificate.pokmas_id)
+    ):
+        raise Forbidden(
+            f"role {caller.role} may not print a certificate: it bears the klien's name, "
+            "for the officers of the Bapas and the partner of the programme's Pokmas only"
+        )
+    refusal = certificate_refusal(certificate.status, certificate.assessment)
+    if refusal is not None:
+        raise Conflict(f"no certificate: {refusal}")
+    async with runtime.pool.acquire() as connection:
+        profile = await read_profile(connection, vault, certificate.client_id)
+    if profile is None:
+        raise Conflict(
+            "the klien's profile was erased: the certificate can no longer be printed with "
+            "the name (its code still verifies)"
+        )
+    code = codes.code_of(enrolment_id)
+    pdf = await run_in_threadpool(
+        certificate_pdf,
+        wording_of(certificate),
+        trainee_name=profile.full_name,
+        code=code,
+        verification_url=codes.verification_url(code),
+    )
+    return Response(
+        pdf,
+        media_type=PDF_MEDIA_TYPE,
+        headers={
+            "Content-Disposition": f'inline; filename="sertifikat-{code}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.post(

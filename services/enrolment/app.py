@@ -1,12 +1,15 @@
 """The enrolment service's composition root: its settings, the profile vault, the
-pokmas projection (with the MoU reactions) and the routers, wired by the shared
-runtime into one ASGI app (run by uvicorn with ``--factory``)."""
+certificate codes, the pokmas projection (with the MoU reactions) and the routers (the
+API, and the public verification of certificates), wired by the shared runtime into
+one ASGI app (run by uvicorn with ``--factory``)."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.enrolment import verification
 from services.enrolment.api import router
+from services.enrolment.certificates import CertificateCodes
 from services.enrolment.profiles import ProfileVault
 from services.enrolment.projections import PROJECTIONS
 from services.enrolment.read_models import OWN_READ_MODELS
@@ -22,14 +25,16 @@ def create_app() -> FastAPI:
         title="Bapas enrolment service",
         description="Klien released into community integration, their encrypted profiles, "
         "their enrolments in Pokmas training (attendance, completion, withdrawal) and "
-        "their outcomes (employment, re-offence, end of supervision). Every change is an "
-        "event on `enrolment.events.v1`, which never carries a klien's personal data. "
+        "their outcomes (employment, re-offence, end of supervision), and the training "
+        "certificates they earn, verifiable by anyone at `/verify/{code}`. Every change is "
+        "an event on `enrolment.events.v1`, which never carries a klien's personal data. "
         "Bearer JWT; what each role may do is said per operation: reads outside the "
         "caller's scope answer 404, writes 403.",
-        routers=[router],
+        routers=[router, verification.router],
         read_models=OWN_READ_MODELS,
         projections=list(PROJECTIONS.values()),
         startup_checks=[settings.require_trusted_master_key],
     )
     app.state.profile_vault = ProfileVault(settings.master_key())
+    app.state.certificate_codes = CertificateCodes(settings.master_key(), settings.public_base_url)
     return app

@@ -14,6 +14,12 @@ entitled to it, and never travels in an event:
   (HMAC-SHA256 under a key derived from the master key with HKDF), never the
   plaintext: without the master key the digests cannot be tested against the
   ten-million-odd plausible NIKs of a region.
+* "Is this the name printed on the klien's training certificate?" (an employer asks
+  it when verifying the paper) is answered the same way: beside the profile lies a
+  keyed hash of the klien's normalised full name (:func:`normalised_name`), bound to
+  the ``client_id``, so the public check need not decrypt a profile and the name is
+  never stored in clear. It goes with the profile at erasure: from then on no name
+  matches.
 
 Nothing here logs, and no error raised here carries a profile field or a key.
 """
@@ -23,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import unicodedata
 from typing import Annotated
 from uuid import UUID
 
@@ -38,6 +45,7 @@ from shared.postgres.pool import Connection
 NONCE_BYTES = 12
 DATA_KEY_BITS = 256
 _NIK_LOOKUP_INFO = b"bapas.enrolment: NIK lookup key v1"
+_NAME_MATCH_INFO = b"bapas.enrolment: certificate name match key v1"
 
 Nik = Annotated[
     str,
@@ -62,6 +70,22 @@ class ClientProfile(BaseModel):
     __str__ = __repr__
 
 
+def derived_key(master_key: bytes, purpose: bytes) -> bytes:
+    """A 32-byte key of its own for one ``purpose``, derived from the master key (HKDF):
+    knowing one derived key tells nothing of the master key or of the others."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master_key)
+
+
+def normalised_name(name: str) -> str:
+    """A name as it is compared, whoever typed it and however it was printed: letters
+    without their accents (Unicode NFKD, the combining marks dropped), case-folded, and
+    only its letters and digits, so that spaces, apostrophes, dots and hyphens do not
+    count. ``Muhammad Ma'ruf``, ``MUHAMMAD MARUF`` and ``muhammad  ma’rúf`` are one name.
+    """
+    folded = unicodedata.normalize("NFKD", name).casefold()
+    return "".join(c for c in folded if unicodedata.category(c)[0] in "LN")
+
+
 class ProfileUnreadable(Exception):
     """A stored profile does not decrypt (a wrong master key, or a tampered row)."""
 
@@ -71,9 +95,8 @@ class ProfileVault:
 
     def __init__(self, master_key: bytes) -> None:
         self._master = AESGCM(master_key)
-        self._nik_key = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=_NIK_LOOKUP_INFO
-        ).derive(master_key)
+        self._nik_key = derived_key(master_key, _NIK_LOOKUP_INFO)
+        self._name_key = derived_key(master_key, _NAME_MATCH_INFO)
 
     def __repr__(self) -> str:
         return "ProfileVault(<keys>)"
@@ -81,6 +104,16 @@ class ProfileVault:
     def nik_digest(self, nik: str) -> bytes:
         """The keyed hash a NIK is looked up by."""
         return hmac.new(self._nik_key, nik.encode(), hashlib.sha256).digest()
+
+    def name_digest(self, client_id: UUID, full_name: str) -> bytes:
+        """The keyed hash of the klien's normalised name, bound to the klien: two klien
+        of the same name have different digests."""
+        message = client_id.bytes + normalised_name(full_name).encode()
+        return hmac.new(self._name_key, message, hashlib.sha256).digest()
+
+    def name_matches(self, client_id: UUID, typed_name: str, digest: bytes) -> bool:
+        """Whether ``typed_name`` is the klien's name, as its stored ``digest`` says."""
+        return hmac.compare_digest(self.name_digest(client_id, typed_name), digest)
 
     def seal(self, client_id: UUID, profile: ClientProfile) -> tuple[bytes, bytes]:
         """A new data key wrapped by the master key, and the profile encrypted under it."""
@@ -123,13 +156,14 @@ async def store_profile(
         wrapped_key,
     )
     stored = await connection.fetchval(
-        "INSERT INTO client_profiles (client_id, bapas_code, nik_digest, sealed)"
-        " VALUES ($1, $2, $3, $4)"
+        "INSERT INTO client_profiles (client_id, bapas_code, nik_digest, sealed, name_digest)"
+        " VALUES ($1, $2, $3, $4, $5)"
         " ON CONFLICT (bapas_code, nik_digest) DO NOTHING RETURNING true",
         client_id,
         bapas_code,
         vault.nik_digest(profile.nik),
         sealed,
+        vault.name_digest(client_id, profile.full_name),
     )
     return stored is True
 
@@ -148,7 +182,34 @@ async def read_profile(
     return vault.open(client_id, row["wrapped_key"], row["sealed"])
 
 
+async def stored_name_digest(
+    connection: Connection, vault: ProfileVault, client_id: UUID
+) -> bytes | None:
+    """The keyed hash of the klien's name, or ``None`` once the profile is erased.
+
+    A profile kept before names were digested gets its digest here, the first time it
+    is asked for (the only time its profile is decrypted for this).
+    """
+    row = await connection.fetchrow(
+        "SELECT name_digest FROM client_profiles WHERE client_id = $1", client_id
+    )
+    if row is None:
+        return None
+    digest: bytes | None = row["name_digest"]
+    if digest is not None:
+        return digest
+    profile = await read_profile(connection, vault, client_id)
+    if profile is None:
+        return None  # erased meanwhile
+    digest = vault.name_digest(client_id, profile.full_name)
+    await connection.execute(
+        "UPDATE client_profiles SET name_digest = $2 WHERE client_id = $1", client_id, digest
+    )
+    return digest
+
+
 async def erase_profile(connection: Connection, client_id: UUID) -> None:
-    """Delete the klien's data key and profile: nothing stored can give it back."""
+    """Delete the klien's data key and profile (with the digests of its NIK and name):
+    nothing stored can give it back."""
     await connection.execute("DELETE FROM client_profiles WHERE client_id = $1", client_id)
     await connection.execute("DELETE FROM client_data_keys WHERE client_id = $1", client_id)

@@ -1,6 +1,8 @@
 """The enrolment service's own projection of ``pokmas.events.v1``: the MoUs (state,
 validity, scope) and programmes (capacity, dates, sessions, open or closed) that rules
-2–4 are checked against. The service never asks the pokmas service (the API contract).
+2–4 are checked against, and the names of the Pokmas and the skill and title of each
+programme that a training certificate shows. The service never asks the pokmas
+service (the API contract).
 
 The same ``apply`` also runs the reactions to an MoU that ends or is renewed
 (:mod:`services.enrolment.reactions`), after the batch's projection changes and in
@@ -24,6 +26,7 @@ from shared.events.pokmas import (
     MoURenewed,
     MoUSigned,
     MoUTerminated,
+    PokmasRegistered,
     ProgrammeClosed,
     ProgrammeOpened,
 )
@@ -33,8 +36,9 @@ from shared.projections import Projection
 
 
 class PokmasProjection:
-    """MoUs and programmes as the pokmas events describe them, and the MoU reactions,
-    which record their events on the consumer's connection (the store needs no pool)."""
+    """Pokmas names, MoUs and programmes as the pokmas events describe them, and the MoU
+    reactions, which record their events on the consumer's connection (the store needs
+    no pool)."""
 
     name = "enrolment.pokmas"
     topics = (POKMAS_EVENTS,)
@@ -54,7 +58,7 @@ class PokmasProjection:
             await react_to_mou_changes(connection, self._event_store, changes)
 
     async def reset(self, connection: asyncpg.Connection) -> None:
-        await connection.execute("TRUNCATE pokmas_programmes, pokmas_mous")
+        await connection.execute("TRUNCATE pokmas_programmes, pokmas_mous, pokmas_partners")
 
 
 async def _apply_one(
@@ -62,6 +66,14 @@ async def _apply_one(
 ) -> MoUChange | None:
     """Apply one event; the MoU change it causes, if any."""
     match event.payload:
+        case PokmasRegistered() as registered:
+            await connection.execute(
+                "INSERT INTO pokmas_partners (pokmas_id, bapas_code, name) VALUES ($1, $2, $3)"
+                " ON CONFLICT (pokmas_id) DO NOTHING",
+                registered.pokmas_id,
+                event.bapas_code,
+                registered.name,
+            )
         case MoUSigned() as signed:
             await connection.execute(
                 "INSERT INTO pokmas_mous"

@@ -2,7 +2,8 @@
 read models, every list filtered by the caller's scope in SQL.
 
 Profiles are not read here: :mod:`services.enrolment.api` adds them, decrypted, only
-for the callers entitled to them.
+for the callers entitled to them. Nor are certificate codes, which need the service's
+key: the API adds them too.
 """
 
 from __future__ import annotations
@@ -104,10 +105,32 @@ class EnrolmentSummary(BaseModel):
 class EnrolmentDetail(EnrolmentSummary):
     """One enrolment with its attendance. ``trainee_name`` is the klien's full name for
     the officers of its Bapas and the partner of its programme's Pokmas (never the
-    NIK), ``None`` for everyone else and once the profile is erased."""
+    NIK), ``None`` for everyone else and once the profile is erased.
+    ``certificate_code`` is the code of its training certificate once it is completed
+    with the assessment ``competent``, ``None`` before."""
 
     attendance: list[Attendance]
     trainee_name: str | None = None
+    certificate_code: str | None = None
+
+
+class Certificate(BaseModel):
+    """What a training certificate states, from the enrolment and the service's
+    projection of the pokmas events; ``skill``, ``programme`` and ``pokmas`` are
+    ``None`` while the projection does not know them (a Pokmas registered before the
+    service kept names, until the projection is rebuilt)."""
+
+    enrolment_id: UUID
+    client_id: UUID
+    bapas_code: str
+    pokmas_id: UUID
+    status: EnrolmentStatus
+    assessment: Assessment | None
+    completed_on: date | None
+    certificate_number: str | None
+    skill: str | None
+    programme: str | None
+    pokmas: str | None
 
 
 _CLIENT_COLUMNS = (
@@ -212,3 +235,17 @@ async def enrolment_detail(pool: asyncpg.Pool, enrolment_id: UUID) -> EnrolmentD
     return EnrolmentDetail.model_validate(
         {**dict(row), "attendance": [dict(session) for session in attendance]}
     )
+
+
+async def certificate_of(pool: asyncpg.Pool, enrolment_id: UUID) -> Certificate | None:
+    """The certificate an enrolment would state, whether it has earned one or not."""
+    row = await pool.fetchrow(
+        "SELECT e.enrolment_id, e.client_id, e.bapas_code, e.pokmas_id, e.status,"
+        " e.assessment, e.completed_on, e.certificate_number, p.skill, p.title AS programme,"
+        " k.name AS pokmas FROM enrolments e"
+        " LEFT JOIN pokmas_programmes p ON p.programme_id = e.programme_id"
+        " LEFT JOIN pokmas_partners k ON k.pokmas_id = e.pokmas_id"
+        " WHERE e.enrolment_id = $1",
+        enrolment_id,
+    )
+    return None if row is None else Certificate.model_validate(dict(row))

@@ -6,19 +6,31 @@ base64). Development has a fixed default so the local stack runs without setup; 
 the JWT secret in :class:`shared.settings.AuthSettings`, the default is trusted only
 with an explicit ``BAPAS_ENVIRONMENT=development``: production refuses it at once, and
 any other environment (unset included) when the service starts.
+
+It also needs the address at which the public reaches its certificate verification
+(``BAPAS_PUBLIC_BASE_URL``): the QR code printed on every training certificate holds
+that address followed by ``/verify/`` and the certificate's code. The development
+default is the local enrolment service; a deployment sets the address its employers
+can reach.
 """
 
 from __future__ import annotations
 
 import base64
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.master_key import decode_master_key, development_key_refusal
-from shared.settings import Environment, ServiceSettings
+from shared.settings import Environment, ServiceSettings, development_default_refusal
 
 MASTER_KEY_VARIABLE = "ENROLMENT_PROFILE_MASTER_KEY"
+
+PUBLIC_BASE_URL_VARIABLE = "BAPAS_PUBLIC_BASE_URL"
+
+DEVELOPMENT_PUBLIC_BASE_URL = "http://127.0.0.1:8002"
+"""The enrolment service of the local stack."""
 
 DEVELOPMENT_PROFILE_MASTER_KEY = base64.b64encode(b"enrolment-dev-only-master-key-32").decode()
 """Known to everyone who reads this file: it protects nothing, and production refuses it."""
@@ -36,12 +48,41 @@ class EnrolmentSettings(ServiceSettings):
         default=SecretStr(DEVELOPMENT_PROFILE_MASTER_KEY),
         description="Base64 of 32 random bytes; wraps the data key of every klien profile.",
     )
+    public_base_url: str = Field(
+        default=DEVELOPMENT_PUBLIC_BASE_URL,
+        validation_alias=PUBLIC_BASE_URL_VARIABLE,
+        description="Where the public reaches this service (http or https, with a path "
+        "if a proxy adds one): a certificate's QR code holds this address followed by "
+        "`/verify/` and its code.",
+    )
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _an_address_to_print(cls, value: str) -> str:
+        address = value.strip().rstrip("/")
+        if not address:
+            return DEVELOPMENT_PUBLIC_BASE_URL  # set but blank, as a compose file may leave it
+        parts = urlsplit(address)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{PUBLIC_BASE_URL_VARIABLE} must be an http:// or https:// address")
+        if parts.query or parts.fragment or any(c.isspace() for c in address):
+            raise ValueError(f"{PUBLIC_BASE_URL_VARIABLE} must have no query, fragment or space")
+        return address
 
     @model_validator(mode="after")
     def _require_a_usable_master_key(self) -> EnrolmentSettings:
         self.master_key()
         if self.environment is Environment.PRODUCTION:
             self.require_trusted_master_key()  # production fails at once, not at start-up
+            if self.public_base_url == DEVELOPMENT_PUBLIC_BASE_URL:
+                # Every QR code printed would point at the printing machine itself.
+                raise ValueError(
+                    development_default_refusal(
+                        PUBLIC_BASE_URL_VARIABLE,
+                        "address",
+                        instead="the https:// address at which employers reach this service",
+                    )
+                )
         return self
 
     def require_trusted_master_key(self) -> None:

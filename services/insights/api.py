@@ -31,6 +31,7 @@ from shared.http import (
     Role,
     Unprocessable,
 )
+from shared.http.negotiation import quality
 from shared.reference import BapasClass, bapas_office, bapas_offices, is_known_bapas
 from shared.reference.offices import offices_in_province
 from shared.runtime import Runtime, ServiceRuntime
@@ -63,36 +64,11 @@ def _period(start: date | None, end: date | None) -> Period:
     return Period(start, end)
 
 
-def _quality(accept: str, offered: str) -> float:
-    """The ``q`` the Accept header gives to ``offered`` (its most specific matching range)."""
-    best: tuple[int, float] = (-1, 0.0)
-    kind = offered.split("/")[0]
-    for part in accept.split(","):
-        media, *parameters = (piece.strip() for piece in part.split(";"))
-        media = media.lower()
-        specificity = (
-            2 if media == offered else 1 if media == f"{kind}/*" else 0 if media == "*/*" else -1
-        )
-        if specificity < best[0]:
-            continue
-        q = 1.0
-        for parameter in parameters:
-            name, _, value = parameter.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    q = 0.0
-        if specificity > best[0]:
-            best = (specificity, q)
-    return best[1]
-
-
 def wants_csv(accept: str | None) -> bool:
     """JSON or CSV, as the ``Accept`` header prefers; JSON on a tie; 406 if neither."""
     if not accept or not accept.strip():
         return False
-    json_q, csv_q = _quality(accept, JSON), _quality(accept, CSV)
+    json_q, csv_q = quality(accept, JSON), quality(accept, CSV)
     if json_q == 0 and csv_q == 0:
         raise NotAcceptable(f"this path answers {JSON} or {CSV}")
     return csv_q > json_q

@@ -1,34 +1,19 @@
 """How the messages write dates, times and codes in Bahasa Indonesia.
 
-Readers are officers and Pokmas contacts, so a date reads "28 November 2026" (never
-an ISO date, and not the English month names ``strftime`` gives under a default
-locale), a time carries the Bapas's own zone ("pukul 14.05 WITA"), and codes of the
-event contract become the words an officer uses ("Pembebasan Bersyarat").
+Readers are officers and Pokmas contacts: dates and skills read as everywhere on the
+platform (:mod:`shared.indonesian`), a time carries the Bapas's own zone ("pukul 14.05
+WITA"), and codes of the event contract become the words an officer uses
+("Pembebasan Bersyarat").
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from shared.events.enrolment import Assessment, IntegrationType, WithdrawalReason
-from shared.reference import skills
-
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
+from shared.indonesian import format_date, skill_name
 
 _ZONE_NAMES = {
     "Asia/Jakarta": "WIB",
@@ -59,21 +44,11 @@ ASSESSMENTS = {
 }
 
 
-def format_date(day: date) -> str:
-    """``28 November 2026``."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
 def format_time(instant: datetime, time_zone: str) -> str:
     """``28 November 2026 pukul 14.05 WITA``: the instant on the clock of that zone."""
     local = instant.astimezone(ZoneInfo(time_zone))
     zone = _ZONE_NAMES.get(time_zone, local.tzname() or time_zone)
     return f"{format_date(local.date())} pukul {local:%H.%M} {zone}"
-
-
-def skill_name(code: str) -> str:
-    """The Indonesian name of a skill (``Servis AC``); the code if the data lacks it."""
-    return next((skill.name_id for skill in skills() if skill.code == code), code)
 
 
 def skill_names(codes: Iterable[str]) -> str:

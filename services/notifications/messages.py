@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import jinja2
 
-from services.notifications.indonesian import format_date, skill_names
+from services.notifications.indonesian import skill_names
+from shared.indonesian import format_date
 
 TEMPLATE_SUFFIX = ".txt"
 

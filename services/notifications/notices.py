@@ -32,7 +32,6 @@ from services.notifications.indonesian import (
     INTEGRATION_TYPES,
     WITHDRAWAL_REASONS,
     format_time,
-    skill_name,
 )
 from services.notifications.messages import render
 from shared.events.enrolment import (
@@ -46,6 +45,7 @@ from shared.events.enrolment import (
 from shared.events.envelope import Envelope, EventPayload
 from shared.events.notifications import Channel, RecipientKind
 from shared.events.pokmas import MoUExpired, MoUSigned, MoUTerminated
+from shared.indonesian import skill_name
 from shared.reference import bapas_office
 
 log = logging.getLogger(__name__)

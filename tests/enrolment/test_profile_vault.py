@@ -84,6 +84,7 @@ def test_production_accepts_a_master_key_of_its_own(monkeypatch: pytest.MonkeyPa
     key = base64.b64encode(b"p" * 32).decode()
     monkeypatch.setenv("BAPAS_ENVIRONMENT", "production")
     monkeypatch.setenv("ENROLMENT_PROFILE_MASTER_KEY", key)
+    monkeypatch.setenv("BAPAS_PUBLIC_BASE_URL", "https://sertifikat.bapas.example")
 
     assert EnrolmentSettings().master_key() == b"p" * 32
 

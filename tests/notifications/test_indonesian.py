@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.notifications.indonesian import format_date, format_time, skill_names
+from services.notifications.indonesian import format_time, skill_names
+from shared.indonesian import format_date
 
 
 @pytest.mark.parametrize(

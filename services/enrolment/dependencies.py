@@ -1,0 +1,26 @@
+"""What the enrolment routes take from the app they run in: the profile vault and the
+certificate codes, both holding keys derived from the master key, made once by the
+composition root (:mod:`services.enrolment.app`) and kept in the app's state."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from services.enrolment.certificates import CertificateCodes
+from services.enrolment.profiles import ProfileVault
+
+
+async def profile_vault(request: Request) -> ProfileVault:
+    vault: ProfileVault = request.app.state.profile_vault
+    return vault
+
+
+async def certificate_codes(request: Request) -> CertificateCodes:
+    codes: CertificateCodes = request.app.state.certificate_codes
+    return codes
+
+
+Vault = Annotated[ProfileVault, Depends(profile_vault)]
+Codes = Annotated[CertificateCodes, Depends(certificate_codes)]
