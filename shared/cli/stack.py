@@ -26,7 +26,7 @@ from shared.stack.services import (
     running_local_stack,
 )
 
-stack_app = typer.Typer(help="The local stack: Kafka, PostgreSQL and the four services.")
+stack_app = typer.Typer(help="The local stack: Kafka, PostgreSQL and the five services.")
 topics_app = typer.Typer(help="The event topics of the contract.")
 
 

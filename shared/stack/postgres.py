@@ -33,7 +33,7 @@ from shared.stack.processes import pid_alive, require_free_ports
 
 POSTGRES_SYSTEM_USER = "bapas-postgres"
 UNIX_SOCKET_PATH_MAX = 108
-SERVICE_DATABASES = ("pokmas", "enrolment", "notifications", "insights")
+SERVICE_DATABASES = ("pokmas", "enrolment", "notifications", "insights", "employment")
 
 
 def postgres_bin() -> Path:

@@ -89,8 +89,9 @@ SERVICES = (
     LocalService("enrolment", 8002),
     LocalService("notifications", 8003),
     LocalService("insights", 8004),
+    LocalService("employment", 8005),
 )
-"""The four services, in the order they are started and listed."""
+"""The five services, in the order they are started and listed."""
 
 MAIL_PORT_VARIABLE = "NOTIFICATIONS_SMTP_PORT"
 DEFAULT_MAIL_PORT = 8025

@@ -1,6 +1,7 @@
-"""The four services the property-based run calls, each running in the test process with
+"""The five services the property-based run calls, each running in the test process with
 its lifespan against the session's Kafka and a database of its own, shared by the
-package; a few records that exist (a Pokmas, an MoU, a programme and a klien), so that
+package; a few records that exist (a Pokmas, an MoU, a programme, a klien, an employer
+and its vacancy), so that
 generated calls also reach operations on real records; and the token of every role.
 
 No enrolment is made beforehand: the enrolment service learns of programmes from
@@ -22,10 +23,12 @@ from uuid import UUID
 import httpx
 import pytest
 
+from services.employment.app import create_app as create_employment_app
 from services.enrolment.app import create_app as create_enrolment_app
 from services.insights.app import create_app as create_insights_app
 from services.pokmas.app import create_app as create_pokmas_app
 from shared.http import Role
+from tests.employment.helpers import created_id, employer_body, vacancy_body
 from tests.enrolment.helpers import release_client
 from tests.notifications.conftest import RECENT_EVENTS_ONLY, running_notifications
 from tests.pokmas.helpers import open_programme, partner_with_mou
@@ -68,7 +71,7 @@ def role_tokens(pokmas_id: UUID) -> dict[Role, dict[str, str]]:
 async def services(
     infra: Infrastructure, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[dict[str, RunningService]]:
-    """The four services, started once for the package, by name."""
+    """The five services, started once for the package, by name."""
     async with AsyncExitStack() as stack:
 
         async def database(service: str) -> str:
@@ -114,6 +117,24 @@ async def services(
             )
         )
 
+        employment = await stack.enter_async_context(
+            running_service(
+                create_employment_app,
+                service="employment",
+                database_url=await database("employment"),
+                kafka_bootstrap=kafka_bootstrap,
+            )
+        )
+        officer = role_tokens(pokmas_id)[Role.BAPAS_OFFICER]
+        employer_id = created_id(
+            await employment.post("/api/v1/employers", json=employer_body(BAPAS), headers=officer)
+        )
+        vacancy_id = created_id(
+            await employment.post(
+                f"/api/v1/employers/{employer_id}/vacancies", json=vacancy_body(), headers=officer
+            )
+        )
+
         places = {"bapas_code": BAPAS, "province": PROVINCE}
         yield {
             "pokmas": RunningService(
@@ -140,5 +161,16 @@ async def services(
                 insights,
                 role_tokens(pokmas_id),
                 {"pokmas_id": str(pokmas_id), **places},
+            ),
+            "employment": RunningService(
+                "employment",
+                employment,
+                role_tokens(pokmas_id),
+                {
+                    "employer_id": str(employer_id),
+                    "vacancy_id": str(vacancy_id),
+                    "client_id": str(client_id),
+                    **places,
+                },
             ),
         }

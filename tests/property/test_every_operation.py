@@ -202,7 +202,7 @@ async def failure_of(client: httpx.AsyncClient, request: Sent) -> str | None:
 def test_only_subscription_creation_is_left_out() -> None:
     """The run leaves out webhook subscription creation (and secret rotation) and
     nothing else; every service's document is in it."""
-    assert set(OPERATIONS) == {"pokmas", "enrolment", "notifications", "insights"}
+    assert set(OPERATIONS) == {"pokmas", "enrolment", "notifications", "insights", "employment"}
     left_out = {
         (service, label)
         for service, operations in OPERATIONS.items()

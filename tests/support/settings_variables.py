@@ -14,6 +14,7 @@ from typing import Any, get_args
 from pydantic import AliasChoices, SecretStr
 from pydantic_settings import BaseSettings
 
+from services.employment.settings import EmploymentSettings
 from services.enrolment.settings import EnrolmentSettings
 from services.insights.settings import InsightsSettings
 from services.notifications.settings import NotificationsSettings
@@ -26,6 +27,7 @@ SETTINGS: dict[str, type[ServiceSettings]] = {
     "enrolment": EnrolmentSettings,
     "notifications": NotificationsSettings,
     "insights": InsightsSettings,
+    "employment": EmploymentSettings,
 }
 SERVICES = tuple(SETTINGS)
 PROCESS_SETTINGS: tuple[type[BaseSettings], ...] = (AuthSettings, RequestLimits)

@@ -93,11 +93,14 @@ class ExampleVariable:
     value: str
     command: str | None
     """The command its comment says generates it (``openssl rand -base64 32``)."""
+    example: str | None = None
+    """The value its comment gives as an example (``e.g. NAME=value``)."""
 
 
 def _example_variables() -> list[ExampleVariable]:
     variables: list[ExampleVariable] = []
     command: str | None = None
+    examples: dict[str, str] = {}
     for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines():
         stripped = line.strip()
         if not stripped:
@@ -105,16 +108,20 @@ def _example_variables() -> list[ExampleVariable]:
         elif stripped.startswith("#"):
             if found := re.search(r"openssl rand [\w -]+", stripped):
                 command = found[0].strip()
+            if given := re.search(r"e\.g\. (\w+)=(\S+)$", stripped):
+                examples[given[1]] = given[2]
         else:
             name, _, value = stripped.partition("=")
             variables.append(ExampleVariable(name.strip(), value.strip().strip("\"'"), command))
             command = None
-    return variables
+    return [ExampleVariable(v.name, v.value, v.command, examples.get(v.name)) for v in variables]
 
 
 def _generated(variable: ExampleVariable) -> str:
     """What the operator puts in place of an empty value: the output of its command, or
     (for values a provider gives, such as the SMTP account) a plausible stand-in."""
+    if variable.example is not None:
+        return variable.example
     if variable.command is None:
         return f"{variable.name.lower().replace('_', '-')}.example"
     for pattern, generate in _GENERATION_COMMANDS.items():

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from services.employment.settings import EmploymentSettings
 from services.enrolment.settings import EnrolmentSettings
 from services.insights.settings import InsightsSettings
 from services.notifications.settings import NotificationsSettings
@@ -25,7 +26,13 @@ from shared.stack.services import (
     service_environment,
 )
 
-PORT_VARIABLES = ("POKMAS_PORT", "ENROLMENT_PORT", "NOTIFICATIONS_PORT", "INSIGHTS_PORT")
+PORT_VARIABLES = (
+    "POKMAS_PORT",
+    "ENROLMENT_PORT",
+    "NOTIFICATIONS_PORT",
+    "INSIGHTS_PORT",
+    "EMPLOYMENT_PORT",
+)
 
 
 @pytest.fixture
@@ -53,8 +60,14 @@ def test_the_demo_reaches_the_services_on_their_usual_ports_by_default(
 
 @pytest.mark.parametrize(
     "settings_of",
-    [PokmasSettings, EnrolmentSettings, NotificationsSettings, InsightsSettings],
-    ids=["pokmas", "enrolment", "notifications", "insights"],
+    [
+        PokmasSettings,
+        EnrolmentSettings,
+        NotificationsSettings,
+        InsightsSettings,
+        EmploymentSettings,
+    ],
+    ids=["pokmas", "enrolment", "notifications", "insights", "employment"],
 )
 def test_the_stack_starts_each_service_on_the_port_the_service_itself_defaults_to(
     settings_of: type[ServiceSettings], default_ports: None
@@ -76,7 +89,7 @@ def test_the_development_mail_server_listens_where_the_notifications_service_sen
 def test_the_services_move_to_the_ports_their_settings_name(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    ports = dict(zip(PORT_VARIABLES, ("8011", "8012", "8013", "8014"), strict=True))
+    ports = dict(zip(PORT_VARIABLES, ("8011", "8012", "8013", "8014", "8015"), strict=True))
     for variable, port in ports.items():
         monkeypatch.setenv(variable, port)
     stack = running_local_stack()
@@ -85,9 +98,9 @@ def test_the_services_move_to_the_ports_their_settings_name(
     runner = ServiceRunner(stack)
 
     assert (urls.pokmas, urls.enrolment, urls.notifications, urls.insights) == tuple(
-        f"http://127.0.0.1:{port}" for port in ports.values()
+        f"http://127.0.0.1:{port}" for port in list(ports.values())[:4]
     )
-    assert [service.port for service in runner.services] == [8011, 8012, 8013, 8014]
+    assert [service.port for service in runner.services] == [8011, 8012, 8013, 8014, 8015]
     assert PokmasSettings().port == 8011
 
 
