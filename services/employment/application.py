@@ -76,7 +76,10 @@ class EmploymentApplication:
         async with self._work() as work:
             employer = await work.load(Employer, employer_id)
             self.caller.require_write(employer.bapas_code)
-            vacancy = Vacancy.post(employer, command, today=self._today(employer.bapas_code))
+            candidates = await self.records(work).candidates_for(employer.bapas_code, command.skill)
+            vacancy = Vacancy.post(
+                employer, command, today=self._today(employer.bapas_code), candidates=candidates
+            )
             return await work.save(vacancy)
 
     async def close_vacancy(self, vacancy_id: UUID, command: commands.CloseVacancy) -> Events:

@@ -135,7 +135,10 @@ class Vacancy(Aggregate):
     closed_on: date | None
 
     @classmethod
-    def post(cls, employer: Employer, command: commands.PostVacancy, *, today: date) -> Vacancy:
+    def post(
+        cls, employer: Employer, command: commands.PostVacancy, *, today: date, candidates: int
+    ) -> Vacancy:
+        """Post the vacancy; ``candidates`` is how many klien it has as it is posted."""
         if command.closes_on < command.opens_on:
             raise InvalidValue("closes_on", f"must not be before opens_on ({command.opens_on})")
         if command.closes_on < today:
@@ -144,7 +147,9 @@ class Vacancy(Aggregate):
             )
         vacancy = cls(uuid4(), employer.bapas_code)
         vacancy.record(
-            VacancyPosted.built_from(command, vacancy_id=vacancy.id, employer_id=employer.id)
+            VacancyPosted.built_from(
+                command, vacancy_id=vacancy.id, employer_id=employer.id, candidates=candidates
+            )
         )
         return vacancy
 

@@ -21,6 +21,7 @@ from shared.events.employment import PlacementEndReason, PlacementKind
 from shared.events.enrolment import Assessment
 from shared.events.pokmas import Contact
 from shared.http import CursorCodec, ListScope, Page, PageRequest
+from shared.postgres.pool import Connection
 
 NulFreeText = Annotated[str, Field(pattern=r"^[^\x00]*$")]
 """A text sort key in a cursor: PostgreSQL refuses a NUL, so a cursor holding one is a 422."""
@@ -247,27 +248,47 @@ async def list_vacancies(
     )
 
 
+_CANDIDATES = (
+    " FROM clients WHERE bapas_code = $1 AND status = $2"
+    " AND EXISTS (SELECT FROM completions JOIN programme_skills USING (programme_id)"
+    "   WHERE completions.client_id = clients.client_id AND assessment = $3"
+    "   AND skill = $4)"
+    " AND NOT EXISTS (SELECT FROM placements"
+    "   WHERE placements.client_id = clients.client_id AND placements.status = $5)"
+)
+"""The candidates of a vacancy of Bapas $1 in skill $4: klien under supervision there,
+with a completed training in the skill assessed competent, and no open placement."""
+
+
+def _candidate_arguments(bapas_code: str, skill: str) -> tuple[str, ...]:
+    return (
+        bapas_code,
+        ClientStatus.UNDER_SUPERVISION.value,
+        Assessment.COMPETENT.value,
+        skill,
+        PlacementStatus.ACTIVE.value,
+    )
+
+
+async def count_candidates(connection: Connection, bapas_code: str, skill: str) -> int:
+    """How many klien are candidates for a vacancy of this Bapas in this skill."""
+    counted: int = await connection.fetchval(
+        "SELECT count(*)" + _CANDIDATES, *_candidate_arguments(bapas_code, skill)
+    )
+    return counted
+
+
 async def candidates(
     pool: asyncpg.Pool, vacancy: VacancyView, paging: PageRequest
 ) -> Page[Candidate]:
-    """The klien of the vacancy's Bapas under supervision, with a completed training in
-    its skill assessed competent, and no open placement; by register number."""
+    """The vacancy's candidates (:data:`_CANDIDATES`), by register number."""
     after = paging.after(TEXT_CURSOR)
     rows = await pool.fetch(
-        "SELECT client_id, register_number FROM clients"
-        " WHERE bapas_code = $1 AND status = $2"
-        " AND EXISTS (SELECT FROM completions JOIN programme_skills USING (programme_id)"
-        "   WHERE completions.client_id = clients.client_id AND assessment = $3"
-        "   AND skill = $4)"
-        " AND NOT EXISTS (SELECT FROM placements"
-        "   WHERE placements.client_id = clients.client_id AND placements.status = $5)"
-        " AND ($6::text IS NULL OR (register_number, client_id) > ($6, $7))"
+        "SELECT client_id, register_number"
+        + _CANDIDATES
+        + " AND ($6::text IS NULL OR (register_number, client_id) > ($6, $7))"
         " ORDER BY register_number, client_id LIMIT $8",
-        vacancy.bapas_code,
-        ClientStatus.UNDER_SUPERVISION.value,
-        Assessment.COMPETENT.value,
-        vacancy.skill,
-        PlacementStatus.ACTIVE.value,
+        *_candidate_arguments(vacancy.bapas_code, vacancy.skill),
         *(after or (None, None)),
         paging.fetch_limit,
     )

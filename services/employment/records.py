@@ -27,6 +27,7 @@ from typing import Protocol
 from uuid import UUID
 
 from services.employment.domain import ClientStatus, Klien, PlacementStatus
+from services.employment.queries import count_candidates
 from shared.eventstore.unit_of_work import UnitOfWork
 from shared.postgres.pool import Connection
 
@@ -45,6 +46,9 @@ class EmploymentRecords(Protocol):
         """How many placements the vacancy has taken (none for a vacancy it does not
         know), held until the unit commits: taken before the vacancy is loaded, so that
         a closure committed meanwhile is seen."""
+
+    async def candidates_for(self, bapas_code: str, skill: str) -> int:
+        """How many klien a vacancy of this Bapas in this skill has as candidates."""
 
 
 RecordsOf = Callable[[UnitOfWork], EmploymentRecords]
@@ -89,3 +93,6 @@ class PostgresRecords:
             "SELECT placed FROM vacancies WHERE vacancy_id = $1 FOR UPDATE", vacancy_id
         )
         return placed or 0
+
+    async def candidates_for(self, bapas_code: str, skill: str) -> int:
+        return await count_candidates(self.connection, bapas_code, skill)

@@ -126,6 +126,11 @@ class VacancyPosted(VacancyEvent):
     positions: int = Field(ge=1, description="How many klien the employer will take.")
     opens_on: date = Field(description="The first day klien may be put forward.")
     closes_on: date = Field(description="The last day klien may be put forward.")
+    candidates: int = Field(
+        ge=0,
+        description="How many klien were candidates when it was posted: under supervision "
+        "at its Bapas, trained and assessed competent in its skill, and not placed.",
+    )
 
 
 class VacancyClosed(VacancyEvent):

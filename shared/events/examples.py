@@ -372,6 +372,7 @@ def _examples() -> list[EventExample]:
                 positions=2,
                 opens_on=date(2025, 6, 2),
                 closes_on=date(2025, 6, 30),
+                candidates=3,
             ),
             occurred_at=_wita(date(2025, 6, 2), 9),
             actor=OFFICER,

@@ -5,7 +5,10 @@ with ``client_id`` and ``register_number`` and nothing else."""
 
 from __future__ import annotations
 
+import json
 from uuid import UUID
+
+import asyncpg
 
 from shared.http import Role
 from tests.employment.helpers import OFFICER, World
@@ -138,3 +141,32 @@ async def test_only_the_officers_of_the_vacancy_s_bapas_see_its_candidates(world
         (await world.programme()).partner,
     ):
         assert_problem(await world.api.get(path, headers=outsider), 404)
+
+
+async def test_a_posted_vacancy_records_how_many_candidates_it_had(
+    world: World, database: asyncpg.Connection
+) -> None:
+    klien, enrolment_id = await world.trained_klien()
+    await world.until_learnt(
+        {klien.client_id: "under_supervision"},
+        completions=[enrolment_id],
+        programmes=[await world.programme()],
+    )
+    employer_id = await world.employer()
+
+    vacancy_id = await world.vacancy(employer_id, skill="ac_repair")
+    listed = await world.every_item(f"/api/v1/vacancies/{vacancy_id}/candidates")
+    none_yet = await world.vacancy(employer_id, skill="interior_design")
+
+    recorded = {
+        row["aggregate_id"]: json.loads(row["envelope"])["payload"]["candidates"]
+        for row in await database.fetch(
+            "SELECT aggregate_id, envelope::text AS envelope FROM events"
+            " WHERE aggregate_id = ANY($1::uuid[])",
+            [vacancy_id, none_yet],
+        )
+    }
+    assert recorded[vacancy_id] == len(listed) >= 1
+    assert recorded[none_yet] == len(
+        await world.every_item(f"/api/v1/vacancies/{none_yet}/candidates")
+    )

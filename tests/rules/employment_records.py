@@ -26,6 +26,8 @@ class RecordsInMemory:
 
     store: InMemoryEventStore
     klien: dict[UUID, Klien] = field(default_factory=dict)
+    candidates: dict[tuple[str, str], int] = field(default_factory=dict)
+    """How many candidates a vacancy of (Bapas, skill) has, as the test says."""
 
     def of(self, work: UnitOfWork) -> EmploymentRecords:
         return self
@@ -44,6 +46,9 @@ class RecordsInMemory:
             if placement.client_id == client_id and placement.status is PlacementStatus.ACTIVE:
                 return placement_id
         return None
+
+    async def candidates_for(self, bapas_code: str, skill: str) -> int:
+        return self.candidates.get((bapas_code, skill), 0)
 
     async def lock_vacancy_placements(self, vacancy_id: UUID) -> int:
         return sum(

@@ -94,7 +94,9 @@ def post_command(**changes: object) -> PostVacancy:
 
 
 def a_vacancy(employer: Employer | None = None, **changes: object) -> Vacancy:
-    return Vacancy.post(employer or an_employer(), post_command(**changes), today=TODAY)
+    return Vacancy.post(
+        employer or an_employer(), post_command(**changes), today=TODAY, candidates=0
+    )
 
 
 def a_klien(
