@@ -15,10 +15,7 @@ event store in memory with records kept beside it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import date
 from typing import TypeVar
 from uuid import UUID
 
@@ -31,31 +28,21 @@ from services.employment.domain import (
 )
 from services.employment.records import RecordsOf
 from shared.eventstore.aggregate import Aggregate
+from shared.eventstore.application import Application
 from shared.eventstore.refusals import InvalidValue
-from shared.eventstore.store import AggregateNotFound, CommandContext, Events
-from shared.eventstore.unit_of_work import EventStorage, UnitOfWork, unit_of_work
-from shared.reference import today_in
-from shared.scope import Principal
+from shared.eventstore.store import Events
 
 A = TypeVar("A", bound=Aggregate)
 
 NO_CLIENT = "no klien with this id is known (the enrolment service records klien)"
+NO_EMPLOYER = "no employer with this id"
 
 
 @dataclass(frozen=True)
-class EmploymentApplication:
+class EmploymentApplication(Application):
     """The commands one caller may give, in one request's context."""
 
-    store: EventStorage
     records: RecordsOf
-    caller: Principal
-    context: CommandContext
-
-    def _today(self, bapas_code: str) -> date:
-        return today_in(bapas_code, self.context.occurred_at)
-
-    def _work(self, *, transaction: bool = False) -> AbstractAsyncContextManager[UnitOfWork]:
-        return unit_of_work(self.store, self.context, transaction=transaction)
 
     # -- employers ------------------------------------------------------------------
 
@@ -92,7 +79,9 @@ class EmploymentApplication:
     async def place(self, command: commands.PlaceClient) -> Events:
         async with self._work(transaction=True) as work:
             records = self.records(work)
-            employer = await _load_named(work, Employer, command.employer_id, "employer_id")
+            employer = await work.load_named(
+                Employer, command.employer_id, field="employer_id", unknown=NO_EMPLOYER
+            )
             self.caller.require_write(employer.bapas_code)
             klien = await records.lock_client(command.client_id)
             if klien is None:
@@ -101,8 +90,11 @@ class EmploymentApplication:
             if command.vacancy_id is not None:
                 # Locked before it is loaded: a closure committed meanwhile is seen.
                 placed = await records.lock_vacancy_placements(command.vacancy_id)
-                vacancy = await _load_named(
-                    work, Vacancy, command.vacancy_id, "vacancy_id", NOT_A_VACANCY_OF_THE_EMPLOYER
+                vacancy = await work.load_named(
+                    Vacancy,
+                    command.vacancy_id,
+                    field="vacancy_id",
+                    unknown=NOT_A_VACANCY_OF_THE_EMPLOYER,
                 )
             placement = Placement.place(
                 command,
@@ -124,30 +116,3 @@ class EmploymentApplication:
         return await self._change(
             Placement, placement_id, lambda placement, today: placement.end(command, today=today)
         )
-
-    async def _change(
-        self, kind: type[A], aggregate_id: UUID, change: Callable[[A, date], None]
-    ) -> Events:
-        """Load the aggregate, check the caller may change it (an officer of its Bapas),
-        apply ``change`` with the date at that Bapas, and save."""
-        async with self._work() as work:
-            aggregate = await work.load(kind, aggregate_id)
-            self.caller.require_write(aggregate.bapas_code)
-            change(aggregate, self._today(aggregate.bapas_code))
-            return await work.save(aggregate)
-
-
-async def _load_named(
-    work: UnitOfWork,
-    kind: type[A],
-    aggregate_id: UUID,
-    field: str,
-    unknown: str | None = None,
-) -> A:
-    """The aggregate a body's field names; an unknown one is a bad value of that field."""
-    try:
-        return await work.load(kind, aggregate_id)
-    except AggregateNotFound:
-        raise InvalidValue(
-            field, unknown or f"no {kind.aggregate_type.value} with this id"
-        ) from None

@@ -12,9 +12,7 @@ records kept beside it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import date
 from typing import TypeVar
 from uuid import UUID, uuid4
 
@@ -22,11 +20,9 @@ from services.enrolment import commands
 from services.enrolment.domain import Client, Enrolment, NikAlreadyRegistered, ProgrammeTerms
 from services.enrolment.records import EnrolmentRecords, RecordsOf
 from shared.commands import Command
+from shared.eventstore.application import Application
 from shared.eventstore.refusals import InvalidValue, NotVisible, RuleViolated
-from shared.eventstore.store import CommandContext, Events
-from shared.eventstore.unit_of_work import EventStorage, UnitOfWork, unit_of_work
-from shared.reference import today_in
-from shared.scope import Principal
+from shared.eventstore.store import Events
 
 C = TypeVar("C", bound=Command)
 
@@ -35,26 +31,18 @@ NO_ENROLMENT = "no enrolment with this id"
 
 
 @dataclass(frozen=True)
-class EnrolmentApplication:
-    """The commands one caller may give, in one request's context."""
+class EnrolmentApplication(Application):
+    """The commands one caller may give, in one request's context; each is a unit of
+    work in a transaction that locks what it decides on."""
 
-    store: EventStorage
     records: RecordsOf
-    caller: Principal
-    context: CommandContext
-
-    def _work(self) -> AbstractAsyncContextManager[UnitOfWork]:
-        return unit_of_work(self.store, self.context)
-
-    def _today(self, bapas_code: str) -> date:
-        return today_in(bapas_code, self.context.occurred_at)
 
     # -- klien --------------------------------------------------------------------
 
     async def release_client(self, command: commands.ReleaseClient) -> Events:
         self.caller.require_write(command.bapas_code)
         client = Client.release(uuid4(), command)
-        async with self._work() as work:
+        async with self._work(transaction=True) as work:
             records = self.records(work)
             if not await records.keep_profile(client.id, command.bapas_code, command.profile):
                 raise NikAlreadyRegistered()
@@ -72,7 +60,7 @@ class EnrolmentApplication:
         return await self._change_client(client_id, Client.end_supervision, command)
 
     async def erase_profile(self, client_id: UUID) -> Events:
-        async with self._work() as work:
+        async with self._work(transaction=True) as work:
             records = self.records(work)
             bapas_code = await self._lock_client(records, client_id)
             client = await work.load(Client, client_id)
@@ -85,7 +73,7 @@ class EnrolmentApplication:
     ) -> Events:
         """Lock the klien, check the caller may change it, apply ``change`` with the
         command, and save."""
-        async with self._work() as work:
+        async with self._work(transaction=True) as work:
             await self._lock_client(self.records(work), client_id)
             client = await work.load(Client, client_id)
             change(client, command)
@@ -101,7 +89,7 @@ class EnrolmentApplication:
     # -- enrolments ---------------------------------------------------------------
 
     async def enrol(self, client_id: UUID, command: commands.EnrolClient) -> Events:
-        async with self._work() as work:
+        async with self._work(transaction=True) as work:
             records = self.records(work)
             bapas_code = await self._lock_client(records, client_id)
             programme = await records.lock_programme(command.programme_id)
@@ -146,7 +134,7 @@ class EnrolmentApplication:
     ) -> Events:
         """Lock the enrolment, check the caller may change it (its Bapas's officer or the
         partner of its programme's Pokmas), apply ``change`` and save."""
-        async with self._work() as work:
+        async with self._work(transaction=True) as work:
             place = await self.records(work).lock_enrolment(enrolment_id)
             if place is None:
                 raise NotVisible(NO_ENROLMENT)

@@ -17,10 +17,7 @@ the day.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
 
@@ -28,16 +25,14 @@ from services.pokmas import commands
 from services.pokmas.domain import NOT_AN_MOU_OF_THE_POKMAS, MoU, Pokmas, Programme
 from shared.events.envelope import Actor
 from shared.eventstore.aggregate import Aggregate
-from shared.eventstore.refusals import InvalidValue
+from shared.eventstore.application import Application
 from shared.eventstore.store import (
-    AggregateNotFound,
     CommandContext,
     ConcurrencyConflict,
     Events,
     EventStore,
 )
-from shared.eventstore.unit_of_work import EventStorage, UnitOfWork, unit_of_work
-from shared.http import Principal
+from shared.eventstore.unit_of_work import unit_of_work
 from shared.reference import today_in
 
 log = logging.getLogger(__name__)
@@ -47,21 +42,10 @@ EXPIRY_ACTOR = Actor(role="service", sub="pokmas.mou_expiry")
 A = TypeVar("A", bound=Aggregate)
 
 
-@dataclass(frozen=True)
-class PokmasApplication:
+class PokmasApplication(Application):
     """The commands one caller may give, each taking its command object, in one
-    request's context (on any event store: the service's, or one in memory)."""
-
-    store: EventStorage
-    caller: Principal
-    context: CommandContext
-
-    def _today(self, bapas_code: str) -> date:
-        return today_in(bapas_code, self.context.occurred_at)
-
-    def _work(self) -> AbstractAsyncContextManager[UnitOfWork]:
-        """A unit of work on the fast path: loads, then one save (one statement)."""
-        return unit_of_work(self.store, self.context, transaction=False)
+    request's context (on any event store: the service's, or one in memory). Each is
+    a unit of work on the fast path: loads, then one save."""
 
     # -- Pokmas ---------------------------------------------------------------------
 
@@ -100,10 +84,9 @@ class PokmasApplication:
             pokmas = await work.load(Pokmas, pokmas_id)
             # The partner of this Pokmas may open its programmes too (the API contract).
             self.caller.require_write(pokmas.bapas_code, partner_of=pokmas.id)
-            try:
-                mou = await work.load(MoU, command.mou_id)
-            except AggregateNotFound:
-                raise InvalidValue("mou_id", NOT_AN_MOU_OF_THE_POKMAS) from None
+            mou = await work.load_named(
+                MoU, command.mou_id, field="mou_id", unknown=NOT_AN_MOU_OF_THE_POKMAS
+            )
             programme = Programme.open(
                 mou, command, pokmas_id=pokmas.id, today=self._today(pokmas.bapas_code)
             )
@@ -113,17 +96,6 @@ class PokmasApplication:
         return await self._change(
             Programme, programme_id, lambda programme, today: programme.close(command, today=today)
         )
-
-    async def _change(
-        self, kind: type[A], aggregate_id: UUID, change: Callable[[A, date], None]
-    ) -> Events:
-        """Load the aggregate, check the caller may change it (an officer of its Bapas),
-        apply ``change`` with the date at that Bapas, and save."""
-        async with self._work() as work:
-            aggregate = await work.load(kind, aggregate_id)
-            self.caller.require_write(aggregate.bapas_code)
-            change(aggregate, self._today(aggregate.bapas_code))
-            return await work.save(aggregate)
 
 
 async def expire_lapsed_mous(store: EventStore, now: datetime) -> list[UUID]:

@@ -28,7 +28,8 @@ from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from shared.eventstore.aggregate import Aggregate
-from shared.eventstore.store import CommandContext, Events
+from shared.eventstore.refusals import InvalidValue
+from shared.eventstore.store import AggregateNotFound, CommandContext, Events
 from shared.postgres.pool import Connection
 
 A = TypeVar("A", bound=Aggregate)
@@ -75,6 +76,16 @@ class UnitOfWork:
     async def load(self, aggregate_class: type[A], aggregate_id: UUID) -> A:
         """The aggregate as its stored events make it (``AggregateNotFound`` if none)."""
         return await self.store.load(aggregate_class, aggregate_id, connection=self._connection)
+
+    async def load_named(
+        self, aggregate_class: type[A], aggregate_id: UUID, *, field: str, unknown: str
+    ) -> A:
+        """The aggregate a command's ``field`` names; an id the store does not know is an
+        invalid value of that field (``unknown`` says why), not a missing resource."""
+        try:
+            return await self.load(aggregate_class, aggregate_id)
+        except AggregateNotFound:
+            raise InvalidValue(field, unknown) from None
 
     async def save(self, aggregate: Aggregate, *, context: CommandContext | None = None) -> Events:
         """Store the aggregate's pending events with their read-model changes; returns
