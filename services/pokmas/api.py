@@ -304,8 +304,9 @@ async def close_programme(
 ) -> CommandAccepted:
     """Close an open programme (ProgrammeClosed).
 
-    Who: an officer of the Bapas, or the partner (`pokmas_partner`) of the Pokmas
-    concerned. Anyone else: 403; an unknown id, or one the caller may not read: 404.
+    Who: an officer (`bapas_officer`) of the programme's Bapas; its Pokmas's partner
+    opens programmes but does not close them. Anyone else: 403; an unknown id, or one
+    the caller may not read: 404.
     """
     events = await application.close_programme(programme_id, body)
     return accepted(response, events, location=f"/api/v1/programmes/{programme_id}")

@@ -13,6 +13,7 @@ import pytest
 from services.pokmas.application import PokmasApplication
 from services.pokmas.commands import (
     ChangeContact,
+    CloseProgramme,
     OpenProgramme,
     RegisterPokmas,
     RenewMoU,
@@ -137,6 +138,21 @@ async def test_the_partner_of_another_pokmas_may_not_open_its_programmes() -> No
 
     with pytest.raises(NotPermitted):
         await open_programme(store, partner(other), pokmas_id, mou_id)
+
+
+async def test_the_partner_opens_its_programmes_but_only_an_officer_closes_them() -> None:
+    store = InMemoryEventStore()
+    pokmas_id = await register(store)
+    programme_id = await open_programme(
+        store, partner(pokmas_id), pokmas_id, await sign(store, pokmas_id)
+    )
+    closure = CloseProgramme(closed_on=date(2025, 3, 3), reason="Selesai")
+
+    with pytest.raises(NotPermitted):
+        await application(store, partner(pokmas_id)).close_programme(programme_id, closure)
+
+    await application(store, officer()).close_programme(programme_id, closure)
+    assert store.published[-1].event_type == "ProgrammeClosed"
 
 
 async def test_a_programme_cannot_be_opened_under_the_mou_of_another_pokmas() -> None:
