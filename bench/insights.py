@@ -37,13 +37,13 @@ from services.insights.figures import Level
 from services.insights.projections import FiguresProjection, figures_projection
 from services.insights.queries import Period, Scope
 from shared.http import Role, issue_token
-from shared.kafka.topics import ENROLMENT_EVENTS, POKMAS_EVENTS
+from shared.kafka.topics import EMPLOYMENT_EVENTS, ENROLMENT_EVENTS, POKMAS_EVENTS
 from shared.reference import bapas_offices
 from shared.settings import AuthSettings
 
 INSIGHTS: FiguresProjection = figures_projection(WORKLOAD_TOPICS)
 """B1's and B4's second projection: the insights figures, on the workload's topics."""
-SERVICE_TOPICS = (POKMAS_EVENTS, ENROLMENT_EVENTS, *WORKLOAD_TOPICS)
+SERVICE_TOPICS = (POKMAS_EVENTS, ENROLMENT_EVENTS, EMPLOYMENT_EVENTS, *WORKLOAD_TOPICS)
 """What the insights service reads while the services are measured."""
 COMPUTED_SAMPLES = 20
 """Answers computed one at a time on the national tables, beside B7."""

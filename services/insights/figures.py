@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
+from shared.events.employment import PlacementEndReason
 from shared.events.enrolment import SupervisionOutcome, WithdrawalReason
 
 
@@ -40,6 +41,21 @@ BREAKDOWNS: Mapping[Level, tuple[Breakdown, ...]] = {
 }
 """Each level's breakdowns; the first is the CSV's default."""
 
+EMPLOYER_FIGURES = (
+    "employers_pledged",
+    "vacancies_posted",
+    "positions_offered",
+    "klien_placed",
+    "placements_checked_6_weeks",
+    "placements_retained_6_weeks",
+    "placements_checked_6_months",
+    "placements_retained_6_months",
+    "retention_rate_6_months",
+    "placements_ended",
+    "placements_ended_by_reason",
+)
+"""Figures of employers, their vacancies and the klien they took on (the last figures)."""
+
 FIGURES = (
     "klien_released",
     "klien_under_supervision",
@@ -65,8 +81,17 @@ FIGURES = (
     "employment_rate_after_training",
     "reoffence_rate",
     "withdrawn_for_work_unrecorded",
+    *EMPLOYER_FIGURES,
 )
 """Every figure, in the order of the answers and of the CSV's columns."""
+
+MAP_FIGURES: Mapping[str, tuple[str, ...]] = {
+    "withdrawals_by_reason": tuple(reason.value for reason in WithdrawalReason),
+    "supervisions_ended": tuple(outcome.value for outcome in SupervisionOutcome),
+    "placements_ended_by_reason": tuple(reason.value for reason in PlacementEndReason),
+}
+"""The figures that are maps, with their keys (every key always present): the CSV has a
+column per key."""
 
 NOW_FIGURES = frozenset(
     {
@@ -92,9 +117,11 @@ _WITHOUT_SKILL = frozenset(
         "mous_active",
         "mous_expiring_within_30_days",
         "reoffence_rate",
+        "employers_pledged",
     }
 )
-"""Figures of events or things that have no skill (a release, an MoU covering several)."""
+"""Figures of events or things that have no skill (a release, an MoU or an employer
+covering several)."""
 
 _WITHOUT_POKMAS = frozenset(
     {
@@ -105,9 +132,11 @@ _WITHOUT_POKMAS = frozenset(
         "klien_reoffended",
         "supervisions_ended",
         "reoffence_rate",
+        *EMPLOYER_FIGURES,
     }
 )
-"""Figures of a klien's life outside training, which belongs to no Pokmas."""
+"""Figures of a klien's life outside training, and of employers, which belong to no
+Pokmas."""
 
 
 def not_applicable(level: Level, breakdown: Breakdown | None) -> frozenset[str]:
@@ -136,9 +165,15 @@ def figures_of(raw: Mapping[str, int], missing: frozenset[str]) -> dict[str, Any
         """Klien with one fact of a kind (counted) and with several (counted distinct)."""
         return n(f"{name}_single") + n(f"{name}_several")
 
-    by_reason = {reason.value: n(f"withdrawn_{reason.value}") for reason in WithdrawalReason}
+    by_reason = {
+        reason: n(f"withdrawn_{reason}") for reason in MAP_FIGURES["withdrawals_by_reason"]
+    }
     withdrawals = sum(by_reason.values())
     completions = n("completions")
+    ended_by_reason = {
+        reason: n(f"placements_ended_{reason}")
+        for reason in MAP_FIGURES["placements_ended_by_reason"]
+    }
     values: dict[str, Any] = {
         "klien_released": n("klien_released"),
         "klien_under_supervision": n("klien_under_supervision"),
@@ -152,7 +187,7 @@ def figures_of(raw: Mapping[str, int], missing: frozenset[str]) -> dict[str, Any
         "klien_employed_within_6_months_of_release": n("cohort_employed_within_6_months"),
         "klien_reoffended": klien("klien_reoffended"),
         "supervisions_ended": {
-            outcome.value: n(f"supervisions_{outcome.value}") for outcome in SupervisionOutcome
+            outcome: n(f"supervisions_{outcome}") for outcome in MAP_FIGURES["supervisions_ended"]
         },
         "pokmas_registered": n("pokmas_registered"),
         "mous_active": n("mous_active"),
@@ -168,6 +203,19 @@ def figures_of(raw: Mapping[str, int], missing: frozenset[str]) -> dict[str, Any
         ),
         "reoffence_rate": _rate(n("cohort_reoffended"), n("klien_released")),
         "withdrawn_for_work_unrecorded": klien("withdrawn_for_work_unrecorded"),
+        "employers_pledged": n("employers_pledged"),
+        "vacancies_posted": n("vacancies_posted"),
+        "positions_offered": n("positions_offered"),
+        "klien_placed": klien("klien_placed"),
+        "placements_checked_6_weeks": n("placements_checked_6_weeks"),
+        "placements_retained_6_weeks": n("placements_retained_6_weeks"),
+        "placements_checked_6_months": n("placements_checked_6_months"),
+        "placements_retained_6_months": n("placements_retained_6_months"),
+        "retention_rate_6_months": _rate(
+            n("placements_retained_6_months"), n("placements_checked_6_months")
+        ),
+        "placements_ended": sum(ended_by_reason.values()),
+        "placements_ended_by_reason": ended_by_reason,
     }
     return {name: None if name in missing else values[name] for name in FIGURES}
 
@@ -178,12 +226,7 @@ def csv_columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     if rows and "name" in rows[0]:
         columns.append("name")
     for name in FIGURES:
-        if name == "withdrawals_by_reason":
-            columns += [f"{name}.{reason.value}" for reason in WithdrawalReason]
-        elif name == "supervisions_ended":
-            columns += [f"{name}.{outcome.value}" for outcome in SupervisionOutcome]
-        else:
-            columns.append(name)
+        columns += [f"{name}.{key}" for key in MAP_FIGURES[name]] if name in MAP_FIGURES else [name]
     return columns
 
 

@@ -1,16 +1,22 @@
-"""The projection behind every figure: the pokmas and enrolment events folded into
-counters and the little state that "now" figures need.
+"""The projection behind every figure: the pokmas, enrolment and employment events
+folded into counters and the little state that "now" figures need.
 
 Each batch is read once, in order, into :class:`FigureChanges` (plain Python, no SQL),
 which then writes itself in a handful of set-based statements: one upsert of counters
 however many events the batch holds, one per kind of entity it touched. Nothing here
 stores a klien's personal data; the events carry none.
 
-Two topics are read side by side, so an enrolment may arrive before the ProgrammeOpened
+The topics are read side by side, so an enrolment may arrive before the ProgrammeOpened
 of its programme. The counters therefore keep the programme, not its skill: a skill is
 looked up when a figure is asked for, and a programme learnt late still lands in the
-right skill. Events of an office that the reference data does not know are refused
-(dead letter): no figure could place them.
+right skill. A placement's events come in order on one topic (keyed by its office), so
+its checks and its end take the skill of its start from the ``placements`` table.
+Events of an office that the reference data does not know are refused (dead letter):
+no figure could place them.
+
+A placement (ClientPlaced) is an employment of its klien as a ClientEmployed is: both
+are facts of kind ``employment``, and the figures count klien with such facts, each
+klien once however many it has.
 """
 
 from __future__ import annotations
@@ -27,6 +33,15 @@ from uuid import UUID
 import asyncpg
 
 from services.insights.settings import InsightsSettings
+from shared.events.employment import (
+    ClientPlaced,
+    EmployerPledged,
+    PlacementChecked,
+    PlacementEnded,
+    PlacementEndReason,
+    RetentionMilestone,
+    VacancyPosted,
+)
 from shared.events.enrolment import (
     Assessment,
     ClientEmployed,
@@ -75,9 +90,27 @@ COUNTERS = (
     "klien_completed_single",
     "klien_employed_after_single",
     "withdrawn_for_work_unrecorded_single",
+    "employers_pledged",
+    "vacancies_posted",
+    "positions_offered",
+    "placements_checked_6_weeks",
+    "placements_retained_6_weeks",
+    "placements_checked_6_months",
+    "placements_retained_6_months",
+    *(f"placements_ended_{reason.value}" for reason in PlacementEndReason),
+    "klien_placed_single",
 )
 """The columns of ``daily_counts``, in the order the upsert writes them."""
 _COLUMN = {name: index for index, name in enumerate(COUNTERS)}
+
+_CHECK_COUNTERS: Mapping[RetentionMilestone, tuple[str, str]] = {
+    RetentionMilestone.SIX_WEEKS: ("placements_checked_6_weeks", "placements_retained_6_weeks"),
+    RetentionMilestone.SIX_MONTHS: (
+        "placements_checked_6_months",
+        "placements_retained_6_months",
+    ),
+}
+"""Per milestone, the counters of its checks and of those finding the klien at work."""
 
 HANDLED = (
     PokmasRegistered,
@@ -96,6 +129,11 @@ HANDLED = (
     ClientEmployed,
     ClientReoffended,
     SupervisionEnded,
+    EmployerPledged,
+    VacancyPosted,
+    ClientPlaced,
+    PlacementChecked,
+    PlacementEnded,
 )
 
 CountKey = tuple[str, date, UUID, UUID, str]
@@ -106,6 +144,9 @@ class FactKind(StrEnum):
     """The facts of a klien that figures count distinct klien of."""
 
     EMPLOYMENT = "employment"
+    """A ClientEmployed or a ClientPlaced: the klien started work."""
+    PLACEMENT = "placement"
+    """A ClientPlaced alone: the klien was placed with an employer."""
     REOFFENCE = "reoffence"
     COMPLETION = "completion"
     WORK_WITHDRAWAL = "work_withdrawal"
@@ -146,6 +187,8 @@ class Fact:
         match self.kind:
             case FactKind.EMPLOYMENT:
                 return {"klien_employed_single": 1}
+            case FactKind.PLACEMENT:
+                return {"klien_placed_single": 1}
             case FactKind.REOFFENCE:
                 return {"klien_reoffended_single": 1}
             case FactKind.COMPLETION:
@@ -224,6 +267,8 @@ class FigureChanges:
     enrolments: dict[UUID, Enrolment]
     facts: dict[UUID, list[Fact]]
     """Every fact of the klien the batch adds facts to, as loaded, then with the new ones."""
+    placements: dict[UUID, str]
+    """The skill of each placement the batch checks or ends, as loaded."""
     counts: defaultdict[CountKey, list[int]] = field(
         default_factory=lambda: defaultdict(lambda: [0] * len(COUNTERS))
     )
@@ -236,6 +281,8 @@ class FigureChanges:
     programmes: dict[UUID, ProgrammeChange] = field(default_factory=dict)
     mous: dict[UUID, MoUChange] = field(default_factory=dict)
     pokmas: dict[UUID, tuple[str, str]] = field(default_factory=dict)
+    placed: dict[UUID, str] = field(default_factory=dict)
+    """The skill of each placement the batch starts."""
     loaded: dict[UUID, tuple[object, ...]] = field(default_factory=dict)
     """The klien and enrolment rows as loaded: only those that changed are written."""
 
@@ -261,10 +308,15 @@ class FigureChanges:
         *,
         programme_id: UUID | None = None,
         pokmas_id: UUID | None = None,
+        skill: str = "",
         by: int = 1,
     ) -> None:
-        key = (bapas_code, day, programme_id or NIL, pokmas_id or NIL, "")
+        key = (bapas_code, day, programme_id or NIL, pokmas_id or NIL, skill)
         self.counts[key][_COLUMN[counter]] += by
+
+    def skill_of_placement(self, placement_id: UUID) -> str:
+        """The skill of a placement's start ('' when it filled no vacancy, or is unknown)."""
+        return self.placed.get(placement_id, self.placements.get(placement_id, ""))
 
     def _fact(self, client_id: UUID, fact: Fact) -> None:
         known = self.facts.setdefault(client_id, [])
@@ -400,6 +452,40 @@ class FigureChanges:
                 enrolment.suspended = True
             case EnrolmentResumed(enrolment_id=enrolment_id):
                 self._enrolment(enrolment_id, office).suspended = False
+            case EmployerPledged(signed_on=signed_on):
+                self.count("employers_pledged", office, signed_on)
+            case VacancyPosted(skill=skill, positions=positions, opens_on=opens_on):
+                self.count("vacancies_posted", office, opens_on, skill=skill)
+                self.count("positions_offered", office, opens_on, skill=skill, by=positions)
+            case ClientPlaced() as placed:
+                self._placed(placed, office, event.aggregate_version)
+            case PlacementChecked() as checked:
+                checks, retained = _CHECK_COUNTERS[checked.milestone]
+                skill = self.skill_of_placement(checked.placement_id)
+                self.count(checks, office, checked.checked_on, skill=skill)
+                if checked.still_employed:
+                    self.count(retained, office, checked.checked_on, skill=skill)
+            case PlacementEnded(placement_id=placement_id, ended_on=ended_on, reason=reason):
+                self.count(
+                    f"placements_ended_{reason.value}",
+                    office,
+                    ended_on,
+                    skill=self.skill_of_placement(placement_id),
+                )
+
+    def _placed(self, placed: ClientPlaced, office: str, version: int) -> None:
+        """A placement: an employment of the klien (as a ClientEmployed is) and a klien
+        placed, both on its start day and in its vacancy's skill."""
+        skill = placed.skill or ""
+        self.placed[placed.placement_id] = skill
+        for kind in (FactKind.EMPLOYMENT, FactKind.PLACEMENT):
+            self._fact(
+                placed.client_id,
+                Fact(
+                    kind, placed.placement_id, version, office, placed.started_on, NIL, NIL, skill
+                ),
+            )
+        self._change_klien(placed.client_id, office, employed=placed.started_on)
 
     def _mou(self, mou_id: UUID, office: str) -> MoUChange:
         return self.mous.setdefault(mou_id, MoUChange(office))
@@ -451,7 +537,8 @@ class FiguresProjection:
 
     name = "insights.figures"
     event_types = frozenset(kind.event_type for kind in HANDLED)
-    """Attendance, contact changes and erasures move no figure: skipped unparsed."""
+    """Attendance, contact changes, erasures, employers registered and vacancies closed
+    move no figure: skipped unparsed."""
 
     def __init__(self, topics: Sequence[str]) -> None:
         self.topics = tuple(topics)
@@ -462,11 +549,12 @@ class FiguresProjection:
         for event in events:
             if not is_known_bapas(event.bapas_code):
                 raise EventRejected(event, f"no office has the code {event.bapas_code!r}")
-        klien_ids, enrolment_ids, fact_ids = _ids(events)
+        klien_ids, enrolment_ids, fact_ids, placement_ids = _ids(events)
         changes = FigureChanges(
             klien=await _load_klien(connection, klien_ids),
             enrolments=await _load_enrolments(connection, enrolment_ids),
             facts=await _load_facts(connection, fact_ids),
+            placements=await _load_placements(connection, placement_ids),
         )
         counted_before = _counted(changes.facts)
         changes.settled_before = {
@@ -494,14 +582,14 @@ class FiguresProjection:
     async def reset(self, connection: asyncpg.Connection) -> None:
         await connection.execute(
             "TRUNCATE daily_counts, klien, enrolments, programmes, mous, pokmas, klien_facts,"
-            " office_counts;"
+            " office_counts, placements;"
             " UPDATE figures_state SET as_of = NULL, events_applied = 0, rebuilds = rebuilds + 1"
         )
 
 
-_ROWS_TO_LOAD: Mapping[str, tuple[bool, bool, bool]] = {
+_ROWS_TO_LOAD: Mapping[str, tuple[bool, bool, bool, bool]] = {
     kind.event_type: (
-        kind in (ClientReleased, ClientEmployed, ClientReoffended, SupervisionEnded),
+        kind in (ClientReleased, ClientEmployed, ClientPlaced, ClientReoffended, SupervisionEnded),
         kind
         in (
             ClientEnrolled,
@@ -510,21 +598,28 @@ _ROWS_TO_LOAD: Mapping[str, tuple[bool, bool, bool]] = {
             EnrolmentSuspended,
             EnrolmentResumed,
         ),
-        kind in (ClientEmployed, ClientReoffended, TrainingCompleted, TrainingWithdrawn),
+        kind
+        in (ClientEmployed, ClientPlaced, ClientReoffended, TrainingCompleted, TrainingWithdrawn),
+        kind in (PlacementChecked, PlacementEnded),
     )
     for kind in HANDLED
 }
-"""Per event type: whether it changes its klien's row, its enrolment's row, and adds a
-fact to its klien (see :class:`Fact`); those rows are loaded before the batch folds."""
+"""Per event type: whether it changes its klien's row, its enrolment's row, adds a fact
+to its klien (see :class:`Fact`), and needs its placement's skill; those rows are
+loaded before the batch folds."""
 
 
-def _ids(events: Iterable[Envelope[EventPayload]]) -> tuple[list[UUID], list[UUID], list[UUID]]:
-    """The klien, the enrolments and the klien with facts whose rows the batch needs."""
+def _ids(
+    events: Iterable[Envelope[EventPayload]],
+) -> tuple[list[UUID], list[UUID], list[UUID], list[UUID]]:
+    """The klien, the enrolments, the klien with facts and the placements whose rows the
+    batch needs."""
     klien: set[UUID] = set()
     enrolments: set[UUID] = set()
     facts: set[UUID] = set()
+    placements: set[UUID] = set()
     for event in events:
-        of_klien, of_enrolment, of_facts = _ROWS_TO_LOAD[event.event_type]
+        of_klien, of_enrolment, of_facts, of_placement = _ROWS_TO_LOAD[event.event_type]
         payload: Any = event.payload
         if of_klien:
             klien.add(payload.client_id)
@@ -532,7 +627,9 @@ def _ids(events: Iterable[Envelope[EventPayload]]) -> tuple[list[UUID], list[UUI
             enrolments.add(payload.enrolment_id)
         if of_facts:
             facts.add(payload.client_id)
-    return list(klien), list(enrolments), list(facts)
+        if of_placement:
+            placements.add(payload.placement_id)
+    return list(klien), list(enrolments), list(facts), list(placements)
 
 
 def _counted(facts: Mapping[UUID, Sequence[Fact]]) -> Counter[tuple[CountKey, str]]:
@@ -567,6 +664,15 @@ async def _load_enrolments(
         ids,
     )
     return {row["enrolment_id"]: Enrolment(*list(row.values())[1:]) for row in rows}
+
+
+async def _load_placements(connection: asyncpg.Connection, ids: list[UUID]) -> dict[UUID, str]:
+    if not ids:
+        return {}
+    rows = await connection.fetch(
+        "SELECT placement_id, skill FROM placements WHERE placement_id = ANY($1::uuid[])", ids
+    )
+    return {row["placement_id"]: row["skill"] for row in rows}
 
 
 _FACT_COLUMNS = (
@@ -672,7 +778,8 @@ async def _write(connection: asyncpg.Connection, changes: FigureChanges) -> None
 
 
 async def _write_entities(connection: asyncpg.Connection, changes: FigureChanges) -> None:
-    """Programmes, MoUs and Pokmas: what each event of the batch said of them last."""
+    """Programmes, MoUs, Pokmas and placements: what each event of the batch said of
+    them last (a placement's skill is said once, by its start)."""
     if changes.programmes:
         await connection.execute(
             "INSERT INTO programmes (programme_id, bapas_code, pokmas_id, skill, capacity,"
@@ -707,6 +814,13 @@ async def _write_entities(connection: asyncpg.Connection, changes: FigureChanges
             " ON CONFLICT (pokmas_id) DO UPDATE SET bapas_code = EXCLUDED.bapas_code,"
             " name = EXCLUDED.name",
             *_columns(((pid, *office_name) for pid, office_name in changes.pokmas.items()), 3),
+        )
+    if changes.placed:
+        await connection.execute(
+            "INSERT INTO placements (placement_id, skill)"
+            " SELECT * FROM unnest($1::uuid[], $2::text[])"
+            " ON CONFLICT (placement_id) DO NOTHING",
+            *_columns(changes.placed.items(), 2),
         )
 
 

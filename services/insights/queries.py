@@ -82,6 +82,7 @@ SOURCES = (
             f" AS {name}_several"
             for kind, name, flag in (
                 (FactKind.EMPLOYMENT, "klien_employed", ""),
+                (FactKind.PLACEMENT, "klien_placed", ""),
                 (FactKind.REOFFENCE, "klien_reoffended", ""),
                 (FactKind.COMPLETION, "klien_completed", ""),
                 (FactKind.COMPLETION, "klien_employed_after", " AND f.flag"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.kafka.topics import ENROLMENT_EVENTS, POKMAS_EVENTS
+from shared.kafka.topics import EMPLOYMENT_EVENTS, ENROLMENT_EVENTS, POKMAS_EVENTS
 from shared.settings import ServiceSettings
 
 
@@ -15,7 +15,7 @@ class InsightsSettings(ServiceSettings):
     service_name: str = "insights"
     port: int = 8004
     topics: str = Field(
-        default=f"{POKMAS_EVENTS},{ENROLMENT_EVENTS}",
+        default=f"{POKMAS_EVENTS},{ENROLMENT_EVENTS},{EMPLOYMENT_EVENTS}",
         description="The event topics the figures are computed from, comma-separated. "
         "Another deployment's topic names (a staging prefix, say) are one setting away.",
     )

@@ -1,5 +1,6 @@
-"""The insights service running in the test process, reading two private topics that
-the tests publish events to, so that its figures hold only what a test put there."""
+"""The insights service running in the test process, reading three private topics (in
+place of the pokmas, enrolment and employment topics) that the tests publish events
+to, so that its figures hold only what a test put there."""
 
 from __future__ import annotations
 
@@ -31,9 +32,30 @@ WAIT_SECONDS = 60.0
 class InsightsTopics:
     pokmas: str
     enrolment: str
+    employment: str
+
+    @classmethod
+    async def create(cls, bootstrap: str, prefix: str) -> InsightsTopics:
+        """Three new topics, named ``<prefix>-pokmas-…`` and so on."""
+        return cls(
+            pokmas=await create_topic(bootstrap, prefix=f"{prefix}-pokmas"),
+            enrolment=await create_topic(bootstrap, prefix=f"{prefix}-enrolment"),
+            employment=await create_topic(bootstrap, prefix=f"{prefix}-employment"),
+        )
+
+    @property
+    def names(self) -> list[str]:
+        return [self.pokmas, self.enrolment, self.employment]
+
+    @property
+    def setting(self) -> str:
+        """The service's ``INSIGHTS_TOPICS`` reading these topics."""
+        return ",".join(self.names)
 
     def of(self, event: Envelope[EventPayload]) -> str:
-        return self.pokmas if event.source is Source.POKMAS else self.enrolment
+        return {Source.POKMAS: self.pokmas, Source.EMPLOYMENT: self.employment}.get(
+            event.source, self.enrolment
+        )
 
 
 async def publish(
@@ -71,12 +93,29 @@ async def wait_until_applied(api: httpx.AsyncClient, recorded_at: datetime) -> N
     raise AssertionError(f"the figures did not reach {recorded_at} within {WAIT_SECONDS} s")
 
 
+async def wait_until_counted(api: httpx.AsyncClient, events: int) -> None:
+    """Wait (bounded) until the projection applied ``events`` events in all.
+
+    The events of a history travel on several topics and partitions, so the newest
+    ``as_of`` alone does not say that every one of them was applied.
+    """
+    headers = bearer(Role.MINISTRY)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT_SECONDS
+    freshness: dict[str, Any] = {}
+    while loop.time() < deadline:
+        freshness = (await api.get("/api/v1/as-of", headers=headers)).json()
+        if freshness["events_applied"] >= events:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(
+        f"the projection did not apply {events} events in {WAIT_SECONDS} s: {freshness}"
+    )
+
+
 @pytest.fixture(scope="module")
 async def insights_topics(kafka_bootstrap: str) -> InsightsTopics:
-    return InsightsTopics(
-        pokmas=await create_topic(kafka_bootstrap, prefix="insights-pokmas"),
-        enrolment=await create_topic(kafka_bootstrap, prefix="insights-enrolment"),
-    )
+    return await InsightsTopics.create(kafka_bootstrap, "insights")
 
 
 async def national_totals(api: httpx.AsyncClient) -> dict[str, Any]:
@@ -106,7 +145,7 @@ async def insights_service(
             service="insights",
             database_url=url,
             kafka_bootstrap=kafka_bootstrap,
-            extra_environment={"INSIGHTS_TOPICS": f"{topics.pokmas},{topics.enrolment}"},
+            extra_environment={"INSIGHTS_TOPICS": topics.setting},
         ) as client,
     ):
         yield url, client

@@ -18,6 +18,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from shared.events.employment import (
+    ClientPlaced,
+    EmployerPledged,
+    PlacementChecked,
+    PlacementEnded,
+    VacancyPosted,
+)
 from shared.events.enrolment import (
     ClientEmployed,
     ClientEnrolled,
@@ -52,6 +59,16 @@ Event = Envelope[EventPayload]
 
 WITHDRAWAL_REASONS = ("moved", "employed", "health", "revoked", "non_attendance", "other")
 SUPERVISION_OUTCOMES = ("completed", "revoked")
+PLACEMENT_END_REASONS = (
+    "resigned",
+    "dismissed",
+    "contract_ended",
+    "reoffended",
+    "revoked",
+    "moved",
+    "other",
+)
+MILESTONES = ("six_weeks", "six_months")
 
 FIGURES = (
     "klien_released",
@@ -78,8 +95,26 @@ FIGURES = (
     "employment_rate_after_training",
     "reoffence_rate",
     "withdrawn_for_work_unrecorded",
+    "employers_pledged",
+    "vacancies_posted",
+    "positions_offered",
+    "klien_placed",
+    "placements_checked_6_weeks",
+    "placements_retained_6_weeks",
+    "placements_checked_6_months",
+    "placements_retained_6_months",
+    "retention_rate_6_months",
+    "placements_ended",
+    "placements_ended_by_reason",
 )
 """Every key of a figures object, in the contract's order."""
+
+MAPS = {
+    "withdrawals_by_reason": WITHDRAWAL_REASONS,
+    "supervisions_ended": SUPERVISION_OUTCOMES,
+    "placements_ended_by_reason": PLACEMENT_END_REASONS,
+}
+"""The figures that are objects, with their keys (in the CSV, a column each)."""
 
 NOW_FIGURES = frozenset(
     {
@@ -105,6 +140,7 @@ NOT_PER_SKILL = frozenset(
         "mous_active",
         "mous_expiring_within_30_days",
         "reoffence_rate",
+        "employers_pledged",
     }
 )
 """Null in skill rows."""
@@ -118,6 +154,17 @@ NOT_PER_POKMAS = frozenset(
         "klien_reoffended",
         "supervisions_ended",
         "reoffence_rate",
+        "employers_pledged",
+        "vacancies_posted",
+        "positions_offered",
+        "klien_placed",
+        "placements_checked_6_weeks",
+        "placements_retained_6_weeks",
+        "placements_checked_6_months",
+        "placements_retained_6_months",
+        "retention_rate_6_months",
+        "placements_ended",
+        "placements_ended_by_reason",
     }
 )
 """Null at the pokmas level and in Pokmas rows."""
@@ -141,7 +188,28 @@ EMPLOYED = "employed"
 REOFFENDED = "reoffended"
 ENDED = "ended"
 REGISTERED = "registered"
-KINDS = (RELEASED, ENROLLED, COMPLETED, WITHDRAWN, EMPLOYED, REOFFENDED, ENDED, REGISTERED)
+PLEDGED = "pledged"
+POSTED = "posted"
+PLACED = "placed"
+CHECKED = "checked"
+RETAINED = "retained"
+PLACEMENT_ENDED = "placement ended"
+KINDS = (
+    RELEASED,
+    ENROLLED,
+    COMPLETED,
+    WITHDRAWN,
+    EMPLOYED,
+    REOFFENDED,
+    ENDED,
+    REGISTERED,
+    PLEDGED,
+    POSTED,
+    PLACED,
+    CHECKED,
+    RETAINED,
+    PLACEMENT_ENDED,
+)
 POKMAS_KINDS = (ENROLLED, COMPLETED, WITHDRAWN, REGISTERED)
 """The dated records that have a non-null figure at the pokmas level."""
 
@@ -183,7 +251,10 @@ class Dated:
     pokmas_id: UUID | None = None
     skill: str | None = None
     detail: str | None = None
-    """The assessment, the withdrawal's reason code or the supervision's outcome."""
+    """The assessment, the withdrawal's reason code, the supervision's outcome, the
+    check's milestone or the placement's end reason."""
+    amount: int = 1
+    """How many it counts for: a vacancy's positions."""
 
 
 @dataclass(frozen=True)
@@ -289,6 +360,12 @@ class Oracle:
             programme = programmes.get(programme_id)
             return None if programme is None else programme.skill
 
+        placement_skill = {
+            event.payload.placement_id: event.payload.skill
+            for event in self.events
+            if isinstance(event.payload, ClientPlaced)
+        }
+
         def enrolment_of(enrolment_id: UUID, programme_id: UUID) -> tuple[UUID | None, UUID]:
             """The Pokmas and programme of an enrolment, from its ClientEnrolled."""
             found = enrolled.get(enrolment_id)
@@ -301,7 +378,36 @@ class Oracle:
             office = event.bapas_code
             payload = event.payload
             record: Dated | None = None
-            if isinstance(payload, ClientReleased):
+            if isinstance(payload, ClientPlaced):
+                # A placement is an employment too: the klien started work.
+                for kind in (PLACED, EMPLOYED):
+                    self.dated[kind].append(
+                        Dated(
+                            kind, office, payload.started_on, payload.client_id, skill=payload.skill
+                        )
+                    )
+            elif isinstance(payload, PlacementChecked):
+                skill = placement_skill.get(payload.placement_id)
+                milestone = payload.milestone.value
+                for kind in (CHECKED, RETAINED) if payload.still_employed else (CHECKED,):
+                    self.dated[kind].append(
+                        Dated(kind, office, payload.checked_on, skill=skill, detail=milestone)
+                    )
+            elif isinstance(payload, PlacementEnded):
+                record = Dated(
+                    PLACEMENT_ENDED,
+                    office,
+                    payload.ended_on,
+                    skill=placement_skill.get(payload.placement_id),
+                    detail=payload.reason.value,
+                )
+            elif isinstance(payload, EmployerPledged):
+                record = Dated(PLEDGED, office, payload.signed_on)
+            elif isinstance(payload, VacancyPosted):
+                record = Dated(
+                    POSTED, office, payload.opens_on, skill=payload.skill, amount=payload.positions
+                )
+            elif isinstance(payload, ClientReleased):
                 record = Dated(RELEASED, office, payload.released_on, payload.client_id)
             elif isinstance(payload, ClientEnrolled):
                 record = Dated(
@@ -465,6 +571,13 @@ class Oracle:
         employed = dated(EMPLOYED)
         ended = dated(ENDED)
 
+        checked = dated(CHECKED)
+        retained = dated(RETAINED)
+        placements_ended = dated(PLACEMENT_ENDED)
+
+        def milestone(records: list[Dated], which: str) -> int:
+            return sum(1 for record in records if record.detail == which)
+
         released_klien = klien(released)
         completed_klien = klien(completed)
         employed_after_training = {
@@ -541,6 +654,24 @@ class Oracle:
                     if client_id not in self.employment_starts
                 }
             ),
+            "employers_pledged": len(dated(PLEDGED)),
+            "vacancies_posted": len(dated(POSTED)),
+            "positions_offered": sum(record.amount for record in dated(POSTED)),
+            "klien_placed": len(klien(dated(PLACED))),
+            "placements_checked_6_weeks": milestone(checked, "six_weeks"),
+            "placements_retained_6_weeks": milestone(retained, "six_weeks"),
+            "placements_checked_6_months": milestone(checked, "six_months"),
+            "placements_retained_6_months": milestone(retained, "six_months"),
+            "retention_rate_6_months": (
+                milestone(retained, "six_months") / milestone(checked, "six_months")
+                if milestone(checked, "six_months")
+                else None
+            ),
+            "placements_ended": len(placements_ended),
+            "placements_ended_by_reason": {
+                reason: sum(1 for r in placements_ended if r.detail == reason)
+                for reason in PLACEMENT_END_REASONS
+            },
         }
         nulls = row.nulls()
         return {name: None if name in nulls else values[name] for name in FIGURES}
@@ -631,10 +762,8 @@ def csv_columns(with_name: bool) -> list[str]:
     with the maps flattened."""
     columns = ["key", "name"] if with_name else ["key"]
     for figure in FIGURES:
-        if figure == "withdrawals_by_reason":
-            columns += [f"{figure}.{reason}" for reason in WITHDRAWAL_REASONS]
-        elif figure == "supervisions_ended":
-            columns += [f"{figure}.{outcome}" for outcome in SUPERVISION_OUTCOMES]
+        if figure in MAPS:
+            columns += [f"{figure}.{key}" for key in MAPS[figure]]
         else:
             columns.append(figure)
     return columns
@@ -647,10 +776,8 @@ def csv_values(row: dict[str, Any]) -> list[Any]:
         values.append(row["name"])
     for figure in FIGURES:
         value = row[figure]
-        if figure == "withdrawals_by_reason":
-            values += [None if value is None else value[r] for r in WITHDRAWAL_REASONS]
-        elif figure == "supervisions_ended":
-            values += [None if value is None else value[o] for o in SUPERVISION_OUTCOMES]
+        if figure in MAPS:
+            values += [None if value is None else value[key] for key in MAPS[figure]]
         else:
             values.append(value)
     return values

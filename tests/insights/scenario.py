@@ -1,4 +1,5 @@
-"""A seeded history of the programme, as the pokmas and enrolment services publish it.
+"""A seeded history of the programme, as the pokmas, enrolment and employment services
+publish it.
 
 The figures test needs events that exercise every definition of the insights
 contract, not a handful of happy paths: several offices in several provinces and time
@@ -6,17 +7,20 @@ zones, Pokmas whose MoUs are renewed, terminated, expired or about to expire,
 programmes open and closed in several skills, klien released over many months who
 enrol, complete, withdraw for every reason, are suspended and resumed, find work before
 or after training and within or beyond six months of release, re-offend and end their
-supervision. Hand-written events would be few and would share the blind spots of
-whoever wrote the service; a seeded generator gives a realistic volume that is the
-same on every run.
+supervision; employers who pledge or not, post vacancies and close some, and take klien
+on (from a vacancy or not, some twice, some whose job is also recorded as an
+employment), checked at six weeks and six months, placements ending for every reason.
+Hand-written events would be few and would share the blind spots of whoever wrote the
+service; a seeded generator gives a realistic volume that is the same on every run.
 
 The history is plausible in the services' own terms (the domain rules): programmes lie
 inside their MoU's validity, klien enrol after their release at their own office, a
-suspended enrolment waits for its MoU's renewal, and nothing happens after a klien's
-supervision has ended. A few things are there on purpose to trip a projection: a
-Pokmas registered late in the evening UTC, which is already the next day (and month) at
-its office; ProgrammeOpened events recorded after the enrolments in them; an event
-published twice; and an event of an office that is not in the reference data.
+suspended enrolment waits for its MoU's renewal, nothing happens after a klien's
+supervision has ended, and a klien has one placement at a time, checked on its days.
+A few things are there on purpose to trip a projection: a Pokmas registered late in the
+evening UTC, which is already the next day (and month) at its office; ProgrammeOpened
+events recorded after the enrolments in them; an event published twice; and an event
+of an office that is not in the reference data.
 """
 
 from __future__ import annotations
@@ -29,6 +33,18 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
+from shared.events.employment import (
+    ClientPlaced,
+    EmployerPledged,
+    EmployerRegistered,
+    PlacementChecked,
+    PlacementEnded,
+    PlacementEndReason,
+    PlacementKind,
+    RetentionMilestone,
+    VacancyClosed,
+    VacancyPosted,
+)
 from shared.events.enrolment import (
     Assessment,
     AttendanceRecorded,
@@ -133,6 +149,35 @@ class _Klien:
     busy_until: date | None = None
     """The last day of its trainings; ``None`` until it trains."""
     still_training: bool = False
+    ended_on: date | None = None
+    """The end of its supervision, if it ended."""
+    no_work: bool = False
+    """Withdrawn for work that is never recorded: the data-quality case, never placed."""
+
+
+@dataclass
+class _Vacancy:
+    vacancy_id: UUID
+    skill: str
+    positions: int
+    opens_on: date
+    closes_on: date
+    placed_until: date | None = None
+    """The start of its latest placement."""
+    placed: int = 0
+
+    def takes(self, day: date) -> bool:
+        """Whether it takes a placement starting on ``day`` (open, and not yet filled)."""
+        return self.opens_on <= day <= self.closes_on and self.placed < self.positions
+
+
+@dataclass
+class _Employer:
+    office: str
+    employer_id: UUID
+    name: str
+    registered_on: date
+    vacancies: list[_Vacancy] = field(default_factory=list)
 
 
 class _History:
@@ -147,6 +192,7 @@ class _History:
         self.pending: list[_Pending] = []
         self._per_day: dict[tuple[str, date], int] = defaultdict(int)
         self._reasons: Iterator[WithdrawalReason] = itertools.cycle(WithdrawalReason)
+        self._end_reasons: Iterator[PlacementEndReason] = itertools.cycle(PlacementEndReason)
         self._employed_withdrawals = 0
         self.klien: list[_Klien] = []
 
@@ -563,6 +609,7 @@ class _History:
                 klien.busy_until is None or klien.busy_until < planned
             ):
                 ended_on = planned
+        klien.ended_on, klien.no_work = ended_on, no_work
         limit = min(self.last_day, ended_on or self.last_day)
         if not no_work:
             for started_on, skill in sorted(starts, key=lambda start: start[0]):
@@ -592,6 +639,193 @@ class _History:
                 skill=skill,
             ),
         )
+
+    # Employers, their vacancies, and klien placed with them.
+
+    def employer(self, office: str, registered_on: date, skills: tuple[str, ...]) -> _Employer:
+        """An employer registered at the office, pledged (most of them), with vacancies."""
+        rng = self.rng
+        employer = _Employer(
+            office,
+            self.uuid(),
+            f"{rng.choice(['CV', 'PT', 'UD'])} {rng.choice(['Sinar', 'Borneo', 'Makmur'])} "
+            f"{rng.choice(['Teknik', 'Abadi', 'Sentosa'])}",
+            registered_on,
+        )
+        self.add(
+            office,
+            registered_on,
+            EmployerRegistered(
+                employer_id=employer.employer_id,
+                name=employer.name,
+                sector=rng.choice(["C", "F", "G", "I", "S"]),
+                address=f"Jl. Industri No. {rng.randint(1, 200)}, {bapas_office(office).name}",
+                contact=self.contact(),
+                skills=skills,
+            ),
+        )
+        if rng.random() < 0.7:
+            signed_on = min(registered_on + self.days(0, 60), self.last_day)
+            self.add(
+                office,
+                signed_on,
+                EmployerPledged(employer_id=employer.employer_id, signed_on=signed_on),
+            )
+        for _ in range(rng.randint(1, 4)):
+            opens_on = registered_on + self.days(5, 560)
+            if opens_on > self.last_day:
+                continue
+            vacancy = _Vacancy(
+                self.uuid(),
+                rng.choice(skills),
+                rng.randint(1, 4),
+                opens_on,
+                opens_on + self.days(20, 90),
+            )
+            self.add(
+                office,
+                opens_on,
+                VacancyPosted(
+                    vacancy_id=vacancy.vacancy_id,
+                    employer_id=employer.employer_id,
+                    title=f"Tenaga {vacancy.skill.replace('_', ' ')}",
+                    skill=vacancy.skill,
+                    positions=vacancy.positions,
+                    opens_on=opens_on,
+                    closes_on=vacancy.closes_on,
+                    candidates=rng.randint(0, 6),
+                ),
+            )
+            employer.vacancies.append(vacancy)
+        return employer
+
+    def close_vacancies(self, employers: Iterable[_Employer]) -> None:
+        """Close now and then a vacancy not filled, after its last placement."""
+        for employer in employers:
+            for vacancy in employer.vacancies:
+                closed_on = (vacancy.placed_until or vacancy.opens_on) + self.days(1, 20)
+                if (
+                    vacancy.placed < vacancy.positions
+                    and closed_on <= min(vacancy.closes_on, self.last_day)
+                    and self.rng.random() < 0.35
+                ):
+                    self.add(
+                        employer.office,
+                        closed_on,
+                        VacancyClosed(
+                            vacancy_id=vacancy.vacancy_id,
+                            closed_on=closed_on,
+                            reason="Pemberi kerja menunda perekrutan",
+                        ),
+                    )
+
+    def find_work(self, klien: _Klien, employers: list[_Employer]) -> None:
+        """Some klien are placed, one placement at a time, a second after the first ends."""
+        rng = self.rng
+        if klien.no_work or rng.random() >= 0.45:
+            return
+        limit = min(self.last_day, (klien.ended_on or self.last_day) - timedelta(days=1))
+        start = klien.released_on + self.days(0, 220)
+        if klien.completions and rng.random() < 0.5:
+            start = max(start, klien.completions[0][0] + self.days(0, 45))
+        for _ in range(2):
+            if start > limit:
+                return
+            ended_on = self.place(klien, start, limit, employers)
+            if ended_on is None:
+                return
+            start = ended_on + self.days(5, 60)
+
+    def place(
+        self, klien: _Klien, started_on: date, limit: date, employers: list[_Employer]
+    ) -> date | None:
+        """Place the klien from ``started_on`` and follow the placement up to ``limit``;
+        the day it ended, if it did."""
+        rng = self.rng
+        office = klien.office
+        hiring = [e for e in employers if e.office == office and e.registered_on <= started_on]
+        if not hiring:
+            return None
+        openings = [(e, v) for e in hiring for v in e.vacancies if v.takes(started_on)]
+        vacancy: _Vacancy | None = None
+        if openings and rng.random() < 0.7:
+            employer, vacancy = rng.choice(openings)
+            vacancy.placed += 1
+            vacancy.placed_until = max(vacancy.placed_until or started_on, started_on)
+        else:
+            employer = rng.choice(hiring)
+        placement_id = self.uuid()
+        skill = None if vacancy is None else vacancy.skill
+        self.add(
+            office,
+            started_on,
+            ClientPlaced(
+                placement_id=placement_id,
+                client_id=klien.client_id,
+                employer_id=employer.employer_id,
+                vacancy_id=None if vacancy is None else vacancy.vacancy_id,
+                started_on=started_on,
+                kind=rng.choice(list(PlacementKind)),
+                skill=skill,
+            ),
+        )
+        if rng.random() < 0.25:  # the same job, recorded as an employment too
+            self.add(
+                office,
+                started_on,
+                ClientEmployed(
+                    client_id=klien.client_id,
+                    employment_kind=EmploymentKind.EMPLOYED,
+                    employer_name=employer.name,
+                    started_on=started_on,
+                    skill=skill,
+                ),
+            )
+
+        def end(ended_on: date) -> date:
+            self.add(
+                office,
+                ended_on,
+                PlacementEnded(
+                    placement_id=placement_id,
+                    client_id=klien.client_id,
+                    employer_id=employer.employer_id,
+                    ended_on=ended_on,
+                    reason=next(self._end_reasons),
+                ),
+            )
+            return ended_on
+
+        last = started_on
+        for milestone, day in (
+            (RetentionMilestone.SIX_WEEKS, 42),
+            (RetentionMilestone.SIX_MONTHS, 183),
+        ):
+            due = started_on + timedelta(days=day)
+            if rng.random() < 0.12:  # it ends before the check
+                ended_on = last + self.days(1, (due - last).days - 1)
+                return end(ended_on) if ended_on <= limit else None
+            checked_on = due + self.days(0, 25)
+            if checked_on > limit:
+                return None
+            still_employed = rng.random() < 0.75
+            self.add(
+                office,
+                checked_on,
+                PlacementChecked(
+                    placement_id=placement_id,
+                    client_id=klien.client_id,
+                    employer_id=employer.employer_id,
+                    checked_on=checked_on,
+                    milestone=milestone,
+                    still_employed=still_employed,
+                ),
+            )
+            if not still_employed:
+                return end(checked_on)
+            last = checked_on
+        ended_on = last + self.days(1, 150)
+        return end(ended_on) if ended_on <= limit and rng.random() < 0.4 else None
 
     # Dating and numbering.
 
@@ -815,6 +1049,16 @@ def _history(history: _History) -> None:
     for klien in list(h.klien):
         h.follow_up(klien)
 
+    # Employers at every office, and the klien they take on.
+    employers = [
+        h.employer(office, HISTORY_STARTS + h.days(20, 330), tuple(h.rng.sample(SKILLS, 2)))
+        for office in ("balikpapan", "samarinda", "makassar", "surabaya", "jayapura")
+        for _ in range(h.rng.randint(2, 3))
+    ]
+    for klien in h.klien:
+        h.find_work(klien, employers)
+    h.close_vacancies(employers)
+
     # An event of an office the reference data does not know.
     h.add(
         UNKNOWN_OFFICE,
@@ -880,11 +1124,30 @@ def missing_coverage(events: Iterable[Event]) -> list[str]:
     found |= {f"assessment:{a}" for a in assessments}
     outcomes = {p.outcome.value for p in payloads if isinstance(p, SupervisionEnded)}
     found |= {f"ended:{outcome}" for outcome in outcomes}
-    employments: dict[UUID, list[ClientEmployed]] = defaultdict(list)
+    employments: dict[UUID, list[ClientEmployed | ClientPlaced]] = defaultdict(list)
     for payload in payloads:
         if isinstance(payload, ClientEmployed):
             employments[payload.client_id].append(payload)
             found.add("employed:with skill" if payload.skill else "employed:without skill")
+        elif isinstance(payload, ClientPlaced):
+            employments[payload.client_id].append(payload)
+            found.add("placed:from a vacancy" if payload.vacancy_id else "placed:no vacancy")
+        elif isinstance(payload, PlacementChecked):
+            kept = "kept" if payload.still_employed else "lost"
+            found.add(f"checked:{payload.milestone.value}:{kept}")
+        elif isinstance(payload, PlacementEnded):
+            found.add(f"placement ended:{payload.reason.value}")
+    for jobs in employments.values():
+        placed = [job for job in jobs if isinstance(job, ClientPlaced)]
+        if len(placed) > 1:
+            found.add("placed:twice")
+        if placed:
+            employed_on = {job.started_on for job in jobs if isinstance(job, ClientEmployed)}
+            found.add(
+                "placed:same job also employed"
+                if any(job.started_on in employed_on for job in placed)
+                else "placed:only as a placement"
+            )
     for payload in payloads:
         if isinstance(payload, TrainingWithdrawn) and payload.reason_code.value == "employed":
             found.add(
@@ -899,6 +1162,8 @@ def missing_coverage(events: Iterable[Event]) -> list[str]:
                     if job.started_on >= payload.completed_on
                     else "employed:before completion"
                 )
+                if isinstance(job, ClientPlaced) and job.started_on >= payload.completed_on:
+                    found.add("placed:after completion")
         if isinstance(payload, ClientReleased) and payload.client_id in employments:
             first = min(job.started_on for job in employments[payload.client_id])
             found.add(
@@ -939,6 +1204,22 @@ def missing_coverage(events: Iterable[Event]) -> list[str]:
         "employed:beyond 183 days",
         "employed:with skill",
         "employed:without skill",
+        "placed:from a vacancy",
+        "placed:no vacancy",
+        "placed:twice",
+        "placed:same job also employed",
+        "placed:only as a placement",
+        "placed:after completion",
+        *(
+            f"checked:{milestone.value}:{kept}"
+            for milestone in RetentionMilestone
+            for kept in ("kept", "lost")
+        ),
+        *(f"placement ended:{reason.value}" for reason in PlacementEndReason),
+        "EmployerRegistered",
+        "EmployerPledged",
+        "VacancyPosted",
+        "VacancyClosed",
         "MoURenewed",
         "MoUTerminated",
         "MoUExpired",

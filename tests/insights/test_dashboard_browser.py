@@ -36,6 +36,16 @@ import jwt
 import pytest
 
 from services.insights.dashboard import SESSION_COOKIE
+from shared.events.employment import (
+    ClientPlaced,
+    EmployerPledged,
+    PlacementChecked,
+    PlacementEnded,
+    PlacementEndReason,
+    PlacementKind,
+    RetentionMilestone,
+    VacancyPosted,
+)
 from shared.events.enrolment import (
     Assessment,
     ClientEmployed,
@@ -54,8 +64,7 @@ from shared.events.pokmas import Contact, MoUSigned, PokmasKind, PokmasRegistere
 from shared.http import Role, issue_token
 from shared.settings import AuthSettings
 from shared.stack.services import ServiceProcess
-from tests.conftest import create_topic
-from tests.insights.conftest import InsightsTopics, publish
+from tests.insights.conftest import InsightsTopics, publish, wait_until_counted
 from tests.support.databases import fresh_database
 from tests.support.infrastructure import Infrastructure
 from tests.support.ports import free_port
@@ -114,9 +123,12 @@ def _release(client_id: UUID, bapas: str, released_on: date) -> Envelope[EventPa
 class History:
     """A small programme at Bapas Balikpapan, and one klien at Bapas Medan.
 
-    Three klien trained in AC repair: two complete (one then finds work), one
-    withdraws "employed" with no employment record (the data-quality figure); the
-    MoU runs out within 30 days; the Medan klien re-offends.
+    Three klien trained in AC repair: two complete (one then finds work, recorded
+    both as an employment and as a placement from a pledged employer's vacancy: one
+    job), one withdraws "employed" with no employment record (the data-quality
+    figure); the MoU runs out within 30 days. The Medan klien is placed with an
+    employer there, still at work at the six-week check, and re-offends, which ends
+    the placement.
     """
 
     pokmas_id: UUID
@@ -126,6 +138,8 @@ class History:
     def build(cls) -> History:
         pokmas_id, mou_id, programme_id = uuid4(), uuid4(), uuid4()
         completer_at_work, completer, withdrawn, medan = uuid4(), uuid4(), uuid4(), uuid4()
+        employer, vacancy, medan_employer = uuid4(), uuid4(), uuid4()
+        placement, medan_placement = uuid4(), uuid4()
         enrolments = {client: uuid4() for client in (completer_at_work, completer, withdrawn)}
         released_on = TODAY - timedelta(days=90)
         events: list[Envelope[EventPayload]] = [
@@ -225,6 +239,69 @@ class History:
                 bapas="medan",
                 version=2,
             ),
+            _event(
+                EmployerPledged(employer_id=employer, signed_on=TODAY - timedelta(days=60)),
+                bapas="balikpapan",
+                version=2,
+            ),
+            _event(
+                VacancyPosted(
+                    vacancy_id=vacancy,
+                    employer_id=employer,
+                    title="Teknisi AC",
+                    skill="ac_repair",
+                    positions=2,
+                    opens_on=TODAY - timedelta(days=25),
+                    closes_on=TODAY + timedelta(days=5),
+                    candidates=2,
+                ),
+                bapas="balikpapan",
+            ),
+            _event(
+                ClientPlaced(
+                    placement_id=placement,
+                    client_id=completer_at_work,
+                    employer_id=employer,
+                    vacancy_id=vacancy,
+                    started_on=TODAY - timedelta(days=20),
+                    kind=PlacementKind.EMPLOYED,
+                    skill="ac_repair",
+                ),
+                bapas="balikpapan",
+            ),
+            _event(
+                ClientPlaced(
+                    placement_id=medan_placement,
+                    client_id=medan,
+                    employer_id=medan_employer,
+                    started_on=TODAY - timedelta(days=80),
+                    kind=PlacementKind.APPRENTICESHIP,
+                ),
+                bapas="medan",
+            ),
+            _event(
+                PlacementChecked(
+                    placement_id=medan_placement,
+                    client_id=medan,
+                    employer_id=medan_employer,
+                    checked_on=TODAY - timedelta(days=35),
+                    milestone=RetentionMilestone.SIX_WEEKS,
+                    still_employed=True,
+                ),
+                bapas="medan",
+                version=2,
+            ),
+            _event(
+                PlacementEnded(
+                    placement_id=medan_placement,
+                    client_id=medan,
+                    employer_id=medan_employer,
+                    ended_on=TODAY - timedelta(days=10),
+                    reason=PlacementEndReason.REOFFENDED,
+                ),
+                bapas="medan",
+                version=3,
+            ),
         ]
         return cls(pokmas_id, tuple(events))
 
@@ -244,10 +321,7 @@ async def insights(
     infra: Infrastructure, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[RunningInsights]:
     """The insights service as a uvicorn process, on private topics and a fresh database."""
-    topics = InsightsTopics(
-        pokmas=await create_topic(kafka_bootstrap, prefix="dashboard-pokmas"),
-        enrolment=await create_topic(kafka_bootstrap, prefix="dashboard-enrolment"),
-    )
+    topics = await InsightsTopics.create(kafka_bootstrap, "dashboard")
     port = free_port()
     log = tmp_path_factory.mktemp("insights-dashboard") / "insights.log"
     async with fresh_database(infra.database_admin_url, prefix="dashboard") as database_url:
@@ -256,7 +330,7 @@ async def insights(
             "BAPAS_ENVIRONMENT": "development",
             "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
             "INSIGHTS_DATABASE_URL": database_url,
-            "INSIGHTS_TOPICS": f"{topics.pokmas},{topics.enrolment}",
+            "INSIGHTS_TOPICS": topics.setting,
             "INSIGHTS_PORT": str(port),
         }
         process = _start(ServiceProcess("insights", port).command, env=env, log=log)
@@ -327,33 +401,13 @@ async def _figures(
     return answer
 
 
-async def _wait_until_applied(api: httpx.AsyncClient, events: int) -> None:
-    """Wait (bounded) until the projection applied ``events`` events in all.
-
-    The events of a history travel on two topics and several partitions, so the
-    newest ``as_of`` alone does not say that every one of them was applied.
-    """
-    headers = {"Authorization": f"Bearer {_token()}"}
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + WAIT_SECONDS
-    freshness: dict[str, Any] = {}
-    while loop.time() < deadline:
-        freshness = (await api.get("/api/v1/as-of", headers=headers)).json()
-        if freshness["events_applied"] >= events:
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(
-        f"the projection did not apply {events} events in {WAIT_SECONDS} s: {freshness}"
-    )
-
-
 @pytest.fixture(scope="module")
 async def history(insights: RunningInsights, kafka_bootstrap: str) -> History:
     """The history, published and applied."""
     built = History.build()
     await publish(kafka_bootstrap, insights.topics, built.events)
     async with httpx.AsyncClient(base_url=insights.url, timeout=10) as client:
-        await _wait_until_applied(client, len(built.events))
+        await wait_until_counted(client, len(built.events))
     return built
 
 
@@ -671,6 +725,17 @@ async def test_the_page_shows_the_api_figures_and_follows_a_new_event_without_re
         "mous_active",
         "mous_expiring_within_30_days",
         "withdrawn_for_work_unrecorded",
+        "employers_pledged",
+        "vacancies_posted",
+        "positions_offered",
+        "klien_placed",
+        "placements_checked_6_weeks",
+        "placements_retained_6_weeks",
+        "placements_checked_6_months",
+        "placements_retained_6_months",
+        "retention_rate_6_months",
+        "placements_ended",
+        "placements_ended_by_reason.reoffended",
     ):
         assert (None, None, figure, None) in on_page, f"no total {figure} on the page"
     assert (None, None, "reoffence_rate", None) in on_page
@@ -696,6 +761,12 @@ async def test_the_page_shows_the_api_figures_and_follows_a_new_event_without_re
     assert texts[(None, None, "completion_rate")] == _percent(2 / 3) == "66,7 %"
     assert texts[(None, None, "employment_rate_after_training")] == "50,0 %"
     assert texts[(None, None, "withdrawn_for_work_unrecorded")] == "1"
+    # The job recorded twice (employment and placement) is one klien employed.
+    assert (totals["klien_employed"], totals["klien_placed"]) == (2, 2)
+    assert texts[(None, None, "klien_employed")] == "2"
+    assert texts[(None, None, "placements_retained_6_weeks")] == "1"
+    assert texts[(None, None, "retention_rate_6_months")] == "—"
+    assert texts[(None, None, "placements_ended_by_reason.reoffended")] == "1"
 
     # One more klien released: the page follows, in the same document.
     await browser.run("window.__dashboardTestMarker = 'not reloaded';")
@@ -704,7 +775,7 @@ async def test_the_page_shows_the_api_figures_and_follows_a_new_event_without_re
         insights.topics,
         [_release(uuid4(), "balikpapan", TODAY - timedelta(days=1))],
     )
-    await _wait_until_applied(api, len(history.events) + 1)
+    await wait_until_counted(api, len(history.events) + 1)
     moved = await _figures(api, token)
     assert moved["totals"]["klien_released"] == 5
     await browser.wait_for(TOTAL_IS, "klien_released", "5", what="klien_released = 5")

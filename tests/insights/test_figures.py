@@ -1,8 +1,8 @@
 """Every figure the insights API answers equals the one computed independently from the
 events it was fed, at every level and for several periods, live and after a rebuild.
 
-The service is fed a seeded, realistic history (``scenario``) on two private topics,
-as the pokmas and enrolment services' relays publish it, and its answers are compared
+The service is fed a seeded, realistic history (``scenario``) on three private topics,
+as the pokmas, enrolment and employment services' relays publish it, and its answers are compared
 whole (totals and every breakdown row, keys in order) with what ``oracle`` computes from
 the same list of events. The projection is then rebuilt from the topics and compared
 again: a read model that only adds up right while it runs live is not rebuildable.
@@ -23,13 +23,13 @@ from aiokafka import AIOKafkaProducer
 
 from services.insights.app import create_app
 from services.insights.projections import figures_projection
-from shared.events.envelope import Envelope, EventPayload, Source
+from shared.events.envelope import Envelope, EventPayload
 from shared.events.registry import kafka_headers
 from shared.http import Role
 from shared.kafka.connection import KafkaConnection
 from shared.projections import rebuild_projection
 from shared.reference.offices import offices_in_province
-from tests.conftest import create_topic
+from tests.insights.conftest import InsightsTopics
 from tests.insights.oracle import Oracle, Period, csv_columns, csv_values
 from tests.insights.scenario import PERIODS, build_scenario, missing_coverage
 from tests.support.service_app import bearer, running_service
@@ -52,7 +52,7 @@ class Fed:
     api: httpx.AsyncClient
 
 
-async def _publish(bootstrap: str, events: Sequence[Event], topic_of: dict[Source, str]) -> None:
+async def _publish(bootstrap: str, events: Sequence[Event], topics: InsightsTopics) -> None:
     """Send the events in order as the relays do: value the envelope's JSON, key the
     office, headers the type; each office's events keep their order in its partition."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
@@ -60,7 +60,7 @@ async def _publish(bootstrap: str, events: Sequence[Event], topic_of: dict[Sourc
     try:
         sent = [
             await producer.send(
-                topic_of[event.source],
+                topics.of(event),
                 value=event.model_dump_json().encode(),
                 key=event.bapas_code.encode(),
                 headers=kafka_headers(
@@ -235,18 +235,15 @@ async def test_every_figure_equals_the_events_at_every_level_live_and_after_a_re
     oracle = Oracle(events)
     newest = max(event.recorded_at for event in events)
     assert oracle.as_of == newest, "the newest event is one the figures count"
-    topics = (
-        await create_topic(kafka_bootstrap, prefix="insights-figures-pokmas"),
-        await create_topic(kafka_bootstrap, prefix="insights-figures-enrolment"),
-    )
-    await _publish(kafka_bootstrap, events, {Source.POKMAS: topics[0], Source.ENROLMENT: topics[1]})
+    topics = await InsightsTopics.create(kafka_bootstrap, "insights-figures")
+    await _publish(kafka_bootstrap, events, topics)
 
     async with running_service(
         create_app,
         service="insights",
         database_url=database_url,
         kafka_bootstrap=kafka_bootstrap,
-        extra_environment={"INSIGHTS_TOPICS": ",".join(topics)},
+        extra_environment={"INSIGHTS_TOPICS": topics.setting},
     ) as api:
         fed = Fed(events, oracle, api)
         await _until_as_of(api, newest)
@@ -255,7 +252,7 @@ async def test_every_figure_equals_the_events_at_every_level_live_and_after_a_re
         await _compare_csv(fed, PERIODS[2], "live")
 
         progress = await rebuild_projection(
-            figures_projection(topics),
+            figures_projection(topics.names),
             kafka=KafkaConnection.to(kafka_bootstrap),
             database_url=database_url,
         )

@@ -14,7 +14,6 @@ import asyncpg
 from services.insights.projections import figures_projection
 from shared.kafka.connection import KafkaConnection
 from shared.projections import rebuild_projection
-from tests.conftest import create_topic
 from tests.insights.conftest import (
     InsightsTopics,
     expected_totals,
@@ -40,10 +39,7 @@ async def test_answers_kept_before_a_rebuild_are_not_served_after_it(
     infra: Infrastructure, kafka_bootstrap: str
 ) -> None:
     events = build_scenario(seed=21)
-    topics = InsightsTopics(
-        pokmas=await create_topic(kafka_bootstrap, prefix="rebuilt-pokmas"),
-        enrolment=await create_topic(kafka_bootstrap, prefix="rebuilt-enrolment"),
-    )
+    topics = await InsightsTopics.create(kafka_bootstrap, "rebuilt")
     await publish(kafka_bootstrap, topics, events)
     expected = expected_totals(Oracle(events))
 
@@ -52,7 +48,7 @@ async def test_answers_kept_before_a_rebuild_are_not_served_after_it(
         await _miscount(database_url)
         miscounted = await national_totals(api)
         progress = await rebuild_projection(
-            figures_projection([topics.pokmas, topics.enrolment]),
+            figures_projection(topics.names),
             kafka=KafkaConnection.to(kafka_bootstrap),
             database_url=database_url,
         )

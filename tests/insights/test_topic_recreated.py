@@ -1,7 +1,7 @@
 """A topic created anew under a running projection: the service says so and skips nothing.
 
-The insights service reads two private topics. Once it has applied one history, both
-topics are deleted and created again under the same names, and another history (with
+The insights service reads three private topics. Once it has applied one history, all
+three topics are deleted and created again under the same names, and another history (with
 more events than the first, so that the old offsets lie *inside* the new topics and only
 the topics' ids tell them apart) is published. Readiness must turn 503 naming the topic
 and the rebuild to run, nothing of the new history may be applied on top of the old
@@ -18,7 +18,7 @@ import httpx
 from services.insights.projections import figures_projection
 from shared.kafka.connection import KafkaConnection
 from shared.projections import rebuild_projection
-from tests.conftest import create_topic, recreate_topics
+from tests.conftest import recreate_topics
 from tests.insights.conftest import (
     WAIT_SECONDS,
     InsightsTopics,
@@ -51,11 +51,8 @@ async def test_a_topic_created_anew_stops_the_projection_until_it_is_rebuilt(
     first = build_scenario(seed=11, now=now)
     second = build_scenario(seed=12, now=now) + build_scenario(seed=13, now=now)
     assert len(second) > len(first)
-    topics = InsightsTopics(
-        pokmas=await create_topic(kafka_bootstrap, prefix="recreated-pokmas"),
-        enrolment=await create_topic(kafka_bootstrap, prefix="recreated-enrolment"),
-    )
-    names = [topics.pokmas, topics.enrolment]
+    topics = await InsightsTopics.create(kafka_bootstrap, "recreated")
+    names = topics.names
     await publish(kafka_bootstrap, topics, first)
 
     async with insights_service(infra, kafka_bootstrap, topics) as (database_url, api):

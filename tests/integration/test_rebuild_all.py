@@ -46,7 +46,7 @@ from shared.cli.projection import projections_of
 from shared.http import Role
 from shared.kafka.admin import topic_partitions
 from shared.kafka.connection import KafkaConnection
-from shared.kafka.topics import ENROLMENT_EVENTS, POKMAS_EVENTS
+from shared.kafka.topics import EMPLOYMENT_EVENTS, ENROLMENT_EVENTS, POKMAS_EVENTS
 from shared.reference import bapas_office
 from tests.enrolment.helpers import (
     Programme,
@@ -435,7 +435,7 @@ async def until_quiet(platform: Platform) -> None:
     """Wait until every event is published, applied by every projection of every
     service, and every notification sent: from then on the answers hold still."""
     kafka = KafkaConnection.to(platform.bootstrap)
-    partitions = await topic_partitions(kafka, [POKMAS_EVENTS, ENROLMENT_EVENTS])
+    partitions = await topic_partitions(kafka, [POKMAS_EVENTS, ENROLMENT_EVENTS, EMPLOYMENT_EVENTS])
     consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False)
     await consumer.start()
     try:

@@ -58,6 +58,16 @@
     ["other", "Lainnya"],
   ];
 
+  const END_REASONS = [
+    ["resigned", "Mengundurkan diri"],
+    ["dismissed", "Diberhentikan"],
+    ["contract_ended", "Kontrak selesai"],
+    ["reoffended", "Mengulangi tindak pidana"],
+    ["revoked", "Pembebasan dicabut"],
+    ["moved", "Pindah domisili"],
+    ["other", "Lainnya"],
+  ];
+
   // The level's breakdown by place, and the words for its rows.
   const OFFICE_BREAKDOWNS = {
     national: {
@@ -137,7 +147,12 @@
     return append(node, children);
   }
 
-  const RATES = new Set(["completion_rate", "employment_rate_after_training", "reoffence_rate"]);
+  const RATES = new Set([
+    "completion_rate",
+    "employment_rate_after_training",
+    "reoffence_rate",
+    "retention_rate_6_months",
+  ]);
 
   function isRate(name) {
     return RATES.has(name);
@@ -219,6 +234,7 @@
     renderFunnel(totals);
     renderAttention(answer);
     renderSkillCharts(answer.by_skill || []);
+    renderWork(totals);
     renderOffices(answer);
     renderMonths(answer.by_month || []);
     renderDetails(totals);
@@ -574,6 +590,42 @@
     });
   }
 
+  // Employers, vacancies and placements; a Pokmas has none of them.
+  function renderWork(t) {
+    const section = document.getElementById("work-section");
+    if (t.employers_pledged === null || t.employers_pledged === undefined) {
+      section.hidden = true;
+      return;
+    }
+    section.hidden = false;
+    document.getElementById("work").replaceChildren(
+      card(t, "employers_pledged", "Pemberi kerja berikrar", "ikrar kesempatan kedua dalam periode"),
+      card(t, "vacancies_posted", "Lowongan dibuka", null, [
+        number(t, "positions_offered"),
+        " posisi ditawarkan",
+      ]),
+      card(t, "klien_placed", "Klien ditempatkan", "mulai bekerja lewat penempatan"),
+      card(t, "placements_retained_6_weeks", "Masih bekerja 6 minggu", null, [
+        "dari ",
+        number(t, "placements_checked_6_weeks"),
+        " diperiksa",
+      ]),
+      card(t, "retention_rate_6_months", "Bertahan 6 bulan", null, [
+        number(t, "placements_retained_6_months"),
+        " dari ",
+        number(t, "placements_checked_6_months"),
+        " diperiksa",
+      ]),
+      card(t, "placements_ended", "Penempatan berakhir", "dalam periode"),
+    );
+    document.getElementById("work-ended").replaceChildren(
+      reasonList(t, "placements_ended", "placements_ended_by_reason", END_REASONS, {
+        title: "Alasan penempatan berakhir",
+        tone: "tone-withdrawn",
+      }),
+    );
+  }
+
   function renderOffices(answer) {
     const section = document.getElementById("office-section");
     const office = OFFICE_BREAKDOWNS[config.level];
@@ -761,18 +813,18 @@
     return el("div", { class: "detail" }, el("dt", null, label), el("dd", null, number(figures, name)));
   }
 
-  function renderDetails(t) {
-    const groups = [];
-    const withdrawals = t.withdrawals || 0;
-    const reasons = el(
+  // A count and its map by reason, each reason with a bar of its share of the count.
+  function reasonList(t, total, map, reasons, options) {
+    const whole = t[total] || 0;
+    return el(
       "div",
       { class: "detail-group" },
-      el("h3", null, "Alasan mengundurkan diri"),
+      el("h3", null, options.title),
       el(
         "ul",
         { class: "reasons" },
-        REASONS.map(([code, label]) => {
-          const value = t.withdrawals_by_reason ? t.withdrawals_by_reason[code] : 0;
+        reasons.map(([code, label]) => {
+          const value = t[map] ? t[map][code] : 0;
           return el(
             "li",
             null,
@@ -782,19 +834,28 @@
               { class: "mini-bar", viewBox: "0 0 100 6", preserveAspectRatio: "none", "aria-hidden": "true" },
               svg("rect", { class: "bar-track", x: 0, y: 0, width: 100, height: 6 }),
               svg("rect", {
-                class: "bar-fill tone-withdrawn",
+                class: `bar-fill ${options.tone}`,
                 x: 0,
                 y: 0,
-                width: withdrawals ? (value / withdrawals) * 100 : 0,
+                width: whole ? (value / whole) * 100 : 0,
                 height: 6,
               }),
             ),
-            number(t, `withdrawals_by_reason.${code}`),
+            number(t, `${map}.${code}`),
           );
         }),
       ),
     );
-    groups.push(reasons);
+  }
+
+  function renderDetails(t) {
+    const groups = [];
+    groups.push(
+      reasonList(t, "withdrawals", "withdrawals_by_reason", REASONS, {
+        title: "Alasan mengundurkan diri",
+        tone: "tone-withdrawn",
+      }),
+    );
     groups.push(
       el(
         "div",
