@@ -1,12 +1,15 @@
 """``bapas demo``: plays the Balikpapan scenario against the stack ``make up`` started,
-narrating each step and the events it published, and ends with the office's figures
+narrating each step and the events it published, and ends with the employers, vacancies
+and placements of the run, a certificate's public verification, the office's figures
 as the insights service computes them, the notifications sent, and the dashboard link."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 from aiokafka.errors import KafkaError
@@ -35,17 +38,10 @@ async def _play(kafka: KafkaConnection, urls: ServiceUrls) -> None:
             client = PlatformClient(urls, http)
             scenario = Scenario(client, narrate=lambda line: console.print(f"[green]●[/] {line}"))
             console.rule(f"Bapas Kelas II Balikpapan — demo run {scenario.mark}")
-            for step in (
-                scenario.register_pokmas_and_sign_mous,
-                scenario.open_programmes,
-                scenario.release_and_enrol_klien,
-                scenario.attend_complete_and_withdraw,
-                scenario.terminate_one_mou,
-                scenario.record_employment,
-                scenario.wait_until_pokmas_counts_the_seats,
-            ):
+            for step in scenario.steps():
                 await step()
                 _show_events(await watcher.since_last())
+            await _show_employment(scenario)
             await _show_figures(client, scenario)
             await _show_notifications(client, scenario, started)
             _show_dashboard_link(client.urls)
@@ -73,6 +69,55 @@ def _percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate:.0%}"
 
 
+def _cell(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "—" if value is None else str(value)
+
+
+def _rows_table(title: str, rows: Sequence[Mapping[str, Any]]) -> Table:
+    """A table of ``rows``, one column per key, numbers on the right."""
+    table = Table(title=title)
+    for column, value in rows[0].items():
+        numeric = isinstance(value, int) and not isinstance(value, bool)
+        table.add_column(column.replace("_", " "), justify="right" if numeric else "left")
+    for row in rows:
+        table.add_row(*(_cell(value) for value in row.values()))
+    return table
+
+
+async def _show_employment(scenario: Scenario) -> None:
+    hiring = scenario.hiring
+    run = f"run {scenario.mark} (employment service)"
+    console.print(_rows_table(f"Employers of {run}", await hiring.employer_rows()))
+    vacancies = await hiring.vacancy_rows()
+    console.print(_rows_table(f"Vacancies of {run}; candidates of this run", vacancies))
+    console.print(_rows_table(f"Placements of {run}", await hiring.placement_rows()))
+    console.print("The certificate's public verification (enrolment service, JSON):")
+    console.print_json(data=hiring.certificate_check)
+
+
+EMPLOYER_FIGURES = (
+    ("employers with a fair-chance pledge", "employers_pledged"),
+    ("vacancies posted", "vacancies_posted"),
+    ("positions offered", "positions_offered"),
+    ("klien placed", "klien_placed"),
+    ("retained at the 6-week check", "placements_retained_6_weeks"),
+    ("retained at the 6-month check", "placements_retained_6_months"),
+    ("retention rate at 6 months", "retention_rate_6_months"),
+    ("placements ended", "placements_ended"),
+)
+"""The employer figures, shown when the insights service computes them."""
+
+
+def _figure(key: str, value: object) -> str:
+    if isinstance(value, Mapping):
+        return ", ".join(f"{reason} {count}" for reason, count in value.items() if count) or "0"
+    if key.endswith("_rate") or "_rate_" in key:
+        return _percent(value if isinstance(value, float | int) else None)
+    return "—" if value is None else str(value)
+
+
 async def _show_figures(client: PlatformClient, scenario: Scenario) -> None:
     await _figures_settled(client, scenario.officer)
     office = await client.read("insights", f"/figures/bapas/{BAPAS}", token=scenario.officer)
@@ -91,6 +136,9 @@ async def _show_figures(client: PlatformClient, scenario: Scenario) -> None:
         ("withdrawn for work, no employment recorded", totals["withdrawn_for_work_unrecorded"]),
     ):
         summary.add_row(label, str(value))
+    for label, key in EMPLOYER_FIGURES:
+        if key in totals:
+            summary.add_row(label, _figure(key, totals[key]))
     console.print(summary)
     table = Table(title=f"The Pokmas of run {scenario.mark} (insights service)")
     table.add_column("Pokmas", no_wrap=True)

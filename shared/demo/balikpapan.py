@@ -1,6 +1,7 @@
 """The reference case of the domain rules: Bapas Kelas II Balikpapan (WITA) works with ten
 Pokmas and trains klien in AC repair, car seat upholstery, wallpaper installation and
-interior design.
+interior design; an earlier cohort's graduates then find work with two workshops of the
+town (:mod:`shared.demo.employment`).
 
 Each step is one thing an officer or a Pokmas partner does through the APIs; the
 scenario keeps what it created so it can be checked afterwards. Names carry a short
@@ -11,13 +12,14 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from shared.demo.client import DemoError, PlatformClient, eventually, token_for
+from shared.demo.employment import Graduate, Hiring
 from shared.http import Role
 from shared.reference import today_in
 
@@ -44,7 +46,21 @@ POKMAS_NAMES = (
 SESSIONS = 8
 KLIEN_PER_PROGRAMME = 4
 
+MOUS_SIGNED = -180
+RELEASED = -60
+TRAINING = (-14, 60)
+"""Days from today: the MoUs were signed half a year ago; this run's klien were released
+two months ago, and their programmes run from two weeks ago for another two months."""
+
+EARLIER_COHORT = ("ac_repair", "car_upholstery")
+EARLIER_KLIEN_PER_PROGRAMME = 2
+EARLIER_RELEASED = -150
+EARLIER_TRAINING = (-120, -80)
+"""The earlier cohort, trained by the first Pokmas of each skill: released five months
+ago, trained from four months ago until the day they all completed, 80 days ago."""
+
 Narrate = Callable[[str], None]
+Step = Callable[[], Awaitable[None]]
 
 
 @dataclass
@@ -68,6 +84,7 @@ class Scenario:
     mark: str = field(default_factory=lambda: uuid.uuid4().hex[:4])
     programmes: list[PlayedProgramme] = field(default_factory=list)
     terminated: PlayedProgramme | None = None
+    earlier_cohort: list[PlayedProgramme] = field(default_factory=list)
     profiles: list[dict[str, str]] = field(default_factory=list)
     """The klien profiles sent: what must appear in no event."""
 
@@ -75,9 +92,36 @@ class Scenario:
         self.officer = token_for(Role.BAPAS_OFFICER, bapas=BAPAS, sub="pk.balikpapan")
         self.today = today_in(BAPAS, datetime.now(UTC))
         self._random = random.Random(self.mark)
+        self.hiring = Hiring(self.client, BAPAS, self.officer, self.mark, self.day, self.narrate)
 
     def day(self, offset: int) -> str:
         return (self.today + timedelta(days=offset)).isoformat()
+
+    @property
+    def graduates(self) -> list[Graduate]:
+        """The earlier cohort's klien: every one completed competent."""
+        return [
+            Graduate(client_id, enrolment_id, played.skill)
+            for played in self.earlier_cohort
+            for client_id, enrolment_id in zip(played.client_ids, played.enrolment_ids, strict=True)
+        ]
+
+    def steps(self) -> tuple[Step, ...]:
+        """The case, step by step, in the order it is played."""
+        return (
+            self.register_pokmas_and_sign_mous,
+            self.open_programmes,
+            self.release_and_enrol_klien,
+            self.attend_complete_and_withdraw,
+            self.terminate_one_mou,
+            self.record_employment,
+            self.wait_until_pokmas_counts_the_seats,
+            self.graduate_an_earlier_cohort,
+            self.hiring.register_employers_and_post_vacancies,
+            self.place_the_graduates,
+            self.hiring.check_retention,
+            self.hiring.verify_a_certificate,
+        )
 
     async def register_pokmas_and_sign_mous(self) -> None:
         for number, name in enumerate(POKMAS_NAMES):
@@ -91,8 +135,8 @@ class Scenario:
                 f"/pokmas/{pokmas_id}/mous",
                 {
                     "number": f"PKS-{number + 1:02d}/BPS-BPN/{self.mark}",
-                    "signed_on": self.day(-30),
-                    "valid_from": self.day(-30),
+                    "signed_on": self.day(MOUS_SIGNED),
+                    "valid_from": self.day(MOUS_SIGNED),
                     "valid_until": self.day(365),
                     "scope": [skill],
                 },
@@ -111,41 +155,49 @@ class Scenario:
 
     async def open_programmes(self) -> None:
         for played in self.programmes:
-            opened = await self.client.command(
-                "pokmas",
-                f"/pokmas/{played.pokmas_id}/programmes",
-                {
-                    "mou_id": str(played.mou_id),
-                    "skill": played.skill,
-                    "title": played.title,
-                    "capacity": KLIEN_PER_PROGRAMME + 2,
-                    "starts_on": self.day(-14),
-                    "ends_on": self.day(60),
-                    "sessions_planned": SESSIONS,
-                    "location": "Balai Latihan Kerja, Jl. Soekarno-Hatta km 4, Balikpapan",
-                },
-                token=played.partner_token,
-            )
-            played.programme_id = UUID(opened["id"])
+            await self._open(played, TRAINING, capacity=KLIEN_PER_PROGRAMME + 2)
         self.narrate(f"the Pokmas opened {len(self.programmes)} programmes under their MoUs")
+
+    async def _open(self, played: PlayedProgramme, dates: tuple[int, int], capacity: int) -> None:
+        opened = await self.client.command(
+            "pokmas",
+            f"/pokmas/{played.pokmas_id}/programmes",
+            {
+                "mou_id": str(played.mou_id),
+                "skill": played.skill,
+                "title": played.title,
+                "capacity": capacity,
+                "starts_on": self.day(dates[0]),
+                "ends_on": self.day(dates[1]),
+                "sessions_planned": SESSIONS,
+                "location": "Balai Latihan Kerja, Jl. Soekarno-Hatta km 4, Balikpapan",
+            },
+            token=played.partner_token,
+        )
+        played.programme_id = UUID(opened["id"])
 
     async def release_and_enrol_klien(self) -> None:
         for played in self.programmes:
-            for _ in range(KLIEN_PER_PROGRAMME):
-                released = await self.client.command(
-                    "enrolment", "/clients", self._klien_body(), token=self.officer
-                )
-                client_id = UUID(released["id"])
-                enrolled = await self._enrol(client_id, played.programme_id)
-                played.client_ids.append(client_id)
-                played.enrolment_ids.append(UUID(enrolled["id"]))
+            await self._release_and_enrol(played, KLIEN_PER_PROGRAMME, RELEASED, TRAINING[0])
         total = len(self.programmes) * KLIEN_PER_PROGRAMME
         self.narrate(f"{total} klien released into integration and enrolled, 4 per programme")
 
-    async def _enrol(self, client_id: UUID, programme_id: UUID) -> dict[str, Any]:
+    async def _release_and_enrol(
+        self, played: PlayedProgramme, klien: int, released_on: int, enrolled_on: int
+    ) -> None:
+        for _ in range(klien):
+            released = await self.client.command(
+                "enrolment", "/clients", self._klien_body(released_on), token=self.officer
+            )
+            client_id = UUID(released["id"])
+            enrolled = await self._enrol(client_id, played.programme_id, enrolled_on)
+            played.client_ids.append(client_id)
+            played.enrolment_ids.append(UUID(enrolled["id"]))
+
+    async def _enrol(self, client_id: UUID, programme_id: UUID, on: int) -> dict[str, Any]:
         """Enrol, waiting first until the enrolment service has learnt the programme
         from the pokmas events (it never asks the pokmas service)."""
-        body = {"programme_id": str(programme_id), "enrolled_on": self.day(-14)}
+        body = {"programme_id": str(programme_id), "enrolled_on": self.day(on)}
 
         async def attempt() -> dict[str, Any] | None:
             try:
@@ -168,24 +220,9 @@ class Scenario:
         for played in self.programmes:
             plan = (SESSIONS, SESSIONS, 2, 3)
             for enrolment_id, sessions in zip(played.enrolment_ids, plan, strict=True):
-                for session in range(1, sessions + 1):
-                    await self.client.command(
-                        "enrolment",
-                        f"/enrolments/{enrolment_id}/attendance",
-                        {
-                            "session_no": session,
-                            "session_date": self.day(-14 + session),
-                            "status": "present" if session % 5 else "late",
-                        },
-                        token=played.partner_token,
-                    )
+                await self._attend(played, enrolment_id, sessions, TRAINING[0])
             for enrolment_id in played.enrolment_ids[:2]:
-                await self.client.command(
-                    "enrolment",
-                    f"/enrolments/{enrolment_id}/completion",
-                    {"completed_on": self.day(0), "assessment": "competent"},
-                    token=played.partner_token,
-                )
+                await self._complete(played, enrolment_id, on=0)
             await self.client.command(
                 "enrolment",
                 f"/enrolments/{played.enrolment_ids[2]}/withdrawal",
@@ -193,6 +230,30 @@ class Scenario:
                 token=played.partner_token,
             )
         self.narrate("attendance recorded; 20 klien completed their training, 10 withdrew")
+
+    async def _attend(
+        self, played: PlayedProgramme, enrolment_id: UUID, sessions: int, starts_on: int
+    ) -> None:
+        """The first ``sessions`` sessions attended, one a day from the programme's start."""
+        for session in range(1, sessions + 1):
+            await self.client.command(
+                "enrolment",
+                f"/enrolments/{enrolment_id}/attendance",
+                {
+                    "session_no": session,
+                    "session_date": self.day(starts_on + session),
+                    "status": "present" if session % 5 else "late",
+                },
+                token=played.partner_token,
+            )
+
+    async def _complete(self, played: PlayedProgramme, enrolment_id: UUID, on: int) -> None:
+        await self.client.command(
+            "enrolment",
+            f"/enrolments/{enrolment_id}/completion",
+            {"completed_on": self.day(on), "assessment": "competent"},
+            token=played.partner_token,
+        )
 
     async def terminate_one_mou(self) -> None:
         played = self.terminated = self.programmes[-1]
@@ -246,14 +307,49 @@ class Scenario:
         await eventually("the pokmas projection to count the seats taken", agreed)
         self.narrate("the pokmas service's programme view agrees: 3 seats taken in each")
 
+    async def graduate_an_earlier_cohort(self) -> None:
+        """Before this run's cohort, the first Pokmas of each skill of
+        :data:`EARLIER_COHORT` trained klien released earlier; every one completed
+        competent on the programme's last day, and the programme closed."""
+        starts_on, ends_on = EARLIER_TRAINING
+        for skill in EARLIER_COHORT:
+            host = next(played for played in self.programmes if played.skill == skill)
+            title = f"{SKILL_TITLES[skill]} angkatan awal {self.mark}"
+            played = PlayedProgramme(
+                host.pokmas_id, host.mou_id, UUID(int=0), title, skill, host.partner_token
+            )
+            await self._open(played, EARLIER_TRAINING, capacity=EARLIER_KLIEN_PER_PROGRAMME)
+            await self._release_and_enrol(
+                played, EARLIER_KLIEN_PER_PROGRAMME, EARLIER_RELEASED, starts_on
+            )
+            for enrolment_id in played.enrolment_ids:
+                await self._attend(played, enrolment_id, SESSIONS, starts_on)
+                await self._complete(played, enrolment_id, on=ends_on)
+            await self.client.command(
+                "pokmas",
+                f"/programmes/{played.programme_id}/closure",
+                {"closed_on": self.day(ends_on), "reason": "Angkatan selesai"},
+                token=self.officer,
+            )
+            self.earlier_cohort.append(played)
+        self.narrate(
+            f"an earlier cohort: {len(self.graduates)} klien released on "
+            f"{self.day(EARLIER_RELEASED)} completed AC repair and car seat upholstery "
+            f"on {self.day(ends_on)}, assessed competent"
+        )
+
+    async def place_the_graduates(self) -> None:
+        """The earlier cohort's graduates take the workshops' vacancies."""
+        klien = {
+            client_id
+            for played in (*self.programmes, *self.earlier_cohort)
+            for client_id in played.client_ids
+        }
+        await self.hiring.place_graduates(self.graduates, klien)
+
     async def play(self) -> None:
-        await self.register_pokmas_and_sign_mous()
-        await self.open_programmes()
-        await self.release_and_enrol_klien()
-        await self.attend_complete_and_withdraw()
-        await self.terminate_one_mou()
-        await self.record_employment()
-        await self.wait_until_pokmas_counts_the_seats()
+        for step in self.steps():
+            await step()
 
     async def programme_table(self) -> list[dict[str, Any]]:
         """Per programme: enrolments by status, and the seats the pokmas view counts."""
@@ -293,14 +389,14 @@ class Scenario:
             "skills": [skill],
         }
 
-    def _klien_body(self) -> dict[str, Any]:
+    def _klien_body(self, released_on: int) -> dict[str, Any]:
         first = self._random.choice(("Andi", "Budi", "Citra", "Dedi", "Eka", "Fajar", "Gita"))
         last = self._random.choice(("Saputra", "Wijaya", "Pratama", "Lestari", "Hidayat"))
         return {
             "bapas_code": BAPAS,
             "register_number": f"BPN-{self.mark}-{self._random.randrange(10**5):05d}",
             "integration_type": self._random.choice(("PB", "CB", "CMB", "ASIMILASI")),
-            "released_on": self.day(-60),
+            "released_on": self.day(released_on),
             "supervision_ends_on": self.day(300),
             "pk_officer": {
                 "id": "PK-BPN-07",

@@ -28,12 +28,13 @@ def _of_the_local_stack(service: str) -> Callable[[], str]:
 @dataclass(frozen=True)
 class ServiceUrls:
     """Where each service answers; unless given, the local stack's, on the port its
-    setting names (``POKMAS_PORT`` …) when the URLs are made."""
+    setting names (``POKMAS_PORT`` … ``EMPLOYMENT_PORT``) when the URLs are made."""
 
     pokmas: str = field(default_factory=_of_the_local_stack("pokmas"))
     enrolment: str = field(default_factory=_of_the_local_stack("enrolment"))
     notifications: str = field(default_factory=_of_the_local_stack("notifications"))
     insights: str = field(default_factory=_of_the_local_stack("insights"))
+    employment: str = field(default_factory=_of_the_local_stack("employment"))
 
 
 def token_for(
@@ -89,6 +90,21 @@ class PlatformClient:
             cursor = page["next_cursor"]
             if cursor is None:
                 return items
+
+    async def verify_certificate(self, code: str, *, name: str) -> dict[str, Any]:
+        """What anyone holding the paper learns at the certificate's public address (no
+        token), as JSON: whether it is genuine, and whether ``name`` is the one printed."""
+        response = await self.http.get(
+            f"{self.urls.enrolment}/verify/{code}",
+            params={"name": name},
+            headers={"Accept": "application/json"},
+        )
+        if response.status_code != 200:
+            raise DemoError(
+                f"GET enrolment/verify/{code} answered {response.status_code}: {_detail(response)}"
+            )
+        answer: dict[str, Any] = response.json()
+        return answer
 
 
 def _detail(response: httpx.Response) -> str:

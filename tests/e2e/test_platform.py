@@ -1,8 +1,10 @@
-"""The whole platform end to end: the three services as real processes on the real
-Kafka and PostgreSQL, the development mail server, and a webhook subscriber; the
-Balikpapan scenario played through the HTTP APIs, then the cross-service results
-checked: seats counted by pokmas, suspension on termination, notifications, a signed
-webhook, and complete, privacy-clean events on the topics."""
+"""The whole platform end to end: the pokmas, enrolment, notifications and employment
+services as real processes on a Kafka of the module's own and the real PostgreSQL, the
+development mail server, and a webhook subscriber; the Balikpapan scenario played
+through the HTTP APIs, then the cross-service results checked: seats counted by pokmas,
+suspension on termination, notifications, a signed webhook, graduates placed from the
+candidates the employment service learnt from the enrolment events, a certificate
+verified, and complete, privacy-clean events on the topics."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -29,19 +32,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from shared.demo.balikpapan import KLIEN_PER_PROGRAMME, Scenario
+from shared.demo.balikpapan import EARLIER_TRAINING, KLIEN_PER_PROGRAMME, Scenario
 from shared.demo.client import PlatformClient, ServiceUrls, eventually, token_for
+from shared.demo.employment import PLEDGED, SIX_WEEK_CHECK
 from shared.events.registry import parse_event
 from shared.http import Role
 from shared.kafka.admin import topic_partitions
 from shared.kafka.connection import KafkaConnection
-from shared.kafka.topics import EVENT_TOPICS
+from shared.kafka.topics import EVENT_TOPICS, create_topics
 from shared.postgres.urls import with_database
 from shared.stack.services import ServiceProcess
-from tests.support.infrastructure import Infrastructure
+from tests.support.infrastructure import FAULT_KAFKA_PORT, Infrastructure, private_kafka
 from tests.support.ports import free_port
 
 SECRET = "e2e-webhook-secret-of-at-least-32-bytes"
+KAFKA_PORT = FAULT_KAFKA_PORT + 110
 
 
 @dataclass
@@ -52,10 +57,22 @@ class Platform:
 
 
 @pytest.fixture(scope="module")
-def platform(infra: Infrastructure, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+def kafka() -> Iterator[str]:
+    """The platform's own Kafka, its topics created: the services' projections start
+    from the topics' beginning, and here they hold this module's events alone, not
+    every event the session's broker was ever sent."""
+    with private_kafka("e2e", port=KAFKA_PORT) as stack:
+        asyncio.run(create_topics(stack.kafka_connection))
+        yield stack.bootstrap_servers
+
+
+@pytest.fixture(scope="module")
+def platform(
+    kafka: str, infra: Infrastructure, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Platform]:
     databases = {
         name: f"e2e_{name}_{uuid.uuid4().hex[:8]}"
-        for name in ("pokmas", "enrolment", "notifications")
+        for name in ("pokmas", "enrolment", "notifications", "employment")
     }
 
     async def create() -> None:
@@ -93,7 +110,7 @@ def platform(infra: Infrastructure, tmp_path_factory: pytest.TempPathFactory) ->
         prefix = name.upper()
         env = {
             **os.environ,
-            "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap_servers,
+            "KAFKA_BOOTSTRAP_SERVERS": kafka,
             f"{prefix}_DATABASE_URL": with_database(infra.database_admin_url, database),
             f"{prefix}_PORT": str(ports[name]),
             "NOTIFICATIONS_SMTP_PORT": str(mail_port),
@@ -119,7 +136,8 @@ def platform(infra: Infrastructure, tmp_path_factory: pytest.TempPathFactory) ->
 
 async def _wait_ready(platform: Platform) -> None:
     async with httpx.AsyncClient(timeout=2) as http:
-        for url in (platform.urls.pokmas, platform.urls.enrolment, platform.urls.notifications):
+        urls = platform.urls
+        for url in (urls.pokmas, urls.enrolment, urls.notifications, urls.employment):
 
             async def ready(url: str = url) -> bool:
                 try:
@@ -179,12 +197,17 @@ async def played(platform: Platform) -> AsyncIterator[tuple[Scenario, WebhookRec
         )
         scenario = Scenario(client)
         await scenario.play()
-        await eventually("the TrainingCompleted webhooks", lambda: _all_completions(receiver))
+
+        async def all_completions() -> bool:
+            return len(receiver.received) >= _completions(scenario)
+
+        await eventually("the TrainingCompleted webhooks", all_completions)
         yield scenario, receiver
 
 
-async def _all_completions(receiver: WebhookReceiver) -> bool:
-    return len(receiver.received) >= 20
+def _completions(scenario: Scenario) -> int:
+    """Two completions per programme of the run's cohort, and the earlier cohort's."""
+    return 2 * len(scenario.programmes) + len(scenario.graduates)
 
 
 async def test_pokmas_counts_the_seats_of_the_enrolments_made_in_the_enrolment_service(
@@ -212,18 +235,12 @@ async def test_terminating_an_mou_suspends_the_enrolments_of_its_programmes(
 
 
 @pytest.fixture(scope="module")
-async def records(
-    played: tuple[Scenario, WebhookReceiver], infra: Infrastructure
-) -> list[tuple[str, bytes]]:
+async def records(played: tuple[Scenario, WebhookReceiver], kafka: str) -> list[tuple[str, bytes]]:
     """(topic, value) of every record on the event topics once the scenario is played."""
-    partitions = await topic_partitions(
-        KafkaConnection.to(infra.kafka_bootstrap_servers), EVENT_TOPICS
-    )
+    partitions = await topic_partitions(KafkaConnection.to(kafka), EVENT_TOPICS)
     # auto_offset_reset, not only seek_to_beginning: the reset that assign() starts
     # races with the seek, and the default, "latest", could win.
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=infra.kafka_bootstrap_servers, auto_offset_reset="earliest"
-    )
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, auto_offset_reset="earliest")
     await consumer.start()
     try:
         consumer.assign(partitions)
@@ -267,7 +284,7 @@ async def test_a_klien_enrolled_is_announced_to_the_pokmas_and_the_pk_officer(
 async def test_a_webhook_subscriber_receives_each_training_completed_signed_with_its_secret(
     played: tuple[Scenario, WebhookReceiver],
 ) -> None:
-    _, receiver = played
+    scenario, receiver = played
 
     for headers, body in receiver.received:
         parts = dict(part.split("=", 1) for part in headers["x-bapas-signature"].split(","))
@@ -276,7 +293,76 @@ async def test_a_webhook_subscriber_receives_each_training_completed_signed_with
         assert parts["v1"] == expected
     events = [json.loads(body) for _, body in receiver.received]
     assert {event["event_type"] for event in events} == {"TrainingCompleted"}
-    assert len({event["event_id"] for event in events}) == len(events) == 20
+    assert len({event["event_id"] for event in events}) == len(events) == _completions(scenario)
+
+
+async def test_the_workshops_pledged_and_their_vacancies_are_filled_from_their_candidates(
+    played: tuple[Scenario, WebhookReceiver],
+) -> None:
+    scenario, _ = played
+    hiring = scenario.hiring
+
+    employers = await hiring.employer_rows()
+    vacancies = await hiring.vacancy_rows()
+
+    assert [(row["employer"], row["sector"], row["pledged_on"]) for row in employers] == [
+        ("CV Sejuk Jaya Teknik", "S", scenario.day(PLEDGED)),
+        ("Bengkel Jok Makmur", "G", scenario.day(PLEDGED)),
+    ]
+    assert [
+        (row["skill"], row["positions"], row["placed"], row["status"]) for row in vacancies
+    ] == [
+        ("ac_repair", 2, 2, "filled"),
+        ("car_upholstery", 1, 1, "filled"),
+    ]
+    for workshop in hiring.workshops:
+        placed = {placement.register_number for placement in workshop.placements}
+        assert placed <= set(workshop.candidates)
+
+
+async def test_the_graduates_placed_are_still_at_work_at_their_six_week_check(
+    played: tuple[Scenario, WebhookReceiver],
+) -> None:
+    scenario, _ = played
+    hiring = scenario.hiring
+
+    placements = await hiring.placement_rows()
+    candidates = await scenario.client.read_all(
+        "employment",
+        f"/vacancies/{hiring.workshops[0].vacancy_id}/candidates",
+        token=scenario.officer,
+    )
+
+    assert [(row["employer"], row["status"], row["still_employed"]) for row in placements] == [
+        ("CV Sejuk Jaya Teknik", "active", True),
+        ("CV Sejuk Jaya Teknik", "active", True),
+        ("Bengkel Jok Makmur", "active", True),
+    ]
+    completed = date.fromisoformat(scenario.day(EARLIER_TRAINING[1]))
+    for row in placements:
+        started_on = date.fromisoformat(row["started_on"])
+        assert started_on > completed
+        assert date.fromisoformat(row["checked_on"]) == started_on + timedelta(SIX_WEEK_CHECK)
+    assert [row["hires"] for row in await hiring.employer_rows()] == [2, 1]
+    still_candidates = {candidate["register_number"] for candidate in candidates}
+    assert not still_candidates & {row["klien"] for row in placements}
+
+
+async def test_an_employer_verifies_a_hired_graduates_certificate_by_the_printed_name(
+    played: tuple[Scenario, WebhookReceiver],
+) -> None:
+    scenario, _ = played
+    hiring = scenario.hiring
+
+    other_name = await scenario.client.verify_certificate(
+        hiring.certificate_code, name="Nama Orang Lain"
+    )
+
+    check = hiring.certificate_check
+    assert (check["valid"], check["name_matches"]) == (True, True)
+    assert (check["skill"], check["bapas_code"]) == ("ac_repair", "balikpapan")
+    assert check["completed_on"] == scenario.day(EARLIER_TRAINING[1])
+    assert (other_name["valid"], other_name["name_matches"]) == (True, False)
 
 
 async def test_every_event_on_the_topics_has_the_full_envelope_and_no_personal_data(

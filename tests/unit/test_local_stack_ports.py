@@ -54,6 +54,7 @@ def test_the_demo_reaches_the_services_on_their_usual_ports_by_default(
         enrolment="http://127.0.0.1:8002",
         notifications="http://127.0.0.1:8003",
         insights="http://127.0.0.1:8004",
+        employment="http://127.0.0.1:8005",
     )
     assert mail_port() == 8025
 
@@ -97,9 +98,13 @@ def test_the_services_move_to_the_ports_their_settings_name(
     urls = ServiceUrls()
     runner = ServiceRunner(stack)
 
-    assert (urls.pokmas, urls.enrolment, urls.notifications, urls.insights) == tuple(
-        f"http://127.0.0.1:{port}" for port in list(ports.values())[:4]
-    )
+    assert (
+        urls.pokmas,
+        urls.enrolment,
+        urls.notifications,
+        urls.insights,
+        urls.employment,
+    ) == tuple(f"http://127.0.0.1:{port}" for port in ports.values())
     assert [service.port for service in runner.services] == [8011, 8012, 8013, 8014, 8015]
     assert PokmasSettings().port == 8011
 
