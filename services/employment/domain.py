@@ -36,7 +36,6 @@ from shared.events.envelope import AggregateType, EventPayload
 from shared.eventstore.aggregate import Aggregate
 from shared.eventstore.refusals import InvalidValue, RuleViolated
 
-RETENTION_CHECK_DAYS = {RetentionMilestone.SIX_WEEKS: 42, RetentionMilestone.SIX_MONTHS: 183}
 """A check on or after this many days after the start is this milestone's check."""
 
 MILESTONE_WORDS = {RetentionMilestone.SIX_WEEKS: "6-week", RetentionMilestone.SIX_MONTHS: "6-month"}
@@ -82,8 +81,8 @@ def _not_in_the_future(field: str, day: date, today: date) -> None:
 def milestone_due(started_on: date, checked_on: date) -> RetentionMilestone | None:
     """The retention check a check on ``checked_on`` is: the latest whose day has come."""
     days = (checked_on - started_on).days
-    reached = [m for m, due in RETENTION_CHECK_DAYS.items() if days >= due]
-    return max(reached, key=RETENTION_CHECK_DAYS.__getitem__, default=None)
+    reached = [m for m in RetentionMilestone if days >= m.first_day]
+    return max(reached, key=lambda milestone: milestone.first_day, default=None)
 
 
 class Employer(Aggregate):
@@ -279,10 +278,11 @@ class Placement(Aggregate):
             raise InvalidValue("checked_on", f"must not be before the last check on {last}")
         milestone = milestone_due(self.started_on, checked_on)
         if milestone is None:
-            first_due = self.started_on + timedelta(days=min(RETENTION_CHECK_DAYS.values()))
+            first = RetentionMilestone.SIX_WEEKS.first_day
             raise RuleViolated(
                 f"no retention check is due on {checked_on}: the 6-week check is due from "
-                f"{first_due} (day 42 after the start on {self.started_on})"
+                f"{self.started_on + timedelta(days=first)} (day {first} after the start "
+                f"on {self.started_on})"
             )
         if milestone in self.checks:
             raise RuleViolated(self._already_checked(milestone))
@@ -301,9 +301,7 @@ class Placement(Aggregate):
     def _already_checked(self, milestone: RetentionMilestone) -> str:
         done = f"the {MILESTONE_WORDS[milestone]} check was recorded on {self.checks[milestone]}"
         if milestone is RetentionMilestone.SIX_WEEKS:
-            due = self.started_on + timedelta(
-                days=RETENTION_CHECK_DAYS[RetentionMilestone.SIX_MONTHS]
-            )
+            due = self.started_on + timedelta(days=RetentionMilestone.SIX_MONTHS.first_day)
             return f"{done}; the 6-month check is due from {due}"
         return f"{done}; no retention check is left"
 

@@ -1,9 +1,12 @@
-"""The recipient directory: who to tell, projected from the pokmas and enrolment events.
+"""The recipient directory: who to tell, projected from the pokmas, enrolment and
+employment events.
 
 An event names ids; the people to tell are found here. A Pokmas's contact comes from
 PokmasRegistered and PokmasContactChanged; the Pokmas of an MoU and of a programme from
 MoUSigned and ProgrammeOpened; a klien's PK officer from ClientReleased, and the klien
-of an enrolment from ClientEnrolled. Bapas offices are reference data.
+of an enrolment from ClientEnrolled; an employer's name from EmployerRegistered; a
+placement, its retention checks recorded and its end from ClientPlaced,
+PlacementChecked and PlacementEnded. Bapas offices are reference data.
 
 Updates are folded per table in a few statements per batch: within one table an
 entity's creation precedes its changes (events of an aggregate arrive in version
@@ -13,13 +16,20 @@ gives the same result as applying each event in turn.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 from services.notifications.domain import Recipient
+from shared.events.employment import (
+    ClientPlaced,
+    EmployerRegistered,
+    PlacementChecked,
+    PlacementEnded,
+    RetentionMilestone,
+)
 from shared.events.enrolment import ClientEnrolled, ClientReleased, SupervisionEnded
 from shared.events.envelope import Envelope, EventPayload
 from shared.events.notifications import RecipientKind
@@ -103,6 +113,13 @@ def officer_recipient(row: Any) -> Recipient:
     )
 
 
+def client_entry(row: Any) -> ClientEntry:
+    """A ``clients`` row (or one joined under the same column names) as an entry."""
+    return ClientEntry(
+        row["client_id"], row["register_number"], row["integration_type"], officer_recipient(row)
+    )
+
+
 # -- updates from events ---------------------------------------------------------------
 
 _REGISTER_POKMAS = """
@@ -140,6 +157,20 @@ _ENROL = """
 INSERT INTO enrolments (enrolment_id, client_id, programme_id, pokmas_id)
 VALUES ($1, $2, $3, $4) ON CONFLICT (enrolment_id) DO NOTHING
 """
+_REGISTER_EMPLOYER = """
+INSERT INTO employers (employer_id, bapas_code, name)
+VALUES ($1, $2, $3) ON CONFLICT (employer_id) DO NOTHING
+"""
+_PLACE_CLIENT = """
+INSERT INTO placements (placement_id, bapas_code, client_id, employer_id, kind, started_on,
+                        placed_event_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (placement_id) DO NOTHING
+"""
+_CHECK_PLACEMENT = """
+UPDATE placements SET checked = array_append(checked, $2)
+WHERE placement_id = $1 AND NOT $2 = ANY(checked)
+"""
+_END_PLACEMENT = "UPDATE placements SET active = false WHERE placement_id = $1"
 
 
 async def update_directory(connection: Connection, events: Sequence[Event]) -> None:
@@ -206,8 +237,34 @@ async def update_directory(connection: Connection, events: Sequence[Event]) -> N
                     enrolled.programme_id,
                     enrolled.pokmas_id,
                 )
+            case EmployerRegistered(employer_id=employer_id, name=name):
+                add(_REGISTER_EMPLOYER, employer_id, code, name)
+            case ClientPlaced() as placed:
+                add(
+                    _PLACE_CLIENT,
+                    placed.placement_id,
+                    code,
+                    placed.client_id,
+                    placed.employer_id,
+                    placed.kind.value,
+                    placed.started_on,
+                    event.event_id,
+                )
+            case PlacementChecked(placement_id=placement_id, milestone=milestone):
+                add(_CHECK_PLACEMENT, placement_id, milestone.value)
+            case PlacementEnded(placement_id=placement_id):
+                add(_END_PLACEMENT, placement_id)
     # Creations before changes (see the module's docstring); dicts keep insertion order.
-    for statement in (_REGISTER_POKMAS, _SIGN_MOU, _OPEN_PROGRAMME, _RELEASE_CLIENT, _ENROL):
+    creations = (
+        _REGISTER_POKMAS,
+        _SIGN_MOU,
+        _OPEN_PROGRAMME,
+        _RELEASE_CLIENT,
+        _ENROL,
+        _REGISTER_EMPLOYER,
+        _PLACE_CLIENT,
+    )
+    for statement in creations:
         if statement in writes:
             await connection.executemany(statement, writes.pop(statement))
     for statement, rows in writes.items():
@@ -219,7 +276,9 @@ def _contact(contact: Any) -> tuple[str, str, str]:
 
 
 async def reset_directory(connection: Connection) -> None:
-    await connection.execute("TRUNCATE pokmas, mous, programmes, clients, enrolments")
+    await connection.execute(
+        "TRUNCATE pokmas, mous, programmes, clients, enrolments, employers, placements"
+    )
 
 
 # -- lookups --------------------------------------------------------------------------
@@ -243,6 +302,8 @@ class Directory:
         self.programmes: dict[UUID, ProgrammeEntry] = {}
         self.clients: dict[UUID, ClientEntry] = {}
         self.enrolments: dict[UUID, EnrolmentEntry] = {}
+        self.employers: dict[UUID, str] = {}
+        """Employers' names."""
 
     @classmethod
     async def load(cls, connection: Connection, events: Sequence[Event]) -> Directory:
@@ -261,12 +322,7 @@ class Directory:
         for row in await _fetch(
             connection, "SELECT * FROM clients WHERE client_id = ANY($1)", client_ids
         ):
-            directory.clients[row["client_id"]] = ClientEntry(
-                row["client_id"],
-                row["register_number"],
-                row["integration_type"],
-                officer_recipient(row),
-            )
+            directory.clients[row["client_id"]] = client_entry(row)
         programme_ids = _ids(events, "programme_id") | {e.programme_id for e in enrolments}
         for row in await _fetch(
             connection, "SELECT * FROM programmes WHERE programme_id = ANY($1)", programme_ids
@@ -288,6 +344,12 @@ class Directory:
             connection, "SELECT * FROM pokmas WHERE pokmas_id = ANY($1)", pokmas_ids
         ):
             directory.pokmas[row["pokmas_id"]] = pokmas_entry(row)
+        for row in await _fetch(
+            connection,
+            "SELECT employer_id, name FROM employers WHERE employer_id = ANY($1)",
+            _ids(events, "employer_id"),
+        ):
+            directory.employers[row["employer_id"]] = row["name"]
         return directory
 
 
@@ -372,15 +434,65 @@ async def supervisions_ending_between(
     )
     return [
         EndingSupervision(
-            ClientEntry(
-                row["client_id"],
-                row["register_number"],
-                row["integration_type"],
-                officer_recipient(row),
-            ),
+            client_entry(row),
             row["bapas_code"],
             row["supervision_ends_on"],
             row["release_event_id"],
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class PlacementAtCheck:
+    """An active placement near one of its retention checks, for the daily check."""
+
+    client: ClientEntry
+    bapas_code: str
+    employer_name: str | None
+    kind: str
+    started_on: date
+    checked: frozenset[RetentionMilestone]
+    placed_event_id: UUID
+
+
+async def placements_at_checks(
+    connection: Connection, today_at: dict[str, date], first_days: Collection[int], days: int
+) -> list[PlacementAtCheck]:
+    """Active placements, of klien whose PK officer is known, that started from
+    ``first_day`` to ``first_day + days - 1`` days before today (the date at their Bapas,
+    as in ``today_at``) for one of ``first_days``."""
+    rows = await connection.fetch(
+        """
+        SELECT p.bapas_code, p.kind, p.started_on, p.checked, p.placed_event_id,
+               e.name AS employer_name, c.client_id, c.register_number,
+               c.integration_type, c.officer_id, c.officer_name, c.officer_email,
+               c.officer_phone
+        FROM unnest($1::text[], $2::date[]) AS office(bapas_code, today)
+        JOIN placements p ON p.bapas_code = office.bapas_code
+        JOIN clients c ON c.client_id = p.client_id
+        LEFT JOIN employers e ON e.employer_id = p.employer_id
+        WHERE p.active
+          AND EXISTS (
+              SELECT FROM unnest($3::int[]) AS check_day(first_day)
+              WHERE p.started_on BETWEEN office.today - check_day.first_day - ($4::int - 1)
+                                     AND office.today - check_day.first_day
+          )
+        """,
+        list(today_at),
+        list(today_at.values()),
+        list(first_days),
+        days,
+    )
+    return [
+        PlacementAtCheck(
+            client_entry(row),
+            row["bapas_code"],
+            row["employer_name"],
+            row["kind"],
+            row["started_on"],
+            frozenset(RetentionMilestone(milestone) for milestone in row["checked"]),
+            row["placed_event_id"],
         )
         for row in rows
     ]

@@ -1,7 +1,8 @@
 """The rules of notifying, apart from SQL, SMTP and HTTP.
 
 * Who is told what (the API contract): :data:`WHO_IS_TOLD` for events, :class:`Reminder` for
-  the daily checks.
+  the daily checks, and when a placement's retention check is due
+  (:func:`retention_check_due`).
 * How a person is reached: e-mail when an address is known, else SMS when a phone
   number is known and a gateway is configured, else not at all (:func:`reach`).
 * How often a failing delivery is tried again: exponential back-off with jitter, up to
@@ -15,13 +16,14 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from types import MappingProxyType
 from uuid import UUID
 
+from shared.events.employment import RetentionMilestone
 from shared.events.envelope import AggregateType, EventPayload
 from shared.events.notifications import (
     Channel,
@@ -50,6 +52,8 @@ WHO_IS_TOLD: Mapping[str, tuple[RecipientKind, ...]] = MappingProxyType(
         "MoUSigned": (RecipientKind.BAPAS, RecipientKind.POKMAS),
         "MoUTerminated": (RecipientKind.BAPAS, RecipientKind.POKMAS),
         "MoUExpired": (RecipientKind.BAPAS, RecipientKind.POKMAS),
+        "VacancyPosted": (RecipientKind.BAPAS,),
+        "ClientPlaced": (RecipientKind.PK_OFFICER,),
     }
 )
 """The events that are announced to people, and to whom (webhooks aside)."""
@@ -67,10 +71,17 @@ class Reminder(StrEnum):
     MOU_EXPIRING_30 = "mou_expiring_30"
     MOU_EXPIRING_7 = "mou_expiring_7"
     SUPERVISION_ENDING_14 = "supervision_ending_14"
+    RETENTION_CHECK_SIX_WEEKS = "retention_check_six_weeks"
+    RETENTION_CHECK_SIX_MONTHS = "retention_check_six_months"
 
     @property
     def template(self) -> str:
-        return "supervision_ending" if self is Reminder.SUPERVISION_ENDING_14 else "mou_expiring"
+        match self:
+            case Reminder.SUPERVISION_ENDING_14:
+                return "supervision_ending"
+            case Reminder.RETENTION_CHECK_SIX_WEEKS | Reminder.RETENTION_CHECK_SIX_MONTHS:
+                return "retention_check"
+        return "mou_expiring"
 
 
 MOU_REMINDER_DAYS = 30
@@ -87,6 +98,33 @@ def mou_reminder(days_left: int) -> Reminder | None:
         return Reminder.MOU_EXPIRING_7
     if 7 < days_left <= MOU_REMINDER_DAYS:
         return Reminder.MOU_EXPIRING_30
+    return None
+
+
+RETENTION_REMINDERS: Mapping[RetentionMilestone, Reminder] = MappingProxyType(
+    {
+        RetentionMilestone.SIX_WEEKS: Reminder.RETENTION_CHECK_SIX_WEEKS,
+        RetentionMilestone.SIX_MONTHS: Reminder.RETENTION_CHECK_SIX_MONTHS,
+    }
+)
+
+RETENTION_REMINDER_DAYS = 7
+"""A retention check is reminded of from its day for a week, while it is not recorded."""
+
+
+def retention_check_due(
+    days_since_start: int, recorded: Collection[RetentionMilestone]
+) -> RetentionMilestone | None:
+    """The retention check an active placement started ``days_since_start`` days ago is
+    to be reminded of, if any: the one whose day it is, while it is not ``recorded``.
+
+    A window of :data:`RETENTION_REMINDER_DAYS` rather than the day alone, so that a
+    check missed (the service was down that day) is made up the next day; the unique
+    key keeps each reminder single.
+    """
+    for milestone in RetentionMilestone:
+        if milestone.first_day <= days_since_start < milestone.first_day + RETENTION_REMINDER_DAYS:
+            return None if milestone in recorded else milestone
     return None
 
 

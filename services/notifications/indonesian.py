@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from shared.events.employment import PlacementKind, RetentionMilestone
 from shared.events.enrolment import Assessment, IntegrationType, WithdrawalReason
 from shared.indonesian import format_date, skill_name
 
@@ -41,6 +42,16 @@ WITHDRAWAL_REASONS = {
 ASSESSMENTS = {
     Assessment.COMPETENT: "kompeten",
     Assessment.NOT_YET_COMPETENT: "belum kompeten",
+}
+
+PLACEMENT_KINDS = {
+    PlacementKind.EMPLOYED: "bekerja",
+    PlacementKind.APPRENTICESHIP: "magang",
+}
+
+RETENTION_MILESTONES = {
+    RetentionMilestone.SIX_WEEKS: "6 minggu",
+    RetentionMilestone.SIX_MONTHS: "6 bulan",
 }
 
 

@@ -1,11 +1,12 @@
 """Who is told what, turned into deliveries to record.
 
 For an announced event (:func:`event_notices`) or a daily reminder
-(:func:`mou_expiring_notices`, :func:`supervision_ending_notices`), a :class:`Notice` is
-one recipient, the template to tell them with and the facts it shows. Each notice
-becomes at most one delivery (:func:`delivery_of`): rendered now, on the channel that
-reaches the recipient. A recipient the directory does not know (an event about a Pokmas
-or a klien whose earlier events never arrived) is left out and logged.
+(:func:`mou_expiring_notices`, :func:`supervision_ending_notices`,
+:func:`retention_check_notices`), a :class:`Notice` is one recipient, the template to
+tell them with and the facts it shows. Each notice becomes at most one delivery
+(:func:`delivery_of`): rendered now, on the channel that reaches the recipient. A
+recipient the directory does not know (an event about a Pokmas or a klien whose earlier
+events never arrived) is left out and logged.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID, uuid4
 
@@ -24,16 +25,26 @@ from services.notifications.directory import (
     Directory,
     EndingSupervision,
     ExpiringMou,
+    PlacementAtCheck,
     office_recipient,
 )
-from services.notifications.domain import WHO_IS_TOLD, Recipient, Reminder, reach
+from services.notifications.domain import (
+    RETENTION_REMINDERS,
+    WHO_IS_TOLD,
+    Recipient,
+    Reminder,
+    reach,
+)
 from services.notifications.indonesian import (
     ASSESSMENTS,
     INTEGRATION_TYPES,
+    PLACEMENT_KINDS,
+    RETENTION_MILESTONES,
     WITHDRAWAL_REASONS,
     format_time,
 )
 from services.notifications.messages import render
+from shared.events.employment import ClientPlaced, PlacementKind, RetentionMilestone, VacancyPosted
 from shared.events.enrolment import (
     ClientEnrolled,
     ClientReleased,
@@ -57,6 +68,7 @@ UNKNOWN_REGISTER_NUMBER = "(tidak tercatat)"
 UNKNOWN_PROGRAMME = "(program tidak tercatat)"
 UNKNOWN_MOU_NUMBER = "(nomor tidak tercatat)"
 UNKNOWN_POKMAS = "Pokmas mitra"
+UNKNOWN_EMPLOYER = "(pemberi kerja tidak tercatat)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +197,7 @@ def _event_facts(event: Envelope[EventPayload], directory: Directory) -> dict[st
     pokmas = _lookup(directory.pokmas, _pokmas_id_of(payload, directory))
     programme = _lookup(directory.programmes, getattr(payload, "programme_id", None))
     mou = _lookup(directory.mous, getattr(payload, "mou_id", None))
+    employer_name = _lookup(directory.employers, getattr(payload, "employer_id", None))
     facts: dict[str, object] = {
         "event": payload,
         "recorded_at": format_time(event.recorded_at, bapas_office(event.bapas_code).time_zone),
@@ -196,6 +209,7 @@ def _event_facts(event: Envelope[EventPayload], directory: Directory) -> dict[st
             else UNKNOWN_PROGRAMME
         ),
         "mou_number": mou.number if mou else UNKNOWN_MOU_NUMBER,
+        "employer_name": employer_name or UNKNOWN_EMPLOYER,
     }
     match payload:
         case ClientReleased(register_number=number, integration_type=integration):
@@ -205,6 +219,14 @@ def _event_facts(event: Envelope[EventPayload], directory: Directory) -> dict[st
             facts["assessment"] = ASSESSMENTS[assessment]
         case TrainingWithdrawn(reason_code=reason):
             facts["reason"] = WITHDRAWAL_REASONS[reason]
+        case VacancyPosted(skill=skill):
+            facts["skill"] = skill_name(skill)
+        case ClientPlaced(kind=kind, started_on=started_on):
+            facts["kind"] = PLACEMENT_KINDS[kind]
+            facts["retention_checks"] = [
+                (RETENTION_MILESTONES[milestone], started_on + timedelta(days=milestone.first_day))
+                for milestone in RetentionMilestone
+            ]
     return facts
 
 
@@ -258,6 +280,31 @@ def supervision_ending_notices(
         "days": (ending.supervision_ends_on - today).days,
     }
     officer = ending.client.officer
+    return [Notice(cause, officer, f"{reminder.template}.{officer.kind.value}", facts)]
+
+
+def retention_check_notices(
+    placement: PlacementAtCheck, milestone: RetentionMilestone, *, check: UUID
+) -> list[Notice]:
+    """The PK officer is reminded that a placement's retention check is due."""
+    reminder = RETENTION_REMINDERS[milestone]
+    cause = Cause(
+        event_id=placement.placed_event_id,
+        event_type=ClientPlaced.event_type,
+        correlation_id=check,
+        bapas_code=placement.bapas_code,
+        reminder=reminder,
+    )
+    facts: Facts = {
+        "recorded_at": None,
+        "register_number": placement.client.register_number,
+        "employer_name": placement.employer_name or UNKNOWN_EMPLOYER,
+        "kind": PLACEMENT_KINDS[PlacementKind(placement.kind)],
+        "started_on": placement.started_on,
+        "milestone": RETENTION_MILESTONES[milestone],
+        "due_on": placement.started_on + timedelta(days=milestone.first_day),
+    }
+    officer = placement.client.officer
     return [Notice(cause, officer, f"{reminder.template}.{officer.kind.value}", facts)]
 
 

@@ -1,8 +1,11 @@
-"""The projection that turns the pokmas and enrolment events into deliveries.
+"""The projection that turns the pokmas, enrolment and employment events into deliveries.
 
 One projection, not a directory projection beside a delivery reaction: deliveries must
 see the directory as it stands at their event (MoUSigned needs the Pokmas registered
-just before it, maybe in the same batch), and one consumer keeps that order.
+just before it, maybe in the same batch; VacancyPosted its employer), and one consumer
+keeps that order. The order holds within one topic and office only: a ClientPlaced
+finds the klien's PK officer from a ClientReleased of another topic, which in practice
+came weeks before.
 
 For each batch, in the consumer's transaction: the recipient directory is updated,
 then the deliveries of the batch are recorded (people per ``WHO_IS_TOLD``, and every
@@ -30,16 +33,16 @@ from services.notifications.notices import delivery_of, event_notices, is_fresh
 from services.notifications.settings import NotificationsSettings
 from services.notifications.subscriptions import active_subscriptions
 from shared.events.envelope import Envelope, EventPayload
-from shared.kafka.topics import ENROLMENT_EVENTS, POKMAS_EVENTS
+from shared.kafka.topics import EMPLOYMENT_EVENTS, ENROLMENT_EVENTS, POKMAS_EVENTS
 from shared.projections import EventRejected, Projection
 from shared.reference import UnknownBapas
 
 
 class DeliveriesProjection:
-    """Recipient directory and deliveries, from the pokmas and enrolment topics."""
+    """Recipient directory and deliveries, from the pokmas, enrolment and employment topics."""
 
     name = "notifications.deliveries"
-    topics = (POKMAS_EVENTS, ENROLMENT_EVENTS)
+    topics = (POKMAS_EVENTS, ENROLMENT_EVENTS, EMPLOYMENT_EVENTS)
 
     def __init__(self, settings: NotificationsSettings, *, clock: Clock = system_clock) -> None:
         self._sms_enabled = settings.sms_enabled

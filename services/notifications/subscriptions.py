@@ -1,10 +1,10 @@
 """Webhook subscriptions: other systems ask to receive events of some types by HTTP.
 
-A subscription names the event types it wants (those of the pokmas and enrolment
-topics; the notifications service's own events are not offered, since delivering
-NotificationSent by webhook would announce its own delivery, endlessly), optionally
-the Bapas it wants them for, a URL and a secret that signs each delivery. It receives
-the events recorded from the moment it was created.
+A subscription names the event types it wants (those of the pokmas, enrolment and
+employment topics; the notifications service's own events are not offered, since
+delivering NotificationSent by webhook would announce its own delivery, endlessly),
+optionally the Bapas it wants them for, a URL and a secret that signs each delivery. It
+receives the events recorded from the moment it was created.
 
 * **Ownership**: a subscription belongs to the caller who made it (the token's
   ``sub``). Every query here takes an ``owner``: a caller other than the ministry sees,

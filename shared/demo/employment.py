@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from shared.demo.client import DemoError, PlatformClient, eventually
+from shared.events.employment import RetentionMilestone
 
 Narrate = Callable[[str], None]
 Day = Callable[[int], str]
@@ -27,7 +28,7 @@ VACANCIES_CLOSE = 30
 """Days from today: the pledges were signed three months ago, the vacancies opened on
 the day the earlier cohort's training ended and stay open another month."""
 
-SIX_WEEK_CHECK = 42
+SIX_WEEK_CHECK = RetentionMilestone.SIX_WEEKS.first_day
 """The day after the start from which a placement's 6-week retention check is due."""
 
 

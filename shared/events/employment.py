@@ -36,6 +36,12 @@ class RetentionMilestone(StrEnum):
     SIX_WEEKS = "six_weeks"
     SIX_MONTHS = "six_months"
 
+    @property
+    def first_day(self) -> int:
+        """The day after a placement's start from which this check is due: day 42 for
+        the 6-week check, day 183 for the 6-month one."""
+        return 42 if self is RetentionMilestone.SIX_WEEKS else 183
+
 
 class PlacementEndReason(StrEnum):
     RESIGNED = "resigned"

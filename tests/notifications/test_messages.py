@@ -14,6 +14,7 @@ from services.notifications.directory import (
     EnrolmentEntry,
     ExpiringMou,
     MouEntry,
+    PlacementAtCheck,
     PokmasEntry,
     ProgrammeEntry,
 )
@@ -24,19 +25,23 @@ from services.notifications.notices import (
     delivery_of,
     event_notices,
     mou_expiring_notices,
+    retention_check_notices,
     supervision_ending_notices,
 )
+from shared.events.employment import RetentionMilestone
 from shared.events.envelope import Actor, EventPayload, new_envelope
 from shared.events.notifications import Channel, RecipientKind
+from tests.notifications.employers import Employer
 from tests.notifications.world import World
 
 TODAY = date(2026, 11, 28)
 SMS_LENGTH = 306  # two concatenated SMS
 
 
-def directory_of(world: World, officer: Recipient) -> Directory:
-    """A directory that knows everything the world's events name."""
+def directory_of(world: World, officer: Recipient, employer: Employer) -> Directory:
+    """A directory that knows everything the world's and the employer's events name."""
     directory = Directory()
+    directory.employers[employer.employer_id] = employer.name
     contact = Recipient(RecipientKind.POKMAS, str(world.pokmas_id), "Ibu Sari", world.pokmas_email)
     directory.pokmas[world.pokmas_id] = PokmasEntry(
         world.pokmas_id, world.pokmas_registered().name, contact
@@ -69,7 +74,8 @@ def announced(payload: EventPayload, directory: Directory) -> list[Notice]:
 def notices_of_every_kind(officer: Recipient) -> list[Notice]:
     """The notices of every announced event and every reminder."""
     world = World(officer_email=officer.email, officer_phone=officer.phone)
-    directory = directory_of(world, officer)
+    employer = Employer(world)
+    directory = directory_of(world, officer, employer)
     events = [
         world.client_released(),
         world.client_enrolled(),
@@ -79,6 +85,8 @@ def notices_of_every_kind(officer: Recipient) -> list[Notice]:
         world.mou_signed(),
         world.mou_terminated(),
         world.mou_expired(),
+        employer.vacancy_posted(TODAY, candidates=3),
+        employer.client_placed(TODAY),
     ]
     notices = [notice for payload in events for notice in announced(payload, directory)]
     mou = ExpiringMou(
@@ -95,6 +103,16 @@ def notices_of_every_kind(officer: Recipient) -> list[Notice]:
         directory.clients[world.client_id], "balikpapan", date(2026, 12, 12), uuid4()
     )
     notices += supervision_ending_notices(ending, today=TODAY, check=uuid4())
+    placement = PlacementAtCheck(
+        directory.clients[world.client_id],
+        "balikpapan",
+        employer.name,
+        "employed",
+        date(2026, 10, 17),
+        frozenset(),
+        uuid4(),
+    )
+    notices += retention_check_notices(placement, RetentionMilestone.SIX_WEEKS, check=uuid4())
     return notices
 
 
@@ -121,7 +139,9 @@ def test_a_pk_officer_reached_by_sms_gets_a_short_text() -> None:
     ]
     deliveries = [delivery_of(notice, sms_enabled=True) for notice in notices]
 
-    assert len(deliveries) == 6  # released, enrolled, completed, withdrawn, suspended, ending
+    # released, enrolled, completed, withdrawn, suspended, placed; supervision ending,
+    # retention check
+    assert len(deliveries) == 8
     for delivery in deliveries:
         assert delivery is not None
         assert (delivery.channel, delivery.address) == (Channel.SMS, "+62 811 1")
