@@ -69,6 +69,20 @@ PLACEMENT_END_REASONS = (
     "other",
 )
 MILESTONES = ("six_weeks", "six_months")
+EMPLOYER_FIGURES = (
+    "employers_pledged",
+    "vacancies_posted",
+    "positions_offered",
+    "klien_placed",
+    "placements_checked_6_weeks",
+    "placements_retained_6_weeks",
+    "placements_checked_6_months",
+    "placements_retained_6_months",
+    "retention_rate_6_months",
+    "placements_ended",
+    "placements_ended_by_reason",
+)
+"""The figures of employers, their vacancies and the klien they took on: the last keys."""
 
 FIGURES = (
     "klien_released",
@@ -95,17 +109,7 @@ FIGURES = (
     "employment_rate_after_training",
     "reoffence_rate",
     "withdrawn_for_work_unrecorded",
-    "employers_pledged",
-    "vacancies_posted",
-    "positions_offered",
-    "klien_placed",
-    "placements_checked_6_weeks",
-    "placements_retained_6_weeks",
-    "placements_checked_6_months",
-    "placements_retained_6_months",
-    "retention_rate_6_months",
-    "placements_ended",
-    "placements_ended_by_reason",
+    *EMPLOYER_FIGURES,
 )
 """Every key of a figures object, in the contract's order."""
 
@@ -154,17 +158,7 @@ NOT_PER_POKMAS = frozenset(
         "klien_reoffended",
         "supervisions_ended",
         "reoffence_rate",
-        "employers_pledged",
-        "vacancies_posted",
-        "positions_offered",
-        "klien_placed",
-        "placements_checked_6_weeks",
-        "placements_retained_6_weeks",
-        "placements_checked_6_months",
-        "placements_retained_6_months",
-        "retention_rate_6_months",
-        "placements_ended",
-        "placements_ended_by_reason",
+        *EMPLOYER_FIGURES,
     }
 )
 """Null at the pokmas level and in Pokmas rows."""

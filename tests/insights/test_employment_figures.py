@@ -61,25 +61,13 @@ from shared.events.envelope import Actor, Envelope, EventPayload, new_envelope
 from shared.events.pokmas import Contact, PokmasKind, PokmasRegistered
 from shared.http import Role
 from tests.insights.conftest import InsightsTopics, publish, wait_until_counted
+from tests.insights.oracle import EMPLOYER_FIGURES
 from tests.support.service_app import bearer
 
 MINISTRY = bearer(Role.MINISTRY)
 OFFICER = Actor(role="bapas_officer", sub="pk-employment-figures")
 POKMAS = uuid4()
 
-EMPLOYER_FIGURES = (
-    "employers_pledged",
-    "vacancies_posted",
-    "positions_offered",
-    "klien_placed",
-    "placements_checked_6_weeks",
-    "placements_retained_6_weeks",
-    "placements_checked_6_months",
-    "placements_retained_6_months",
-    "retention_rate_6_months",
-    "placements_ended",
-    "placements_ended_by_reason",
-)
 """The employer figures, in the order the answers and the CSV list them (the last)."""
 
 NO_ENDS = {reason.value: 0 for reason in PlacementEndReason}
