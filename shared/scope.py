@@ -20,9 +20,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Protocol, TypeVar
 from uuid import UUID
 
 from shared.eventstore.refusals import NotPermitted, NotVisible
+
+
+class OfficeItem(Protocol):
+    """Anything read through the API that belongs to one Bapas."""
+
+    @property
+    def bapas_code(self) -> str: ...
+
+
+Item = TypeVar("Item", bound=OfficeItem)
 
 
 class Role(StrEnum):
@@ -198,6 +209,17 @@ class Principal:
         """
         if not self.can_read(bapas_code, pokmas_id=pokmas_id):
             raise NotVisible(detail)
+
+    def require_found(self, item: Item | None, unknown: str) -> Item:
+        """``item`` if it exists and the caller may read it; otherwise the same
+        :class:`NotVisible` (``unknown``) for both. An item that names its Pokmas
+        (``pokmas_id``) is readable by that Pokmas's partner too."""
+        if item is None:
+            raise NotVisible(unknown)
+        self.require_read(
+            item.bapas_code, pokmas_id=getattr(item, "pokmas_id", None), detail=unknown
+        )
+        return item
 
     def require_write(self, bapas_code: str, *, partner_of: UUID | None = None) -> None:
         """Refuse with :class:`NotPermitted` unless the caller may make the write (see

@@ -12,7 +12,7 @@ and its reads of single items 404. Writes outside the caller's scope answer 403.
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -36,7 +36,6 @@ from shared.http import (
     READ_RESPONSES,
     Caller,
     ListScope,
-    NotFound,
     Page,
     PageRequest,
     Principal,
@@ -69,21 +68,11 @@ async def employment_application(
 
 Application = Annotated[EmploymentApplication, Depends(employment_application)]
 
-View = TypeVar("View", EmployerView, VacancyView, PlacementView)
-
 
 def list_scope(caller: Principal) -> ListScope:
     """What the caller's lists may show: nothing for a Pokmas partner."""
     scope = caller.list_scope()
     return ListScope(frozenset()) if scope.pokmas_id is not None else scope
-
-
-def _readable(caller: Principal, item: View | None, unknown: str) -> View:
-    """The item if the caller may read it; else the 404 an unknown id gets."""
-    if item is None:
-        raise NotFound(unknown)
-    caller.require_read(item.bapas_code, detail=unknown)
-    return item
 
 
 def _accepted(response: Response, events: Events, collection: str) -> CommandAccepted:
@@ -147,7 +136,7 @@ async def get_employer(employer_id: UUID, caller: Caller, runtime: Runtime) -> E
     always) the answer is 404, as for an unknown id.
     """
     found = await queries.employer_by_id(runtime.pool, employer_id)
-    return _readable(caller, found, NO_EMPLOYER)
+    return caller.require_found(found, NO_EMPLOYER)
 
 
 @router.get("/employers/{employer_id}/record", responses=READ_RESPONSES, tags=["employers"])
@@ -159,8 +148,8 @@ async def get_employer_record(
 
     Who: as for the employer itself; outside that scope the answer is 404.
     """
-    employer = _readable(
-        caller, await queries.employer_by_id(runtime.pool, employer_id), NO_EMPLOYER
+    employer = caller.require_found(
+        await queries.employer_by_id(runtime.pool, employer_id), NO_EMPLOYER
     )
     return await queries.employer_record(runtime.pool, employer)
 
@@ -229,7 +218,7 @@ async def get_vacancy(vacancy_id: UUID, caller: Caller, runtime: Runtime) -> Vac
     Bapas; `bapas_officer` those of its Bapas. Outside that scope (a `pokmas_partner`
     always) the answer is 404, as for an unknown id.
     """
-    return _readable(caller, await queries.vacancy_by_id(runtime.pool, vacancy_id), NO_VACANCY)
+    return caller.require_found(await queries.vacancy_by_id(runtime.pool, vacancy_id), NO_VACANCY)
 
 
 @router.get(
@@ -245,7 +234,9 @@ async def get_candidates(
     Who: the officers (`bapas_officer`) of the vacancy's Bapas. Others who may read the
     vacancy: 403; anyone else, or an unknown id: 404.
     """
-    vacancy = _readable(caller, await queries.vacancy_by_id(runtime.pool, vacancy_id), NO_VACANCY)
+    vacancy = caller.require_found(
+        await queries.vacancy_by_id(runtime.pool, vacancy_id), NO_VACANCY
+    )
     if not caller.can_write(vacancy.bapas_code):
         raise NotPermitted("only the officers of the vacancy's Bapas see its candidates")
     return await queries.candidates(runtime.pool, vacancy, paging)
@@ -342,4 +333,4 @@ async def get_placement(placement_id: UUID, caller: Caller, runtime: Runtime) ->
     always) the answer is 404, as for an unknown id.
     """
     found = await queries.placement_by_id(runtime.pool, placement_id)
-    return _readable(caller, found, NO_PLACEMENT)
+    return caller.require_found(found, NO_PLACEMENT)

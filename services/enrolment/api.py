@@ -47,7 +47,6 @@ from shared.http import (
     Caller,
     Conflict,
     Forbidden,
-    NotFound,
     Page,
     PageRequest,
     page_request,
@@ -136,10 +135,7 @@ async def get_client(
     404 outside that scope (a Pokmas partner sees its trainees through the enrolments).
     The profile (name, NIK, contact) is shown to the Bapas's own officers only.
     """
-    client = await client_detail(runtime.pool, client_id)
-    if client is None:
-        raise NotFound(NO_CLIENT)
-    caller.require_read(client.bapas_code, detail=NO_CLIENT)
+    client = caller.require_found(await client_detail(runtime.pool, client_id), NO_CLIENT)
     if caller.can_see_client_profile(client.bapas_code):
         async with runtime.pool.acquire() as connection:
             client.profile = await read_profile(connection, vault, client_id)
@@ -267,10 +263,9 @@ async def get_enrolment(
     Outside that scope the answer is 404, as for an unknown id. `certificate_code` is
     the code of the training certificate once completed `competent`, else null.
     """
-    enrolment = await enrolment_detail(runtime.pool, enrolment_id)
-    if enrolment is None:
-        raise NotFound(NO_ENROLMENT)
-    caller.require_read(enrolment.bapas_code, pokmas_id=enrolment.pokmas_id, detail=NO_ENROLMENT)
+    enrolment = caller.require_found(
+        await enrolment_detail(runtime.pool, enrolment_id), NO_ENROLMENT
+    )
     if caller.can_see_client_profile(enrolment.bapas_code) or caller.acts_for_pokmas(
         enrolment.pokmas_id
     ):
@@ -304,11 +299,8 @@ async def get_certificate_pdf(
     the klien's profile is erased (the certificate still verifies, but can no longer
     be printed with the name).
     """
-    certificate = await certificate_of(runtime.pool, enrolment_id)
-    if certificate is None:
-        raise NotFound(NO_ENROLMENT)
-    caller.require_read(
-        certificate.bapas_code, pokmas_id=certificate.pokmas_id, detail=NO_ENROLMENT
+    certificate = caller.require_found(
+        await certificate_of(runtime.pool, enrolment_id), NO_ENROLMENT
     )
     if not (
         caller.can_see_client_profile(certificate.bapas_code)

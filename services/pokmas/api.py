@@ -11,7 +11,7 @@ lists show only what is inside it.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, TypeVar
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -25,10 +25,8 @@ from shared.http import (
     COMMON_RESPONSES,
     READ_RESPONSES,
     Caller,
-    NotFound,
     Page,
     PageRequest,
-    Principal,
     page_request,
 )
 from shared.http.commands import CommandAccepted, Context, accepted
@@ -58,17 +56,6 @@ router = APIRouter(prefix="/api/v1", responses=COMMON_RESPONSES)
 
 BapasFilter = Annotated[KnownBapasCode | None, Query(description="Only this Bapas")]
 PokmasFilter = Annotated[UUID | None, Query(description="Only this Pokmas")]
-
-
-View = TypeVar("View", PokmasView, MoUView, ProgrammeView)
-
-
-def _readable(caller: Principal, item: View | None, what: str) -> View:
-    """The item if the caller may read it; else the 404 an unknown id gets."""
-    if item is None:
-        raise NotFound(f"no {what}")
-    caller.require_read(item.bapas_code, pokmas_id=item.pokmas_id, detail=f"no {what}")
-    return item
 
 
 # -- Pokmas ---------------------------------------------------------------------------
@@ -108,7 +95,7 @@ async def get_pokmas(pokmas_id: UUID, caller: Caller, runtime: Runtime) -> Pokma
     Outside that scope the answer is 404, as for an unknown id.
     """
     found = await queries.pokmas_by_id(runtime.pool, pokmas_id)
-    return _readable(caller, found, f"pokmas {pokmas_id}")
+    return caller.require_found(found, f"no pokmas {pokmas_id}")
 
 
 @router.put(
@@ -193,7 +180,7 @@ async def get_mou(mou_id: UUID, caller: Caller, runtime: Runtime) -> MoUView:
     Outside that scope the answer is 404, as for an unknown id.
     """
     found = await queries.mou_by_id(runtime.pool, mou_id)
-    return _readable(caller, found, f"MoU {mou_id}")
+    return caller.require_found(found, f"no MoU {mou_id}")
 
 
 @router.post("/mous/{mou_id}/renewal", responses=COMMAND_RESPONSES, status_code=201, tags=["mous"])
@@ -287,7 +274,7 @@ async def get_programme(programme_id: UUID, caller: Caller, runtime: Runtime) ->
     Outside that scope the answer is 404, as for an unknown id.
     """
     found = await queries.programme_by_id(runtime.pool, programme_id)
-    return _readable(caller, found, f"programme {programme_id}")
+    return caller.require_found(found, f"no programme {programme_id}")
 
 
 @router.post(
