@@ -68,6 +68,19 @@ class SupervisionOutcome(StrEnum):
     REVOKED = "revoked"
 
 
+class ReportStatus(StrEnum):
+    """How a klien answered one due date of wajib lapor."""
+
+    REPORTED = "reported"  # on or before the due date
+    LATE = "late"  # after the due date
+    EXCUSED = "excused"  # the officer excused the klien
+
+
+class ReportChannel(StrEnum):
+    IN_PERSON = "in_person"
+    VIDEO = "video"
+
+
 class PkOfficer(ContractModel):
     """The Pembimbing Kemasyarakatan who supervises the klien, with a work contact."""
 
@@ -230,3 +243,80 @@ class ClientProfileErased(ClientEvent):
     schema_version: ClassVar[int] = 1
 
     erased_on: date
+
+
+class ReportingScheduled(ClientEvent):
+    """The klien's wajib lapor: due dates ``first_due_on`` and every ``every_days`` days
+    after it. A new schedule replaces the due dates after its ``first_due_on``; the
+    answered and missed ones before it stay on record."""
+
+    event_type: ClassVar[str] = "ReportingScheduled"
+    schema_version: ClassVar[int] = 1
+
+    first_due_on: date
+    every_days: int = Field(ge=1, le=366)
+
+
+class ReportRecorded(ClientEvent):
+    """The klien answered one due date (or was excused from it); this breaks a streak of
+    missed due dates, even one whose ReportMissed is already recorded."""
+
+    event_type: ClassVar[str] = "ReportRecorded"
+    schema_version: ClassVar[int] = 1
+
+    due_on: date
+    reported_on: date
+    status: ReportStatus
+    channel: ReportChannel
+    note: Text | None = None
+
+
+class ReportMissed(ClientEvent):
+    """A due date passed (midnight at the klien's Bapas) with no report; once per due date."""
+
+    event_type: ClassVar[str] = "ReportMissed"
+    schema_version: ClassVar[int] = 1
+
+    due_on: date
+    missed_in_a_row: int = Field(ge=1, description="Misses since the klien's last report.")
+
+
+class RevocationRecommended(ClientEvent):
+    """The klien missed three due dates in a row: the ground to consider revoking the
+    integration. Once per streak; a report ends the streak."""
+
+    event_type: ClassVar[str] = "RevocationRecommended"
+    schema_version: ClassVar[int] = 1
+
+    recommended_on: date
+    missed_due_dates: list[date] = Field(min_length=1, max_length=64)
+
+
+class ClientTransferredOut(ClientEvent):
+    """The klien leaves this office's supervision for another Bapas. The last event of the
+    klien keyed by the old office: ClientTransferredIn follows at the next version."""
+
+    event_type: ClassVar[str] = "ClientTransferredOut"
+    schema_version: ClassVar[int] = 1
+
+    to_bapas_code: ShortText
+    transferred_on: date
+    reason: Text | None = None
+
+
+class ClientTransferredIn(ClientEvent):
+    """The klien is now supervised by this office (the envelope's ``bapas_code``); the
+    first event keyed by the new office. It follows ClientTransferredOut at the version
+    just before it, published under the old office's key: a consumer that reads the new
+    office's partition first must hold this event, and every later one of the klien,
+    until it has applied that one."""
+
+    event_type: ClassVar[str] = "ClientTransferredIn"
+    schema_version: ClassVar[int] = 1
+
+    from_bapas_code: ShortText
+    transferred_on: date
+    pk_officer: PkOfficer | None = Field(
+        default=None,
+        description="The new office's PK officer; none named yet when absent.",
+    )

@@ -42,11 +42,19 @@ from shared.events.enrolment import (
     ClientProfileErased,
     ClientReleased,
     ClientReoffended,
+    ClientTransferredIn,
+    ClientTransferredOut,
     EmploymentKind,
     EnrolmentResumed,
     EnrolmentSuspended,
     IntegrationType,
     PkOfficer,
+    ReportChannel,
+    ReportingScheduled,
+    ReportMissed,
+    ReportRecorded,
+    ReportStatus,
+    RevocationRecommended,
     SupervisionEnded,
     SupervisionOutcome,
     TrainingCompleted,
@@ -86,6 +94,10 @@ NOTIFICATION_FAILED_ID = UUID("6b1edc7a-9f8d-4ae1-9c2e-7d8f9a0b1c07")
 EMPLOYER_ID = UUID("7c2fed8b-0a9e-4bf2-8d3f-8e9a0b1c2d08")
 VACANCY_ID = UUID("8d3a0e9c-1b0f-4c03-9e4a-9f0b1c2d3e09")
 PLACEMENT_ID = UUID("9e4b1fad-2c1a-4d14-8f5b-0a1c2d3e4f10")
+REPORTING_CLIENT_ID = UUID("0f5c2abe-3d2b-4e25-9a6c-1b2d3e4f5a11")
+"""A second klien, released on parole in 2026: wajib lapor, then a move to Samarinda."""
+NEW_BAPAS_CODE = "samarinda"
+"""Bapas Kelas II Samarinda, where the second klien moves (also WITA)."""
 
 OFFICER = Actor(role="bapas_officer", sub="pk.andi.pratama")
 """A PK officer of Bapas Balikpapan, the usual author of commands."""
@@ -95,6 +107,7 @@ SERVICE = Actor(role="service", sub="enrolment")
 """A service reacting to another service's event."""
 NOTIFIER = Actor(role="service", sub="notifications")
 SCHEDULER = Actor(role="service", sub="pokmas.daily-check")
+SUPERVISION_CHECK = Actor(role="service", sub="enrolment.report-check")
 
 RECORDING_DELAY = timedelta(milliseconds=120)
 """``recorded_at`` of an example is its ``occurred_at`` plus this: stored at once."""
@@ -114,6 +127,7 @@ class EventExample:
     actor: Actor
     aggregate_version: int = 1
     caused_by: type[EventPayload] | None = None
+    bapas_code: str = BAPAS_CODE
 
 
 def _wita(day: date, hour: int, minute: int = 0) -> datetime:
@@ -342,6 +356,70 @@ def _examples() -> list[EventExample]:
             aggregate_version=5,
         ),
         EventExample(
+            ReportingScheduled(
+                client_id=REPORTING_CLIENT_ID, first_due_on=date(2026, 3, 3), every_days=30
+            ),
+            occurred_at=_wita(date(2026, 2, 1), 9),
+            actor=OFFICER,
+            aggregate_version=2,
+        ),
+        EventExample(
+            ReportRecorded(
+                client_id=REPORTING_CLIENT_ID,
+                due_on=date(2026, 3, 3),
+                reported_on=date(2026, 3, 3),
+                status=ReportStatus.REPORTED,
+                channel=ReportChannel.IN_PERSON,
+            ),
+            occurred_at=_wita(date(2026, 3, 3), 10),
+            actor=OFFICER,
+            aggregate_version=3,
+        ),
+        EventExample(
+            ReportMissed(client_id=REPORTING_CLIENT_ID, due_on=date(2026, 4, 2), missed_in_a_row=1),
+            occurred_at=_wita(date(2026, 4, 3), 0, 5),
+            actor=SUPERVISION_CHECK,
+            aggregate_version=4,
+        ),
+        EventExample(
+            RevocationRecommended(
+                client_id=REPORTING_CLIENT_ID,
+                recommended_on=date(2026, 6, 2),
+                missed_due_dates=[date(2026, 4, 2), date(2026, 5, 2), date(2026, 6, 1)],
+            ),
+            occurred_at=_wita(date(2026, 6, 2), 0, 5),
+            actor=SUPERVISION_CHECK,
+            aggregate_version=7,
+            caused_by=ReportMissed,
+        ),
+        EventExample(
+            ClientTransferredOut(
+                client_id=REPORTING_CLIENT_ID,
+                to_bapas_code=NEW_BAPAS_CODE,
+                transferred_on=date(2026, 7, 1),
+                reason="Found work at a workshop in Samarinda.",
+            ),
+            occurred_at=_wita(date(2026, 7, 1), 11),
+            actor=OFFICER,
+            aggregate_version=9,
+        ),
+        EventExample(
+            ClientTransferredIn(
+                client_id=REPORTING_CLIENT_ID,
+                from_bapas_code=BAPAS_CODE,
+                transferred_on=date(2026, 7, 1),
+                pk_officer=PkOfficer(
+                    id="199001022015031004",
+                    name="Siti Rahmawati",
+                    email="siti.rahmawati@bapas-samarinda.example",
+                ),
+            ),
+            occurred_at=_wita(date(2026, 7, 1), 11),
+            actor=OFFICER,
+            aggregate_version=10,
+            bapas_code=NEW_BAPAS_CODE,
+        ),
+        EventExample(
             EmployerRegistered(
                 employer_id=EMPLOYER_ID,
                 name="CV Sejuk Jaya Teknik",
@@ -482,7 +560,7 @@ def example_envelope(payload_type: type[P]) -> Envelope[P]:
         root = cause
     return new_envelope(
         cast(P, example.payload),
-        bapas_code=BAPAS_CODE,
+        bapas_code=example.bapas_code,
         aggregate_version=example.aggregate_version,
         correlation_id=uuid5(EXAMPLE_NAMESPACE, f"correlation/{root.event_type}"),
         actor=example.actor,

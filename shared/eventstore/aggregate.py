@@ -1,6 +1,12 @@
 """Aggregates in the eventsourcing style: a command method checks the rules, then
 records an event; the state changes only by applying events, so replaying an
-aggregate's events rebuilds it exactly."""
+aggregate's events rebuilds it exactly.
+
+An aggregate belongs to one Bapas, whose code keys its events. A klien can move to
+another office: the event that moves it changes ``bapas_code`` when applied, so each
+event keeps the office it was recorded at (the one before the move for the move
+itself, the new one for every event after it).
+"""
 
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ class Aggregate(ABC):
         self.bapas_code = bapas_code
         self.version = 0
         self._pending: list[EventPayload] = []
+        self._pending_offices: list[str] = []
 
     @abstractmethod
     def apply(self, event: EventPayload) -> None:
@@ -31,13 +38,20 @@ class Aggregate(ABC):
         """Apply a new event and keep it until the store saves it."""
         if event.aggregate_id != self.id:
             raise ValueError(f"{event.event_type} belongs to another aggregate")
+        office = self.bapas_code
         self.apply(event)
         self.version += 1
         self._pending.append(event)
+        self._pending_offices.append(office)
 
     @property
     def pending_events(self) -> tuple[EventPayload, ...]:
         return tuple(self._pending)
+
+    @property
+    def pending_offices(self) -> tuple[str, ...]:
+        """The Bapas each pending event was recorded at: its envelope's ``bapas_code``."""
+        return tuple(self._pending_offices)
 
     @property
     def stored_version(self) -> int:
@@ -46,6 +60,7 @@ class Aggregate(ABC):
 
     def mark_saved(self) -> None:
         self._pending.clear()
+        self._pending_offices.clear()
 
     @classmethod
     def replay(cls, history: Iterable[Envelope[EventPayload]]) -> Self:

@@ -71,15 +71,16 @@ WITH stored AS (
 ), queued AS (
     INSERT INTO outbox (topic, message_key, event_id, event_type, schema_version, value,
                         traceparent)
-    SELECT $10, $11, *, $14 FROM unnest($4::uuid[], $5::text[], $6::int[], $12::bytea[])
+    SELECT $10, *, $13 FROM unnest($7::text[], $4::uuid[], $5::text[], $6::int[], $11::bytea[])
 ){read_model}
-SELECT pg_notify($13, '')
+SELECT pg_notify($12, '')
 """
 """One statement, one round trip: the events, their outbox rows (positions in the
-order of the events, with the trace context of the request), the read model's change
+order of the events, each keyed by its own event's office, with the trace context of
+the request), the read model's change
 when there is one event, and the notification the relay wakes on at commit. A
 data-modifying ``WITH`` part runs exactly once whether or not the query reads it."""
-_APPEND_PARAMETERS = 14
+_APPEND_PARAMETERS = 13
 
 
 def _folded(statements: tuple[Statement, ...]) -> str:
@@ -154,7 +155,6 @@ class EventStore:
                 [e.recorded_at for e in events],
                 bodies,
                 self.topic,
-                first.bapas_code,
                 [body.encode() for body in bodies],
                 OUTBOX_CHANNEL,
                 current_traceparent(),
@@ -220,7 +220,7 @@ def pending_envelopes(aggregate: Aggregate, context: CommandContext) -> Events:
     return [
         new_envelope(
             payload,
-            bapas_code=aggregate.bapas_code,
+            bapas_code=bapas_code,
             aggregate_version=aggregate.stored_version + index,
             correlation_id=context.correlation_id,
             causation_id=context.causation_id,
@@ -228,7 +228,9 @@ def pending_envelopes(aggregate: Aggregate, context: CommandContext) -> Events:
             occurred_at=context.occurred_at,
             recorded_at=recorded_at,
         )
-        for index, payload in enumerate(aggregate.pending_events, start=1)
+        for index, (payload, bapas_code) in enumerate(
+            zip(aggregate.pending_events, aggregate.pending_offices, strict=True), start=1
+        )
     ]
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from shared.events.enrolment import ClientTransferredIn, ClientTransferredOut
 from shared.events.envelope import EventPayload, Source
 from shared.events.examples import (
     BAPAS_CODE,
@@ -76,9 +77,20 @@ def test_example_envelope_round_trips_through_parse_event(payload: type[EventPay
     assert type(parsed.payload) is payload
 
 
-@pytest.mark.parametrize("payload", PAYLOAD_TYPES, ids=name_of)
+@pytest.mark.parametrize(
+    "payload", [p for p in PAYLOAD_TYPES if p is not ClientTransferredIn], ids=name_of
+)
 def test_example_envelope_belongs_to_bapas_balikpapan(payload: type[EventPayload]) -> None:
     assert example_envelope(payload).bapas_code == BAPAS_CODE == "balikpapan"
+
+
+def test_the_example_transfer_comes_in_under_the_new_office() -> None:
+    out = example_envelope(ClientTransferredOut)
+    came_in = example_envelope(ClientTransferredIn)
+
+    assert out.bapas_code == "balikpapan"
+    assert came_in.bapas_code == out.payload.to_bapas_code == "samarinda"
+    assert came_in.aggregate_version == out.aggregate_version + 1
 
 
 def test_examples_are_the_same_on_every_call() -> None:
