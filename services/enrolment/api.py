@@ -24,16 +24,18 @@ from services.enrolment.application import NO_CLIENT, NO_ENROLMENT, EnrolmentApp
 from services.enrolment.certificate_pdf import certificate_pdf
 from services.enrolment.certificate_wording import wording_of
 from services.enrolment.certificates import certificate_refusal
-from services.enrolment.dependencies import Codes, Vault
+from services.enrolment.dependencies import Codes, ReportingDefaults, Vault
 from services.enrolment.domain import ClientStatus, EnrolmentStatus
 from services.enrolment.profiles import read_profile
 from services.enrolment.queries import (
     ClientDetail,
     ClientSummary,
+    DueDate,
     EnrolmentDetail,
     EnrolmentSummary,
     certificate_of,
     client_detail,
+    due_dates_of,
     enrolment_detail,
     list_clients,
     list_enrolments,
@@ -64,10 +66,18 @@ PDF_MEDIA_TYPE = "application/pdf"
 
 
 async def enrolment_application(
-    runtime: Runtime, vault: Vault, caller: Caller, context: Context
+    runtime: Runtime,
+    vault: Vault,
+    reporting_every_days: ReportingDefaults,
+    caller: Caller,
+    context: Context,
 ) -> EnrolmentApplication:
     return EnrolmentApplication(
-        store=runtime.event_store, records=postgres_records(vault), caller=caller, context=context
+        store=runtime.event_store,
+        records=postgres_records(vault),
+        caller=caller,
+        context=context,
+        reporting_every_days=reporting_every_days,
     )
 
 
@@ -204,6 +214,82 @@ async def end_supervision(
     id, or one the caller may not read: 404.
     """
     events = await application.end_supervision(client_id, body)
+    return _client_accepted(response, events)
+
+
+# -- wajib lapor and transfer -----------------------------------------------------------
+
+
+@router.post(
+    "/clients/{client_id}/reporting-schedule",
+    responses=COMMAND_RESPONSES,
+    status_code=201,
+    summary="Set the klien's reporting schedule (wajib lapor)",
+)
+async def schedule_reporting(
+    client_id: UUID, body: commands.ScheduleReporting, application: Application, response: Response
+) -> CommandAccepted:
+    """ReportingScheduled: due dates from `first_due_on`, every `every_days` days; it
+    replaces the schedule after `first_due_on`. A first due date in the past counts the
+    past due dates, as missed unless reported (history being entered).
+
+    Who: an officer (`bapas_officer`) of the item's Bapas. Anyone else: 403; an unknown
+    id, or one the caller may not read: 404.
+    """
+    events = await application.schedule_reporting(client_id, body)
+    return _client_accepted(response, events)
+
+
+@router.post(
+    "/clients/{client_id}/reports",
+    responses=COMMAND_RESPONSES,
+    status_code=201,
+    summary="Record a report for one due date",
+)
+async def record_report(
+    client_id: UUID, body: commands.RecordReport, application: Application, response: Response
+) -> CommandAccepted:
+    """ReportRecorded for a due date of the schedule (a past one, also one already
+    recorded as missed, or the next one); it ends a streak of misses and a
+    recommendation to revoke. `reported` is on or before the due date, `late` after it.
+
+    Who: an officer (`bapas_officer`) of the item's Bapas. Anyone else: 403; an unknown
+    id, or one the caller may not read: 404.
+    """
+    events = await application.record_report(client_id, body)
+    return _client_accepted(response, events)
+
+
+@router.get(
+    "/clients/{client_id}/reports",
+    responses=READ_RESPONSES,
+    summary="The klien's due dates answered or missed, the latest first",
+)
+async def get_reports(client_id: UUID, caller: Caller, runtime: Runtime) -> list[DueDate]:
+    """Who: as for the klien (`GET /clients/{client_id}`); 404 outside that scope."""
+    caller.require_found(await client_detail(runtime.pool, client_id), NO_CLIENT)
+    return await due_dates_of(runtime.pool, client_id)
+
+
+@router.post(
+    "/clients/{client_id}/transfer",
+    responses=COMMAND_RESPONSES,
+    status_code=201,
+    summary="Transfer the klien to another Bapas",
+)
+async def transfer_client(
+    client_id: UUID, body: commands.TransferClient, application: Application, response: Response
+) -> CommandAccepted:
+    """ClientTransferredOut, then ClientTransferredIn under `to_bapas_code`: from then on
+    the new office's officers read and write the klien and its profile, the old office's
+    no longer do. Open enrolments at the old office end (TrainingWithdrawn, reason
+    `moved`); completed ones stay the klien's. 409 if the new office has registered the
+    klien's NIK already.
+
+    Who: an officer (`bapas_officer`) of the klien's current Bapas. Anyone else: 403; an
+    unknown id, or one the caller may not read: 404.
+    """
+    events = await application.transfer(client_id, body)
     return _client_accepted(response, events)
 
 

@@ -1,20 +1,33 @@
 """The enrolment service's composition root: its settings, the profile vault, the
-certificate codes, the pokmas projection (with the MoU reactions) and the routers (the
-API, and the public verification of certificates), wired by the shared runtime into
+certificate codes, the pokmas projection (with the MoU reactions), the check of missed
+wajib lapor due dates and the routers (the API, and the public verification of
+certificates), wired by the shared runtime into
 one ASGI app (run by uvicorn with ``--factory``)."""
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
 from services.enrolment import verification
 from services.enrolment.api import router
+from services.enrolment.application import check_reports
 from services.enrolment.certificates import CertificateCodes
 from services.enrolment.profiles import ProfileVault
 from services.enrolment.projections import PROJECTIONS
 from services.enrolment.read_models import OWN_READ_MODELS
 from services.enrolment.settings import EnrolmentSettings
-from shared.runtime import build_service_app
+from shared.events.enrolment import IntegrationType
+from shared.runtime import PeriodicJob, ServiceRuntime, build_service_app
+
+
+async def check_reports_now(
+    runtime: ServiceRuntime, *, every_days: Mapping[IntegrationType, int]
+) -> None:
+    await check_reports(runtime.event_store, datetime.now(UTC), every_days=every_days)
 
 
 def create_app() -> FastAPI:
@@ -34,7 +47,15 @@ def create_app() -> FastAPI:
         read_models=OWN_READ_MODELS,
         projections=list(PROJECTIONS.values()),
         startup_checks=[settings.require_trusted_master_key],
+        periodic_jobs=[
+            PeriodicJob(
+                name="enrolment.report_check",
+                every_seconds=settings.report_check_every_seconds,
+                run=functools.partial(check_reports_now, every_days=settings.reporting_every_days),
+            )
+        ],
     )
+    app.state.reporting_every_days = settings.reporting_every_days
     app.state.profile_vault = ProfileVault(settings.master_key())
     app.state.certificate_codes = CertificateCodes(settings.master_key(), settings.public_base_url)
     return app

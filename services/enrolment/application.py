@@ -1,7 +1,8 @@
 """The enrolment service's application service: each command is one unit of work in a
 transaction that reads and locks what it decides on (:mod:`services.enrolment.records`),
 loads the aggregate, hands it the caller's command object and saves the events with
-their read models' changes.
+their read models' changes. Beside it, the daily check of wajib lapor, which records
+missed due dates the same way.
 
 It runs on any event store with the PostgreSQL store's protocol and any
 :class:`~services.enrolment.records.EnrolmentRecords`: in the service, the event store
@@ -11,20 +12,35 @@ records kept beside it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID, uuid4
 
 from services.enrolment import commands
-from services.enrolment.domain import Client, Enrolment, NikAlreadyRegistered, ProgrammeTerms
+from services.enrolment.domain import (
+    Client,
+    ClientStatus,
+    Enrolment,
+    NikAlreadyRegistered,
+    ProgrammeTerms,
+)
 from services.enrolment.records import EnrolmentRecords, RecordsOf
+from services.enrolment.reporting import DEFAULT_EVERY_DAYS
 from shared.commands import Command
+from shared.events.enrolment import IntegrationType, SupervisionOutcome, WithdrawalReason
+from shared.events.envelope import Actor, Envelope, EventPayload
 from shared.eventstore.application import Application
 from shared.eventstore.refusals import InvalidValue, NotVisible, RuleViolated
-from shared.eventstore.store import Events
+from shared.eventstore.store import CommandContext, ConcurrencyConflict, Events, EventStore
+from shared.eventstore.unit_of_work import UnitOfWork, unit_of_work
+from shared.reference import today_in
 
 C = TypeVar("C", bound=Command)
+
+log = logging.getLogger(__name__)
 
 NO_CLIENT = "no klien with this id"
 NO_ENROLMENT = "no enrolment with this id"
@@ -36,12 +52,20 @@ class EnrolmentApplication(Application):
     work in a transaction that locks what it decides on."""
 
     records: RecordsOf
+    reporting_every_days: Mapping[IntegrationType, int] = field(
+        default_factory=lambda: DEFAULT_EVERY_DAYS
+    )
+    """The default interval of wajib lapor by kind of integration (configuration)."""
 
     # -- klien --------------------------------------------------------------------
 
     async def release_client(self, command: commands.ReleaseClient) -> Events:
         self.caller.require_write(command.bapas_code)
-        client = Client.release(uuid4(), command)
+        client = Client.release(
+            uuid4(),
+            command,
+            reporting_every_days=self.reporting_every_days[command.integration_type],
+        )
         async with self._work(transaction=True) as work:
             records = self.records(work)
             if not await records.keep_profile(client.id, command.bapas_code, command.profile):
@@ -57,7 +81,66 @@ class EnrolmentApplication(Application):
         return await self._change_client(client_id, Client.record_reoffence, command)
 
     async def end_supervision(self, client_id: UUID, command: commands.EndSupervision) -> Events:
-        return await self._change_client(client_id, Client.end_supervision, command)
+        """The end of supervision; a revocation also withdraws the klien's open
+        enrolments (reason ``revoked``), caused by the SupervisionEnded, in the same
+        transaction: each once, since a second end is refused."""
+        async with self._work(transaction=True) as work:
+            records = self.records(work)
+            await self._lock_client(records, client_id)
+            open_enrolments = await records.lock_open_enrolments(client_id)
+            client = await work.load(Client, client_id)
+            client.end_supervision(command)
+            events = await work.save(client)
+            if command.outcome is SupervisionOutcome.REVOKED:
+                caused = replace(work.context, causation_id=events[-1].event_id)
+                await self._end_enrolments(
+                    work, open_enrolments, WithdrawalReason.REVOKED, command.ended_on, caused
+                )
+            return events
+
+    async def schedule_reporting(
+        self, client_id: UUID, command: commands.ScheduleReporting
+    ) -> Events:
+        return await self._change_client(client_id, Client.schedule_reporting, command)
+
+    async def record_report(self, client_id: UUID, command: commands.RecordReport) -> Events:
+        async with self._work(transaction=True) as work:
+            bapas_code = await self._lock_client(self.records(work), client_id)
+            client = await work.load(Client, client_id)
+            client.record_report(command, today=self._today(bapas_code))
+            return await work.save(client)
+
+    async def transfer(self, client_id: UUID, command: commands.TransferClient) -> Events:
+        """The klien moves to another Bapas: its open enrolments at the old office end
+        (reason ``moved``), its NIK is registered at the new office, and the klien is
+        the new office's from ClientTransferredIn on. The withdrawals are saved first,
+        so that they come before ClientTransferredOut under the old office's key."""
+        async with self._work(transaction=True) as work:
+            records = self.records(work)
+            bapas_code = await self._lock_client(records, client_id)
+            open_enrolments = await records.lock_open_enrolments(client_id)
+            client = await work.load(Client, client_id)
+            client.transfer(command, today=self._today(bapas_code))
+            if not await records.move_profile(client_id, command.to_bapas_code):
+                raise NikAlreadyRegistered(command.to_bapas_code)
+            await self._end_enrolments(
+                work, open_enrolments, WithdrawalReason.MOVED, command.transferred_on, None
+            )
+            return await work.save(client)
+
+    async def _end_enrolments(
+        self,
+        work: UnitOfWork,
+        enrolment_ids: list[UUID],
+        reason: WithdrawalReason,
+        on: date,
+        context: CommandContext | None,
+    ) -> None:
+        for enrolment_id in enrolment_ids:
+            enrolment = await work.load(Enrolment, enrolment_id)
+            enrolment.end_as_klien_leaves(reason, on=on)
+            if enrolment.pending_events:
+                await work.save(enrolment, context=context)
 
     async def erase_profile(self, client_id: UUID) -> Events:
         async with self._work(transaction=True) as work:
@@ -142,3 +225,53 @@ class EnrolmentApplication(Application):
             enrolment = await work.load(Enrolment, enrolment_id)
             change(enrolment, place.terms)
             return await work.save(enrolment)
+
+
+REPORT_CHECK_ACTOR = Actor(role="service", sub="enrolment.report-check")
+
+
+async def check_reports(
+    store: EventStore,
+    now: datetime,
+    *,
+    every_days: Mapping[IntegrationType, int] = DEFAULT_EVERY_DAYS,
+) -> list[Envelope[EventPayload]]:
+    """The daily check of wajib lapor, at ``now``: for each klien under supervision, the
+    due dates that passed unanswered by midnight at the klien's Bapas are recorded as
+    missed, with a recommendation to revoke after three in a row; a klien without a
+    schedule (released before wajib lapor was kept) gets the default one, starting from
+    today. Returns the events recorded.
+
+    Every instance runs it, on start, on a timer and on demand: a due date is recorded
+    missed once however many run it. Each klien is checked under its row's lock, so two
+    instances take turns, and the second finds the due dates answered or missed already,
+    for which the aggregate records nothing.
+    """
+    # No office is more than a day ahead of UTC: a loose bound here, each office's
+    # exact day in the aggregate.
+    latest_possible_today = now.astimezone(UTC).date() + timedelta(days=1)
+    candidates = await store.pool.fetch(
+        "SELECT client_id FROM clients WHERE status = $1"
+        " AND (reporting_every_days IS NULL OR next_due_on < $2) ORDER BY client_id",
+        ClientStatus.UNDER_SUPERVISION.value,
+        latest_possible_today,
+    )
+    context = CommandContext(actor=REPORT_CHECK_ACTOR, occurred_at=now.astimezone(UTC))
+    recorded: list[Envelope[EventPayload]] = []
+    for row in candidates:
+        try:
+            async with unit_of_work(store, context, transaction=True) as work:
+                # The klien's row lock, as the officers' commands take it: they take turns.
+                await work.connection.execute(
+                    "SELECT 1 FROM clients WHERE client_id = $1 FOR UPDATE", row["client_id"]
+                )
+                client = await work.load(Client, row["client_id"])
+                client.record_missed_reports(
+                    today=today_in(client.bapas_code, now),
+                    default_every_days=every_days[client.integration_type],
+                )
+                if client.pending_events:
+                    recorded.extend(await work.save(client))
+        except ConcurrencyConflict:
+            log.info("klien %s changed meanwhile (another instance checked it?)", row["client_id"])
+    return recorded

@@ -23,6 +23,8 @@ from shared.events.enrolment import (
     EmploymentKind,
     IntegrationType,
     PkOfficer,
+    ReportChannel,
+    ReportStatus,
     SupervisionOutcome,
     WithdrawalReason,
 )
@@ -80,3 +82,23 @@ class RecordReoffence(Command):
 class EndSupervision(Command):
     ended_on: PlausibleDate
     outcome: SupervisionOutcome
+
+
+class ScheduleReporting(Command):
+    first_due_on: PlausibleDate
+    every_days: Annotated[int, Field(ge=1, le=366)]
+
+
+class RecordReport(Command):
+    due_on: PlausibleDate
+    reported_on: PlausibleDate
+    status: ReportStatus
+    channel: ReportChannel
+    note: Text | None = None
+
+
+class TransferClient(Command):
+    to_bapas_code: KnownBapasCode
+    transferred_on: PlausibleDate
+    reason: Text
+    pk_officer: PkOfficer | None = None

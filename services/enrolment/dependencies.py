@@ -1,15 +1,18 @@
 """What the enrolment routes take from the app they run in: the profile vault and the
-certificate codes, both holding keys derived from the master key, made once by the
-composition root (:mod:`services.enrolment.app`) and kept in the app's state."""
+certificate codes, both holding keys derived from the master key, and the configured
+default intervals of wajib lapor, made once by the composition root
+(:mod:`services.enrolment.app`) and kept in the app's state."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from services.enrolment.certificates import CertificateCodes
 from services.enrolment.profiles import ProfileVault
+from shared.events.enrolment import IntegrationType
 
 
 async def profile_vault(request: Request) -> ProfileVault:
@@ -22,5 +25,11 @@ async def certificate_codes(request: Request) -> CertificateCodes:
     return codes
 
 
+async def reporting_defaults(request: Request) -> Mapping[IntegrationType, int]:
+    defaults: Mapping[IntegrationType, int] = request.app.state.reporting_every_days
+    return defaults
+
+
 Vault = Annotated[ProfileVault, Depends(profile_vault)]
 Codes = Annotated[CertificateCodes, Depends(certificate_codes)]
+ReportingDefaults = Annotated[Mapping[IntegrationType, int], Depends(reporting_defaults)]

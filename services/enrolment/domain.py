@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from uuid import UUID
 
 from services.enrolment import commands
+from services.enrolment.reporting import Reporting, Schedule
 from shared.events.enrolment import (
     AttendanceRecorded,
     AttendanceStatus,
@@ -31,11 +32,20 @@ from shared.events.enrolment import (
     ClientProfileErased,
     ClientReleased,
     ClientReoffended,
+    ClientTransferredIn,
+    ClientTransferredOut,
     EnrolmentResumed,
     EnrolmentSuspended,
+    IntegrationType,
+    ReportingScheduled,
+    ReportMissed,
+    ReportRecorded,
+    ReportStatus,
+    RevocationRecommended,
     SupervisionEnded,
     TrainingCompleted,
     TrainingWithdrawn,
+    WithdrawalReason,
 )
 from shared.events.envelope import AggregateType, EventPayload
 from shared.eventstore.aggregate import Aggregate
@@ -72,12 +82,18 @@ REACHED_BY_MOU_CHANGES = (EnrolmentStatus.ENROLLED, EnrolmentStatus.SUSPENDED)
 """The states an end or a renewal of the programme's MoU can change: an end suspends
 an enrolled klien, a renewal resumes a suspended one; other states stay as they are."""
 
+OPEN = (EnrolmentStatus.ENROLLED, EnrolmentStatus.SUSPENDED)
+"""The enrolments a klien leaves behind when revoked or moved to another Bapas: they
+end with the klien's departure, suspended ones too (the one exception to rule 4)."""
+
 
 class NikAlreadyRegistered(RuleViolated):
-    """A Bapas registers each NIK once: a second klien with it is refused."""
+    """A Bapas registers each NIK once: a second klien with it is refused, and so is a
+    transfer of a klien to a Bapas that has registered the klien's NIK already."""
 
-    def __init__(self) -> None:
-        super().__init__("a klien with this NIK is already registered at this Bapas")
+    def __init__(self, bapas_code: str | None = None) -> None:
+        where = "this Bapas" if bapas_code is None else f"Bapas {bapas_code}"
+        super().__init__(f"a klien with this NIK is already registered at {where}")
 
 
 class MoUStatus(StrEnum):
@@ -141,22 +157,36 @@ class ProgrammeTerms:
 
 
 class Client(Aggregate):
-    """A klien in community integration, supervised by one Bapas."""
+    """A klien in community integration, supervised by one Bapas at a time: a transfer
+    moves it (and the Kafka key of its later events) to another."""
 
     aggregate_type = AggregateType.CLIENT
 
     status: ClientStatus
+    integration_type: IntegrationType
     released_on: date
     supervision_ends_on: date
     supervision_ended_on: date | None
     profile_erased: bool
+    reporting: Reporting
 
     @classmethod
-    def release(cls, client_id: UUID, command: commands.ReleaseClient) -> Client:
+    def release(
+        cls, client_id: UUID, command: commands.ReleaseClient, *, reporting_every_days: int
+    ) -> Client:
+        """A release, with the default wajib lapor: a due date every
+        ``reporting_every_days`` days, the first one interval after the release."""
         if command.supervision_ends_on < command.released_on:
             raise InvalidValue("supervision_ends_on", "must not be before released_on")
         client = cls(client_id, command.bapas_code)
         client.record(ClientReleased.built_from(command, client_id=client_id))
+        client.record(
+            ReportingScheduled(
+                client_id=client_id,
+                first_due_on=command.released_on + timedelta(days=reporting_every_days),
+                every_days=reporting_every_days,
+            )
+        )
         return client
 
     def require_under_supervision(self) -> None:
@@ -184,6 +214,104 @@ class Client(Aggregate):
         self._require_not_before_release("ended_on", command.ended_on)
         self.record(SupervisionEnded.built_from(command, client_id=self.id))
 
+    # -- wajib lapor -----------------------------------------------------------------
+
+    def schedule_reporting(self, command: commands.ScheduleReporting) -> None:
+        """A schedule set by an officer; a first due date in the past counts the past due
+        dates (history being entered)."""
+        self.require_under_supervision()
+        self._require_not_before_release("first_due_on", command.first_due_on)
+        self.record(ReportingScheduled.built_from(command, client_id=self.id))
+
+    def record_report(self, command: commands.RecordReport, *, today: date) -> None:
+        """A report for one due date of the schedule: a past one (also one recorded as
+        missed), or the next one ahead of time."""
+        self.require_under_supervision()
+        schedule = self._require_schedule()
+        if not schedule.is_due_date(command.due_on):
+            raise InvalidValue(
+                "due_on",
+                f"is not a due date of the klien's schedule (every {schedule.every_days} "
+                f"days from {schedule.first_due_on})",
+            )
+        upcoming = schedule.first_due_date_after(today - timedelta(days=1))
+        if command.due_on > upcoming:
+            raise InvalidValue(
+                "due_on", f"the klien can report for the next due date, {upcoming}, at the latest"
+            )
+        if command.due_on in self.reporting.answered:
+            raise RuleViolated(f"a report for the due date {command.due_on} is already recorded")
+        self._require_not_before_release("reported_on", command.reported_on)
+        if command.reported_on > today:
+            raise InvalidValue("reported_on", f"must not be after today ({today}) at the Bapas")
+        if command.status is ReportStatus.REPORTED and command.reported_on > command.due_on:
+            raise InvalidValue("status", "a report after its due date is `late`")
+        if command.status is ReportStatus.LATE and command.reported_on <= command.due_on:
+            raise InvalidValue("status", "a report on or before its due date is `reported`")
+        self.record(ReportRecorded.built_from(command, client_id=self.id))
+
+    def record_missed_reports(self, *, today: date, default_every_days: int) -> None:
+        """What the daily check records on ``today`` at the klien's Bapas: a schedule
+        starting from today for a klien who has none (released before wajib lapor was
+        kept), each due date that passed unanswered, and a recommendation to revoke
+        when the streak of misses reaches three. Nothing once supervision has ended, and
+        nothing twice: a due date already missed or answered is left alone."""
+        if self.status is not ClientStatus.UNDER_SUPERVISION:
+            return
+        if self.reporting.schedule is None:
+            self.record(
+                ReportingScheduled(
+                    client_id=self.id,
+                    first_due_on=today + timedelta(days=default_every_days),
+                    every_days=default_every_days,
+                )
+            )
+            return
+        for due_on in self.reporting.unanswered_due_dates(
+            before=today, until=self.supervision_ends_on
+        ):
+            self.record(
+                ReportMissed(
+                    client_id=self.id,
+                    due_on=due_on,
+                    missed_in_a_row=len(self.reporting.streak) + 1,
+                )
+            )
+            if self.reporting.revocation_due:
+                self.record(
+                    RevocationRecommended(
+                        client_id=self.id,
+                        recommended_on=today,
+                        missed_due_dates=list(self.reporting.streak),
+                    )
+                )
+
+    def _require_schedule(self) -> Schedule:
+        if self.reporting.schedule is None:
+            raise RuleViolated(f"klien {self.id} has no reporting schedule yet")
+        return self.reporting.schedule
+
+    # -- transfer ----------------------------------------------------------------------
+
+    def transfer(self, command: commands.TransferClient, *, today: date) -> None:
+        """The klien moves to another Bapas: ClientTransferredOut under the old office,
+        then ClientTransferredIn under the new one, which supervises the klien from now."""
+        self.require_under_supervision()
+        if command.to_bapas_code == self.bapas_code:
+            raise InvalidValue(
+                "to_bapas_code", f"the klien is already supervised by {self.bapas_code}"
+            )
+        self._require_not_before_release("transferred_on", command.transferred_on)
+        if command.transferred_on > today:
+            raise InvalidValue("transferred_on", f"must not be after today ({today}) at the Bapas")
+        from_bapas_code = self.bapas_code
+        self.record(ClientTransferredOut.built_from(command, client_id=self.id))
+        self.record(
+            ClientTransferredIn.built_from(
+                command, client_id=self.id, from_bapas_code=from_bapas_code
+            )
+        )
+
     def erase_profile(self, *, erased_on: date) -> None:
         if self.profile_erased:
             raise RuleViolated(f"the profile of klien {self.id} is already erased")
@@ -193,6 +321,8 @@ class Client(Aggregate):
         match event:
             case ClientReleased():
                 self.status = ClientStatus.UNDER_SUPERVISION
+                self.integration_type = event.integration_type
+                self.reporting = Reporting()
                 self.released_on = event.released_on
                 self.supervision_ends_on = event.supervision_ends_on
                 self.supervision_ended_on = None
@@ -202,8 +332,18 @@ class Client(Aggregate):
                 self.supervision_ended_on = event.ended_on
             case ClientProfileErased():
                 self.profile_erased = True
-            case ClientEmployed() | ClientReoffended():
-                pass  # outcomes on record; no rule depends on them
+            case ReportingScheduled():
+                self.reporting.schedule = Schedule(event.first_due_on, event.every_days)
+            case ReportRecorded():
+                self.reporting.answer(event.due_on)
+            case ReportMissed():
+                self.reporting.miss(event.due_on)
+            case RevocationRecommended():
+                self.reporting.recommended = True
+            case ClientTransferredOut():
+                self.bapas_code = event.to_bapas_code  # the events after it are the new office's
+            case ClientEmployed() | ClientReoffended() | ClientTransferredIn():
+                pass  # on record; no rule depends on them
 
 
 class Enrolment(Aggregate):
@@ -350,6 +490,20 @@ class Enrolment(Aggregate):
                 programme_id=self.programme_id,
             )
         )
+
+    def end_as_klien_leaves(self, reason: WithdrawalReason, *, on: date) -> None:
+        """The klien was revoked or moved to another Bapas: an open enrolment (enrolled
+        or suspended) is withdrawn, on ``on`` or its enrolment day if later; others stay."""
+        if self.status in OPEN:
+            self.record(
+                TrainingWithdrawn(
+                    enrolment_id=self.id,
+                    client_id=self.client_id,
+                    programme_id=self.programme_id,
+                    withdrawn_on=max(on, self.enrolled_on),
+                    reason_code=reason,
+                )
+            )
 
     def suspend(self, *, mou_id: UUID, reason: str) -> None:
         """The programme's MoU ended; only an ``enrolled`` enrolment is suspended, so a

@@ -33,6 +33,7 @@ import unicodedata
 from typing import Annotated
 from uuid import UUID
 
+import asyncpg
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -166,6 +167,21 @@ async def store_profile(
         vault.name_digest(client_id, profile.full_name),
     )
     return stored is True
+
+
+async def move_profile(connection: Connection, *, client_id: UUID, to_bapas_code: str) -> bool:
+    """Register the klien's NIK at ``to_bapas_code`` (a transfer); ``False`` if that Bapas
+    has a klien with this NIK already. An erased profile has nothing to move."""
+    try:
+        async with connection.transaction():  # a savepoint: a refusal leaves the row as it was
+            await connection.execute(
+                "UPDATE client_profiles SET bapas_code = $2 WHERE client_id = $1",
+                client_id,
+                to_bapas_code,
+            )
+    except asyncpg.UniqueViolationError:
+        return False
+    return True
 
 
 async def read_profile(

@@ -24,6 +24,7 @@ from shared.events.enrolment import (
     EmploymentKind,
     IntegrationType,
     PkOfficer,
+    ReportChannel,
     SupervisionOutcome,
     WithdrawalReason,
 )
@@ -65,13 +66,38 @@ class ClientSummary(BaseModel):
     version: int
 
 
+class ReportingCompliance(BaseModel):
+    """The klien's wajib lapor: ``every_days`` and ``next_due_on`` are ``None`` while the
+    klien has no schedule (and the next due date once none is left before the end of
+    supervision); ``revocation_recommended`` stays true until the klien's next report."""
+
+    every_days: int | None
+    next_due_on: date | None
+    missed_in_a_row: int
+    revocation_recommended: bool
+
+
 class ClientDetail(ClientSummary):
-    """One klien with its outcomes; ``profile`` only for the officers of its Bapas, and
-    ``None`` once erased."""
+    """One klien with its outcomes and wajib lapor; ``profile`` only for the officers of
+    its Bapas, and ``None`` once erased."""
 
     employments: list[Employment]
     reoffences: list[Reoffence]
+    reporting: ReportingCompliance
     profile: ClientProfile | None = None
+
+
+class DueDate(BaseModel):
+    """One due date answered or missed: ``outcome`` is ``reported``, ``late``,
+    ``excused`` or ``missed``; ``missed`` stays true when a report came after the miss
+    was recorded."""
+
+    due_on: date
+    outcome: str
+    missed: bool
+    reported_on: date | None
+    channel: ReportChannel | None
+    note: str | None
 
 
 class Attendance(BaseModel):
@@ -181,12 +207,25 @@ async def list_clients(
 
 async def client_detail(pool: asyncpg.Pool, client_id: UUID) -> ClientDetail | None:
     row = await pool.fetchrow(
-        f"SELECT {_CLIENT_COLUMNS}, employments, reoffences FROM clients WHERE client_id = $1",
+        f"SELECT {_CLIENT_COLUMNS}, employments, reoffences, reporting_every_days AS every_days,"
+        " next_due_on, missed_in_a_row, revocation_recommended FROM clients WHERE client_id = $1",
         client_id,
     )
     if row is None:
         return None
-    return ClientDetail.model_validate(_decoded(row, "pk_officer", "employments", "reoffences"))
+    values = _decoded(row, "pk_officer", "employments", "reoffences")
+    values["reporting"] = ReportingCompliance.model_validate(values)
+    return ClientDetail.model_validate(values)
+
+
+async def due_dates_of(pool: asyncpg.Pool, client_id: UUID) -> list[DueDate]:
+    """The klien's due dates answered or missed, the latest first."""
+    rows = await pool.fetch(
+        "SELECT due_on, outcome, missed, reported_on, channel, note FROM client_reports"
+        " WHERE client_id = $1 ORDER BY due_on DESC",
+        client_id,
+    )
+    return [DueDate.model_validate(dict(row)) for row in rows]
 
 
 async def list_enrolments(

@@ -1,5 +1,6 @@
-"""The read models of the service's own aggregates: ``clients``, ``enrolments`` and
-``enrolment_attendance``.
+"""The read models of the service's own aggregates: ``clients`` (with the klien's
+wajib lapor: schedule, next due date, misses in a row), ``client_reports`` (each due
+date answered or missed), ``enrolments`` and ``enrolment_attendance``.
 
 Each event maps to one statement, here and nowhere else; the unit of work writes it
 with the event (in the same statement when a save has one event), so a GET right after
@@ -10,6 +11,7 @@ a rebuild cannot disagree on it.
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from services.enrolment.domain import ClientStatus, EnrolmentStatus
@@ -21,8 +23,14 @@ from shared.events.enrolment import (
     ClientProfileErased,
     ClientReleased,
     ClientReoffended,
+    ClientTransferredIn,
+    ClientTransferredOut,
     EnrolmentResumed,
     EnrolmentSuspended,
+    ReportingScheduled,
+    ReportMissed,
+    ReportRecorded,
+    RevocationRecommended,
     SupervisionEnded,
     TrainingCompleted,
     TrainingWithdrawn,
@@ -75,6 +83,62 @@ def read_model_update(event: Envelope[EventPayload]) -> ReadModelChange:
                 ClientStatus.SUPERVISION_ENDED.value,
                 ended.ended_on,
                 ended.outcome.value,
+                version,
+            )
+        case ReportingScheduled() as scheduled:
+            return Statement(
+                "UPDATE clients SET reporting_first_due_on = $2, reporting_every_days = $3,"
+                f" next_due_on = {_next_due_on('$2', '$3', 'NULL')}, version = $4"
+                " WHERE client_id = $1",
+                scheduled.client_id,
+                scheduled.first_due_on,
+                scheduled.every_days,
+                version,
+            )
+        case ReportRecorded() as report:
+            return (
+                Statement(
+                    "INSERT INTO client_reports"
+                    " (client_id, due_on, outcome, reported_on, channel, note)"
+                    " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (client_id, due_on) DO UPDATE"
+                    " SET outcome = EXCLUDED.outcome, reported_on = EXCLUDED.reported_on,"
+                    " channel = EXCLUDED.channel, note = EXCLUDED.note",
+                    report.client_id,
+                    report.due_on,
+                    report.status.value,
+                    report.reported_on,
+                    report.channel.value,
+                    report.note,
+                ),
+                _after_due_date(report.client_id, report.due_on, 0, version),
+            )
+        case ReportMissed() as missed:
+            return (
+                Statement(
+                    "INSERT INTO client_reports (client_id, due_on, outcome, missed)"
+                    " VALUES ($1, $2, $3, true)",
+                    missed.client_id,
+                    missed.due_on,
+                    MISSED,
+                ),
+                _after_due_date(missed.client_id, missed.due_on, missed.missed_in_a_row, version),
+            )
+        case RevocationRecommended() as recommended:
+            return Statement(
+                "UPDATE clients SET revocation_recommended = true, version = $2"
+                " WHERE client_id = $1",
+                recommended.client_id,
+                version,
+            )
+        case ClientTransferredOut() as out:
+            return _client_version(out.client_id, version)
+        case ClientTransferredIn() as came_in:
+            return Statement(
+                "UPDATE clients SET bapas_code = $2,"
+                " pk_officer = coalesce($3::jsonb, pk_officer), version = $4 WHERE client_id = $1",
+                came_in.client_id,
+                event.bapas_code,
+                None if came_in.pk_officer is None else came_in.pk_officer.model_dump_json(),
                 version,
             )
         case ClientProfileErased() as erased:
@@ -158,6 +222,45 @@ def read_model_update(event: Envelope[EventPayload]) -> ReadModelChange:
             raise ValueError(f"{event.event_type} has no read model here")
 
 
+MISSED = "missed"
+"""The outcome of a due date with no report (yet)."""
+
+
+def _next_due_on(first: str, every: str, answered: str) -> str:
+    """SQL for the klien's next due date: the first of the schedule (``first``, every
+    ``every`` days, up to the end of supervision) with neither a report nor a miss,
+    ``answered`` counting as one (it is being written in the same statement)."""
+    return (
+        "(SELECT d::date FROM generate_series("
+        f"{first}::date::timestamp, clients.supervision_ends_on::timestamp,"
+        f" make_interval(days => {every}::integer)) AS d"
+        " WHERE d::date IS DISTINCT FROM"
+        f" {answered}::date AND NOT EXISTS (SELECT 1 FROM client_reports r"
+        " WHERE r.client_id = clients.client_id AND r.due_on = d::date)"
+        " ORDER BY d LIMIT 1)"
+    )
+
+
+def _after_due_date(client_id: UUID, due_on: date, missed_in_a_row: int, version: int) -> Statement:
+    """A due date was answered (``missed_in_a_row`` 0, which also ends a recommendation)
+    or missed: the next due date and the streak."""
+    return Statement(
+        "UPDATE clients SET missed_in_a_row = $3,"
+        " revocation_recommended = revocation_recommended AND $3 > 0,"
+        " next_due_on = "
+        + _next_due_on("clients.reporting_first_due_on", "clients.reporting_every_days", "$2")
+        + ", version = $4 WHERE client_id = $1",
+        client_id,
+        due_on,
+        missed_in_a_row,
+        version,
+    )
+
+
+def _client_version(client_id: UUID, version: int) -> Statement:
+    return Statement("UPDATE clients SET version = $2 WHERE client_id = $1", client_id, version)
+
+
 def _append_to_client(column: str, client_id: UUID, item: str, version: int) -> Statement:
     return Statement(
         f"UPDATE clients SET {column} = {column} || jsonb_build_array($2::jsonb),"
@@ -185,5 +288,6 @@ def _set_enrolment_status(
 
 
 OWN_READ_MODELS = OwnReadModels(
-    update=read_model_update, tables=("clients", "enrolments", "enrolment_attendance")
+    update=read_model_update,
+    tables=("clients", "client_reports", "enrolments", "enrolment_attendance"),
 )

@@ -32,6 +32,7 @@ from typing import Protocol
 from uuid import UUID
 
 from services.enrolment.domain import (
+    OPEN,
     SEAT_HOLDING,
     MoU,
     MoUStatus,
@@ -44,6 +45,7 @@ from services.enrolment.profiles import (
     ClientProfile,
     ProfileVault,
     erase_profile,
+    move_profile,
     store_profile,
 )
 from shared.eventstore.unit_of_work import UnitOfWork
@@ -80,8 +82,16 @@ class EnrolmentRecords(Protocol):
     async def lock_enrolment(self, enrolment_id: UUID) -> EnrolmentPlace | None:
         """The enrolment's place, held until the unit commits; ``None`` for none."""
 
+    async def lock_open_enrolments(self, client_id: UUID) -> list[UUID]:
+        """The klien's enrolments a departure ends (:data:`OPEN`), held until the unit
+        commits, in id order."""
+
     async def keep_profile(self, client_id: UUID, bapas_code: str, profile: ClientProfile) -> bool:
         """Keep a new klien's profile; ``False`` if its NIK is registered at the Bapas."""
+
+    async def move_profile(self, client_id: UUID, to_bapas_code: str) -> bool:
+        """Register the klien's NIK at another Bapas (a transfer); ``False`` if that Bapas
+        has it already. A klien whose profile was erased has nothing to move."""
 
     async def erase_profile(self, client_id: UUID) -> None:
         """Delete the klien's profile so that nothing kept can give it back."""
@@ -176,6 +186,18 @@ class PostgresRecords:
                 sessions_planned=row["sessions_planned"],
             ),
         )
+
+    async def lock_open_enrolments(self, client_id: UUID) -> list[UUID]:
+        rows = await self.connection.fetch(
+            "SELECT enrolment_id FROM enrolments WHERE client_id = $1 AND status = ANY($2::text[])"
+            " ORDER BY enrolment_id FOR UPDATE",
+            client_id,
+            list(OPEN),
+        )
+        return [row["enrolment_id"] for row in rows]
+
+    async def move_profile(self, client_id: UUID, to_bapas_code: str) -> bool:
+        return await move_profile(self.connection, client_id=client_id, to_bapas_code=to_bapas_code)
 
     async def keep_profile(self, client_id: UUID, bapas_code: str, profile: ClientProfile) -> bool:
         return await store_profile(

@@ -7,6 +7,10 @@ the JWT secret in :class:`shared.settings.AuthSettings`, the default is trusted 
 with an explicit ``BAPAS_ENVIRONMENT=development``: production refuses it at once, and
 any other environment (unset included) when the service starts.
 
+Wajib lapor's default intervals by kind of integration
+(``ENROLMENT_REPORTING_EVERY_DAYS``, JSON) and how often the check of missed due dates
+runs (``ENROLMENT_REPORT_CHECK_EVERY_SECONDS``) are configuration too.
+
 It also needs the address at which the public reaches its certificate verification
 (``BAPAS_PUBLIC_BASE_URL``): the QR code printed on every training certificate holds
 that address followed by ``/verify/`` and the certificate's code. The development
@@ -17,11 +21,14 @@ can reach.
 from __future__ import annotations
 
 import base64
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from services.enrolment.reporting import DEFAULT_EVERY_DAYS
+from shared.events.enrolment import IntegrationType
 from shared.master_key import decode_master_key, development_key_refusal
 from shared.settings import Environment, ServiceSettings, development_default_refusal
 
@@ -55,6 +62,27 @@ class EnrolmentSettings(ServiceSettings):
         "if a proxy adds one): a certificate's QR code holds this address followed by "
         "`/verify/` and its code.",
     )
+
+    reporting_every_days: dict[IntegrationType, Annotated[int, Field(ge=1, le=366)]] = Field(
+        default_factory=lambda: dict(DEFAULT_EVERY_DAYS),
+        description="Days between the due dates of the default wajib lapor, by kind of "
+        'integration, as JSON (e.g. `{"PB": 30, "CB": 30, "CMB": 14, "ASIMILASI": 7}`); '
+        "kinds left out keep their default.",
+    )
+    report_check_every_seconds: float = Field(
+        default=900.0,
+        gt=0,
+        description="How often the check of missed due dates runs (it also runs at start). "
+        "A due date passes at midnight at the klien's Bapas; a missed one is recorded on the "
+        "first run after that.",
+    )
+
+    @field_validator("reporting_every_days")
+    @classmethod
+    def _every_kind_has_an_interval(
+        cls, value: dict[IntegrationType, int]
+    ) -> dict[IntegrationType, int]:
+        return {**DEFAULT_EVERY_DAYS, **value}
 
     @field_validator("public_base_url")
     @classmethod

@@ -131,7 +131,7 @@ async def test_employment_and_reoffence_are_recorded_on_the_klien(
         }
     ]
     assert shown["reoffences"] == [{"recorded_on": days(0).isoformat(), "note": None}]
-    assert shown["version"] == 3
+    assert shown["version"] == 4  # released, default schedule, employment, re-offence
 
 
 async def test_employment_before_the_release_is_refused_naming_the_field(

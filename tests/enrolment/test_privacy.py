@@ -77,10 +77,11 @@ async def test_no_event_on_the_topic_carries_the_nik_or_the_name(
     await attend(api, enrolment_id, programme, [1])
     await _erase(api, client_id)
 
-    messages = await enrolment_topic_messages(kafka_bootstrap, [client_id, enrolment_id], count=4)
+    messages = await enrolment_topic_messages(kafka_bootstrap, [client_id, enrolment_id], count=5)
 
     assert [event.event_type for _, event in messages] == [
         "ClientReleased",
+        "ReportingScheduled",
         "ClientEnrolled",
         "AttendanceRecorded",
         "ClientProfileErased",
@@ -159,6 +160,7 @@ async def test_erasure_leaves_the_event_history_intact(
     )
     assert [row["event_type"] for row in history] == [
         "ClientReleased",
+        "ReportingScheduled",
         "ClientReoffended",
         "ClientProfileErased",
     ]

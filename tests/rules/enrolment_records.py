@@ -12,7 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from services.enrolment.domain import Enrolment, MoU, Programme, ProgrammeTerms, Seat
+from services.enrolment.domain import (
+    OPEN,
+    Client,
+    Enrolment,
+    MoU,
+    Programme,
+    ProgrammeTerms,
+    Seat,
+)
 from services.enrolment.profiles import ClientProfile
 from services.enrolment.records import EnrolmentPlace, EnrolmentRecords
 from shared.events.envelope import AggregateType
@@ -37,7 +45,7 @@ class RecordsInMemory:
         history = await self.store.load_history(client_id)
         if not history or history[0].aggregate_type is not AggregateType.CLIENT:
             return None
-        return history[0].bapas_code
+        return (await self.store.load(Client, client_id)).bapas_code  # moves with a transfer
 
     async def lock_programme(self, programme_id: UUID) -> Programme | None:
         return self.programmes.get(programme_id)
@@ -82,6 +90,22 @@ class RecordsInMemory:
         if (bapas_code, profile.nik) in self.registered_niks:
             return False
         self.registered_niks[bapas_code, profile.nik] = client_id
+        return True
+
+    async def lock_open_enrolments(self, client_id: UUID) -> list[UUID]:
+        return sorted(
+            enrolment.id
+            for enrolment in await self._enrolments()
+            if enrolment.client_id == client_id and enrolment.status in OPEN
+        )
+
+    async def move_profile(self, client_id: UUID, to_bapas_code: str) -> bool:
+        held = [key for key, holder in self.registered_niks.items() if holder == client_id]
+        if any((to_bapas_code, nik) in self.registered_niks for _, nik in held):
+            return False
+        for bapas_code, nik in held:
+            del self.registered_niks[bapas_code, nik]
+            self.registered_niks[to_bapas_code, nik] = client_id
         return True
 
     async def erase_profile(self, client_id: UUID) -> None:

@@ -127,6 +127,10 @@ class Office:
         return [envelope.event_type for envelope in self.store.published]
 
 
+RELEASED = ["ClientReleased", "ReportingScheduled"]
+"""What a release records: the klien, and the default wajib lapor."""
+
+
 def release_command(nik: str | None = None, *, bapas: str = BALIKPAPAN) -> ReleaseClient:
     return ReleaseClient(
         bapas_code=bapas,
@@ -149,10 +153,12 @@ async def test_a_released_klien_s_event_names_them_by_id_and_carries_no_profile(
 
     await office.release("6471012301900001")
 
-    [released] = office.store.published
+    released, scheduled = office.store.published
     assert released.event_type == "ClientReleased"
-    assert "6471012301900001" not in released.model_dump_json()
-    assert "Andi Saputra" not in released.model_dump_json()
+    assert scheduled.event_type == "ReportingScheduled"  # the default wajib lapor
+    for event in (released, scheduled):
+        assert "6471012301900001" not in event.model_dump_json()
+        assert "Andi Saputra" not in event.model_dump_json()
 
 
 async def test_a_nik_is_registered_once_per_bapas_and_the_refusal_stores_nothing() -> None:
@@ -162,9 +168,9 @@ async def test_a_nik_is_registered_once_per_bapas_and_the_refusal_stores_nothing
     with pytest.raises(NikAlreadyRegistered, match="already registered at this Bapas"):
         await office.release("6471012301900001")
 
-    assert office.event_types() == ["ClientReleased"]
+    assert office.event_types() == RELEASED
     await office.release("6471012301900001", bapas="samarinda")  # another Bapas's klien
-    assert office.event_types() == ["ClientReleased", "ClientReleased"]
+    assert office.event_types() == RELEASED + RELEASED
 
 
 async def test_an_officer_of_another_bapas_may_not_release_a_klien_here() -> None:
@@ -185,7 +191,7 @@ async def test_an_erased_profile_is_erased_once() -> None:
 
     with pytest.raises(RuleViolated, match="already erased"):
         await office.as_(officer()).erase_profile(client_id)
-    assert office.event_types() == ["ClientReleased", "ClientProfileErased"]
+    assert office.event_types() == [*RELEASED, "ClientProfileErased"]
     assert office.records.registered_niks == {}
 
 
@@ -320,4 +326,4 @@ async def test_a_partner_may_not_enrol_a_klien() -> None:
             client_id, EnrolClient(programme_id=programme.programme_id, enrolled_on=STARTS_ON)
         )
 
-    assert office.event_types() == ["ClientReleased"]
+    assert office.event_types() == RELEASED

@@ -96,6 +96,7 @@ def klien(
             pk_officer=PkOfficer(id="198701012010011001", name="Rina Wulandari"),
             profile=ClientProfile(full_name="Andi Saputra", nik="6471012301900001"),
         ),
+        reporting_every_days=30,
     )
 
 
@@ -292,7 +293,7 @@ def test_an_employment_re_offence_or_end_of_supervision_cannot_predate_the_relea
 
     assert f"before the release on {RELEASED_ON}" in why
     act(client, RELEASED_ON)  # the release day itself is accepted
-    assert len(client.pending_events) == 2
+    assert len(client.pending_events) == 3  # the release, its schedule, and this
 
 
 @pytest.mark.parametrize("field", CLIENT_DATED_ACTIONS)
