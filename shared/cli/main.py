@@ -13,6 +13,7 @@ from shared.cli.docs import docs_app
 from shared.cli.outbox import outbox_app
 from shared.cli.projection import projection_app
 from shared.cli.stack import stack_app, topics_app
+from shared.cli.supervision import supervision_app
 from shared.cli.tail import events_app
 from shared.cli.token import token
 
@@ -37,5 +38,6 @@ app.add_typer(projection_app, name="projection")
 app.add_typer(deadletters_app, name="deadletters")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(docs_app, name="docs")
+app.add_typer(supervision_app, name="supervision")
 app.command("token")(token)
 app.command("demo")(demo)

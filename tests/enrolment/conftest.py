@@ -9,17 +9,55 @@ starting a service costs about two seconds.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
 
 from services.enrolment.app import create_app
+from shared.eventstore.store import EventStore
+from shared.runtime import ServiceRuntime
 from tests.enrolment.helpers import PokmasFeed
 from tests.support.databases import fresh_database
 from tests.support.infrastructure import Infrastructure
 from tests.support.service_app import running_service
+
+
+@dataclass(frozen=True)
+class EnrolmentInstance:
+    """One running instance: its HTTP client and its runtime (for the daily check)."""
+
+    client: httpx.AsyncClient
+    runtime: ServiceRuntime
+
+    @property
+    def store(self) -> EventStore:
+        return self.runtime.event_store
+
+
+@asynccontextmanager
+async def enrolment_instance(
+    database_url: str, kafka_bootstrap: str
+) -> AsyncIterator[EnrolmentInstance]:
+    """An instance on ``database_url`` of its own (the check acts on every klien of it)."""
+    apps: list[FastAPI] = []
+
+    def create_and_keep() -> FastAPI:
+        app = create_app()
+        apps.append(app)
+        return app
+
+    async with running_service(
+        create_and_keep,
+        service="enrolment",
+        database_url=database_url,
+        kafka_bootstrap=kafka_bootstrap,
+    ) as client:
+        yield EnrolmentInstance(client, apps[0].state.runtime)
 
 
 @pytest.fixture(scope="package")
