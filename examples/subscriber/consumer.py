@@ -17,6 +17,11 @@ What matters for a subscriber of the platform's topics (``docs/subscribing.md``)
   message it cannot read is reported and skipped.
 * **The platform's topics are not its to create**: they are named with
   ``declare=False``, so FastStream only connects to them.
+* **Order holds only within an office**: a klien who moves has its later events under
+  the new office's key, in a partition that may be read first. The store deduplicates
+  on ``event_id`` alone and keeps what changes by the highest ``aggregate_version``
+  (:mod:`examples.subscriber.store`), so the order partitions are read in does not
+  matter.
 """
 
 from __future__ import annotations
@@ -133,12 +138,17 @@ class Subscriber:
         if event is None:
             self.counts.skipped += 1  # a version it does not read, named only in the body
             return
-        if not self.store.apply(event):
+        outcome = self.store.apply(event)
+        if outcome is None:
             self.counts.duplicates += 1
             self.report(f"{where} {event.event_type} {event.event_id} already handled")
             return
         self.counts.handled += 1
+        # bapas: the event's office; office: where the klien is supervised now, as far
+        # as the events read so far say (a transfer read first is not undone by the
+        # release read after it).
         self.report(
             f"{where} {event.event_type} v{event.schema_version} "
-            f"bapas={event.bapas_code} client={event.client_id} correlation={correlation_id}"
+            f"bapas={event.bapas_code} client={event.client_id} "
+            f"office={outcome.bapas_code or '?'} correlation={correlation_id}"
         )

@@ -14,7 +14,9 @@ few fields it needs and is tolerant of everything else, as the event contract as
   reported as :class:`UnreadableMessage`; the consumer logs it and goes on.
 
 This subscriber's interest is the outcome of training (a manpower office that helps
-klien who completed a course find work): enrolments, completions and employment.
+klien who completed a course find work): enrolments, completions and employment, and
+which Bapas supervises each klien now (ClientReleased, then ClientTransferredIn when
+the klien moves), so that it knows which office to talk to.
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ from typing import Any
 
 KNOWN_EVENTS = frozenset(
     {
+        ("ClientReleased", 1),
         ("ClientEnrolled", 1),
         ("TrainingCompleted", 1),
         ("ClientEmployed", 1),
+        ("ClientTransferredIn", 1),
     }
 )
 """The (event_type, schema_version) pairs this subscriber understands."""
@@ -39,14 +43,18 @@ class UnreadableMessage(ValueError):
 
 
 @dataclass(frozen=True)
-class TrainingOutcomeEvent:
+class KlienEvent:
     """The fields of a known event that this subscriber uses, and nothing else."""
 
     event_id: str
     event_type: str
     schema_version: int
     bapas_code: str
+    """The office the event belongs to (for ClientTransferredIn, the klien's new one)."""
     client_id: str
+    aggregate_version: int
+    """The event's place in its aggregate's history: the klien's own for ClientReleased,
+    ClientEmployed and ClientTransferredIn (an enrolment's for the others)."""
     assessment: str | None
     """``competent`` or ``not_yet_competent`` for TrainingCompleted; else ``None``."""
     employer_name: str | None
@@ -80,9 +88,7 @@ def correlation_id_of(value: bytes | None) -> str | None:
     return found if isinstance(found, str) and found else None
 
 
-def read_event(
-    value: bytes | None, headers: Iterable[tuple[str, bytes]] = ()
-) -> TrainingOutcomeEvent | None:
+def read_event(value: bytes | None, headers: Iterable[tuple[str, bytes]] = ()) -> KlienEvent | None:
     """The event in a message value, or ``None`` when this subscriber does not handle it.
 
     Raises :class:`UnreadableMessage` for a message that is not a readable event.
@@ -101,12 +107,13 @@ def read_event(
     payload = envelope.get("payload")
     if not isinstance(payload, dict):
         raise UnreadableMessage(f"{key[0]} without a payload object")
-    return TrainingOutcomeEvent(
+    return KlienEvent(
         event_id=_text(envelope, "event_id"),
         event_type=_text(envelope, "event_type"),
         schema_version=int(envelope["schema_version"]),
         bapas_code=_text(envelope, "bapas_code"),
         client_id=_text(payload, "client_id"),
+        aggregate_version=_version(envelope),
         assessment=_optional_text(payload, "assessment"),
         employer_name=_optional_text(payload, "employer_name"),
     )
@@ -116,6 +123,13 @@ def _text(container: dict[str, Any], field: str) -> str:
     value = container.get(field)
     if not isinstance(value, str) or not value:
         raise UnreadableMessage(f"missing or not a string: {field}")
+    return value
+
+
+def _version(envelope: dict[str, Any]) -> int:
+    value = envelope.get("aggregate_version")
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise UnreadableMessage("missing or not a positive integer: aggregate_version")
     return value
 
 

@@ -10,6 +10,15 @@ and the id is not, or the other way round.
 An in-memory set of ids (or ``OutcomeStore(":memory:")``) is enough for a demo, but it
 forgets everything on restart: the subscriber would then count every event again when
 it re-reads the topic. Keep the ids as long as you keep what they changed.
+
+A klien's events do not all arrive in order: the topics are keyed by office, and a
+klien who moves to another Bapas has its later events in another partition, which may
+be read first. So every change here gives the same result in any order. Counters are
+sums; a field that changes over time (the office that supervises the klien, its latest
+employer) keeps the value of the klien's event with the highest ``aggregate_version``
+seen, never the last one read. Duplicates are found by ``event_id`` only: skipping an
+event whose version is not newer than one already applied would drop the klien's
+earlier events whenever the new office's partition is read first.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from examples.subscriber.reader import TrainingOutcomeEvent
+from examples.subscriber.reader import KlienEvent
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS handled_events (
@@ -27,19 +36,48 @@ CREATE TABLE IF NOT EXISTS handled_events (
 );
 CREATE TABLE IF NOT EXISTS klien_outcomes (
     client_id             TEXT PRIMARY KEY,
-    bapas_code            TEXT NOT NULL,
+    bapas_code            TEXT,
+    office_version        INTEGER NOT NULL DEFAULT 0,
     enrolments            INTEGER NOT NULL DEFAULT 0,
     competent_completions INTEGER NOT NULL DEFAULT 0,
     employments           INTEGER NOT NULL DEFAULT 0,
-    last_employer         TEXT
+    last_employer         TEXT,
+    employer_version      INTEGER NOT NULL DEFAULT 0
 );
 """
 
-_COUNTERS = {
-    "ClientEnrolled": "enrolments",
-    "TrainingCompleted": "competent_completions",
-    "ClientEmployed": "employments",
+_MOVE = (
+    "UPDATE klien_outcomes SET bapas_code = :bapas_code, office_version = :version "
+    "WHERE client_id = :client_id AND office_version < :version"
+)
+"""The klien is supervised by the event's office, unless a later event said otherwise."""
+
+_CHANGES = {
+    "ClientReleased": _MOVE,
+    "ClientTransferredIn": _MOVE,
+    "ClientEnrolled": (
+        "UPDATE klien_outcomes SET enrolments = enrolments + 1 WHERE client_id = :client_id"
+    ),
+    "TrainingCompleted": (
+        "UPDATE klien_outcomes SET competent_completions = competent_completions "
+        "+ CASE WHEN :assessment = 'competent' THEN 1 ELSE 0 END WHERE client_id = :client_id"
+    ),
+    # Both CASEs read the row as it was before this update.
+    "ClientEmployed": (
+        "UPDATE klien_outcomes SET employments = employments + 1, "
+        "last_employer = CASE WHEN :employer_name IS NOT NULL AND employer_version < :version "
+        "THEN :employer_name ELSE last_employer END, "
+        "employer_version = CASE WHEN :employer_name IS NOT NULL AND employer_version < :version "
+        "THEN :version ELSE employer_version END "
+        "WHERE client_id = :client_id"
+    ),
 }
+"""What each event type it reads changes: one statement, whatever the order of arrival."""
+
+_OUTCOMES = (
+    "SELECT client_id, bapas_code, enrolments, competent_completions, employments, "
+    "last_employer FROM klien_outcomes"
+)
 
 
 @dataclass(frozen=True)
@@ -47,11 +85,14 @@ class KlienOutcome:
     """What this subscriber knows of one klien (by the pseudonymous ``client_id``)."""
 
     client_id: str
-    bapas_code: str
+    bapas_code: str | None
+    """The office that supervises the klien now; ``None`` until its release or a
+    transfer has been read."""
     enrolments: int
     competent_completions: int
     employments: int
     last_employer: str | None
+    """The employer named by the klien's latest ClientEmployed that names one."""
 
 
 class OutcomeStore:
@@ -64,8 +105,9 @@ class OutcomeStore:
     def close(self) -> None:
         self._db.close()
 
-    def apply(self, event: TrainingOutcomeEvent) -> bool:
-        """Apply an event once: ``False`` (and no change) if its id was applied before."""
+    def apply(self, event: KlienEvent) -> KlienOutcome | None:
+        """Apply an event once: the klien's outcome after it, or ``None`` (and no change)
+        if its id was applied before."""
         with self._db:  # one transaction: the id and the change commit together
             inserted = self._db.execute(
                 "INSERT INTO handled_events (event_id, event_type) VALUES (?, ?) "
@@ -73,29 +115,31 @@ class OutcomeStore:
                 (event.event_id, event.event_type),
             )
             if inserted.rowcount == 0:
-                return False
+                return None
             self._db.execute(
-                "INSERT INTO klien_outcomes (client_id, bapas_code) VALUES (?, ?) "
-                "ON CONFLICT (client_id) DO NOTHING",
-                (event.client_id, event.bapas_code),
+                "INSERT INTO klien_outcomes (client_id) VALUES (?) ON CONFLICT DO NOTHING",
+                (event.client_id,),
             )
-            if event.event_type == "TrainingCompleted" and event.assessment != "competent":
-                return True  # handled, and nothing to count
-            counter = _COUNTERS[event.event_type]  # a column name from code, not the message
             self._db.execute(
-                f"UPDATE klien_outcomes SET {counter} = {counter} + 1, "
-                "last_employer = COALESCE(?, last_employer) WHERE client_id = ?",
-                (event.employer_name, event.client_id),
+                _CHANGES[event.event_type],  # a statement from code, not from the message
+                {
+                    "client_id": event.client_id,
+                    "bapas_code": event.bapas_code,
+                    "version": event.aggregate_version,
+                    "assessment": event.assessment,
+                    "employer_name": event.employer_name,
+                },
             )
-        return True
+            return self._outcome_of(event.client_id)
 
     def handled_event_ids(self) -> list[str]:
         rows = self._db.execute("SELECT event_id FROM handled_events ORDER BY event_id")
         return [event_id for (event_id,) in rows]
 
     def outcomes(self) -> list[KlienOutcome]:
-        rows = self._db.execute(
-            "SELECT client_id, bapas_code, enrolments, competent_completions, employments, "
-            "last_employer FROM klien_outcomes ORDER BY client_id"
-        )
+        rows = self._db.execute(f"{_OUTCOMES} ORDER BY client_id")
         return [KlienOutcome(*row) for row in rows]
+
+    def _outcome_of(self, client_id: str) -> KlienOutcome:
+        [row] = self._db.execute(f"{_OUTCOMES} WHERE client_id = ?", (client_id,))
+        return KlienOutcome(*row)
