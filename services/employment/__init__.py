@@ -24,4 +24,14 @@ Choices where the spec is silent:
   the vacancy (ministry, regional office) gets 403. A Pokmas partner sees nothing of
   this service: empty lists, 404 for items.
 * A pledge is signed once (409 the second time).
+* A klien who leaves an office's supervision has the open placement ended by the
+  service itself (actor ``service``/``employment``, caused by the enrolment event): a
+  revocation ends it wherever it is (``revoked``, on the day the supervision ended), a
+  transfer out one at the office left (``moved``, on the day of the transfer). The end
+  is never dated before the placement's start nor before a check that found work (then
+  on that day). A supervision ``completed`` leaves the placement open: the klien may
+  keep the job, but is no candidate and is placed no more.
+* A transferred klien belongs to the new office from the ClientTransferredOut on, not
+  only from the ClientTransferredIn: between the two, the old office places the klien
+  no more.
 """

@@ -318,6 +318,14 @@ class Placement(Aggregate):
             )
         self._record_end(ended_on, command.reason)
 
+    def end_as_the_klien_leaves(self, *, left_on: date, reason: PlacementEndReason) -> None:
+        """The klien's supervision at the placement's Bapas ended without an officer
+        ending the placement (revoked, or the klien moved to another Bapas): it ends on
+        ``left_on``, but never before it started nor before a check that found the klien
+        at work; it ends on that day then."""
+        self._require_active("it cannot end again")
+        self._record_end(max(left_on, self.started_on, self.last_checked_on or left_on), reason)
+
     def _record_end(self, ended_on: date, reason: PlacementEndReason) -> None:
         self.record(
             PlacementEnded(
