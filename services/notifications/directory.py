@@ -3,15 +3,20 @@ employment events.
 
 An event names ids; the people to tell are found here. A Pokmas's contact comes from
 PokmasRegistered and PokmasContactChanged; the Pokmas of an MoU and of a programme from
-MoUSigned and ProgrammeOpened; a klien's PK officer from ClientReleased, and the klien
-of an enrolment from ClientEnrolled; an employer's name from EmployerRegistered; a
-placement, its retention checks recorded and its end from ClientPlaced,
-PlacementChecked and PlacementEnded. Bapas offices are reference data.
+MoUSigned and ProgrammeOpened; a klien's office and PK officer from ClientReleased, and
+from ClientTransferredIn once the klien moves (the new office, and the PK officer it
+names or none until one is named: the old office's officer no longer supervises the
+klien, so is no longer told of it); the klien of an enrolment from ClientEnrolled; an
+employer's name from EmployerRegistered; a placement, its retention checks recorded and
+its end from ClientPlaced, PlacementChecked and PlacementEnded. Bapas offices are
+reference data.
 
 Updates are folded per table in a few statements per batch: within one table an
 entity's creation precedes its changes (events of an aggregate arrive in version
 order), so inserting a batch's creations first and then applying its changes in order
-gives the same result as applying each event in turn.
+gives the same result as applying each event in turn. A batch's notices read the
+directory after it is updated, which is what each event would have read on its own,
+except across a transfer: :func:`transfer_runs` cuts the batch there.
 """
 
 from __future__ import annotations
@@ -30,7 +35,13 @@ from shared.events.employment import (
     PlacementEnded,
     RetentionMilestone,
 )
-from shared.events.enrolment import ClientEnrolled, ClientReleased, SupervisionEnded
+from shared.events.enrolment import (
+    ClientEnrolled,
+    ClientReleased,
+    ClientTransferredIn,
+    PkOfficer,
+    SupervisionEnded,
+)
 from shared.events.envelope import Envelope, EventPayload
 from shared.events.notifications import RecipientKind
 from shared.events.pokmas import (
@@ -75,7 +86,8 @@ class ClientEntry:
     client_id: UUID
     register_number: str
     integration_type: str
-    officer: Recipient
+    officer: Recipient | None
+    """``None`` after a transfer that named no PK officer at the new office."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +114,10 @@ def pokmas_entry(row: Any) -> PokmasEntry:
     return PokmasEntry(row["pokmas_id"], row["name"], contact)
 
 
-def officer_recipient(row: Any) -> Recipient:
-    """The PK officer of a ``clients`` row."""
+def officer_recipient(row: Any) -> Recipient | None:
+    """The PK officer of a ``clients`` row, if it has one."""
+    if row["officer_id"] is None:
+        return None
     return Recipient(
         RecipientKind.PK_OFFICER,
         row["officer_id"],
@@ -153,6 +167,11 @@ INSERT INTO clients (client_id, bapas_code, register_number, integration_type,
 VALUES ($1, $2, $3, $4, $5, $6, true, $7, $8, $9, $10) ON CONFLICT (client_id) DO NOTHING
 """
 _END_SUPERVISION = "UPDATE clients SET under_supervision = false WHERE client_id = $1"
+_TRANSFER_CLIENT = """
+UPDATE clients SET bapas_code = $2, officer_id = $3, officer_name = $4, officer_email = $5,
+                   officer_phone = $6
+WHERE client_id = $1
+"""
 _ENROL = """
 INSERT INTO enrolments (enrolment_id, client_id, programme_id, pokmas_id)
 VALUES ($1, $2, $3, $4) ON CONFLICT (enrolment_id) DO NOTHING
@@ -213,7 +232,6 @@ async def update_directory(connection: Connection, events: Sequence[Event]) -> N
                     opened.skill,
                 )
             case ClientReleased() as released:
-                officer = released.pk_officer
                 add(
                     _RELEASE_CLIENT,
                     released.client_id,
@@ -222,13 +240,13 @@ async def update_directory(connection: Connection, events: Sequence[Event]) -> N
                     released.integration_type.value,
                     released.supervision_ends_on,
                     event.event_id,
-                    officer.id,
-                    officer.name,
-                    officer.email,
-                    officer.phone,
+                    *_officer_columns(released.pk_officer),
                 )
             case SupervisionEnded(client_id=client_id):
                 add(_END_SUPERVISION, client_id)
+            case ClientTransferredIn(client_id=client_id, pk_officer=officer):
+                # The envelope's office is the new one.
+                add(_TRANSFER_CLIENT, client_id, code, *_officer_columns(officer))
             case ClientEnrolled() as enrolled:
                 add(
                     _ENROL,
@@ -273,6 +291,33 @@ async def update_directory(connection: Connection, events: Sequence[Event]) -> N
 
 def _contact(contact: Any) -> tuple[str, str, str]:
     return contact.name, contact.email, contact.phone
+
+
+def _officer_columns(
+    officer: PkOfficer | None,
+) -> tuple[str | None, str | None, str | None, str | None]:
+    if officer is None:
+        return None, None, None, None
+    return officer.id, officer.name, officer.email, officer.phone
+
+
+def transfer_runs(events: Sequence[Event]) -> list[Sequence[Event]]:
+    """``events`` cut before each ClientTransferredIn, in order.
+
+    The directory is updated with a whole run before the run's notices look people up:
+    a few statements per run rather than per event. Within a run with no transfer,
+    nothing a notice reads changes but by creation, so every event finds the people it
+    would have found on its own. A transfer changes the klien's office and PK officer:
+    the events before it (the old office's withdrawals, ClientTransferredOut) are told
+    to the old officer, so they are told before it is applied, and the events from it
+    on to the new officer, once it is.
+    """
+    cuts = [
+        index
+        for index, event in enumerate(events)
+        if index and isinstance(event.payload, ClientTransferredIn)
+    ]
+    return [events[start:end] for start, end in zip([0, *cuts], [*cuts, len(events)], strict=True)]
 
 
 async def reset_directory(connection: Connection) -> None:

@@ -1,7 +1,8 @@
 """The rules of notifying, apart from SQL, SMTP and HTTP.
 
-* Who is told what (the API contract): :data:`WHO_IS_TOLD` for events, :class:`Reminder` for
-  the daily checks, and when a placement's retention check is due
+* Who is told what (the API contract): :data:`WHO_IS_TOLD` for events (and
+  :func:`who_is_told_of`, which of the klien's missed reports are news), :class:`Reminder`
+  for the daily checks, and when a placement's retention check is due
   (:func:`retention_check_due`).
 * How a person is reached: e-mail when an address is known, else SMS when a phone
   number is known and a gateway is configured, else not at all (:func:`reach`).
@@ -24,6 +25,7 @@ from types import MappingProxyType
 from uuid import UUID
 
 from shared.events.employment import RetentionMilestone
+from shared.events.enrolment import ReportMissed
 from shared.events.envelope import AggregateType, EventPayload
 from shared.events.notifications import (
     Channel,
@@ -54,9 +56,36 @@ WHO_IS_TOLD: Mapping[str, tuple[RecipientKind, ...]] = MappingProxyType(
         "MoUExpired": (RecipientKind.BAPAS, RecipientKind.POKMAS),
         "VacancyPosted": (RecipientKind.BAPAS,),
         "ClientPlaced": (RecipientKind.PK_OFFICER,),
+        "ReportMissed": (RecipientKind.PK_OFFICER,),
+        "RevocationRecommended": (RecipientKind.PK_OFFICER, RecipientKind.BAPAS),
+        "ClientTransferredOut": (RecipientKind.BAPAS, RecipientKind.PK_OFFICER),
+        "ClientTransferredIn": (RecipientKind.BAPAS, RecipientKind.PK_OFFICER),
     }
 )
-"""The events that are announced to people, and to whom (webhooks aside)."""
+"""The events that are announced to people, and to whom (webhooks aside).
+
+A transfer is told by its two events, each to its own office and PK officer:
+ClientTransferredOut (keyed by the old office) to the old office and the officer who
+supervised the klien there, ClientTransferredIn (keyed by the new one) to the new
+office and the officer it names.
+"""
+
+
+def who_is_told_of(event: EventPayload) -> tuple[RecipientKind, ...]:
+    """The kinds of people told of ``event``; none when it is not announced.
+
+    As :data:`WHO_IS_TOLD` says, except that a missed report is news only when it
+    starts a streak of misses: the first sign of trouble, for the PK officer to act on
+    while one call may still set it right. The later misses of the same streak add
+    nothing the officer can do more about, and the streak that becomes the ground for
+    revocation is told by RevocationRecommended, to the officer and the office. So a
+    schedule entered with due dates in the past tells of each streak once, not of each
+    date.
+    """
+    if isinstance(event, ReportMissed) and event.missed_in_a_row > 1:
+        return ()
+    return WHO_IS_TOLD.get(event.event_type, ())
+
 
 WEBHOOK_TEMPLATE = "event_envelope"
 """The template name a webhook delivery records: its body is the event envelope."""

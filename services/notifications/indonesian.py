@@ -9,7 +9,7 @@ WITA"), and codes of the event contract become the words an officer uses
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from shared.events.employment import PlacementKind, RetentionMilestone
@@ -62,9 +62,19 @@ def format_time(instant: datetime, time_zone: str) -> str:
     return f"{format_date(local.date())} pukul {local:%H.%M} {zone}"
 
 
+def enumeration(words: Iterable[str]) -> str:
+    """``a``, ``a dan b``, ``a, b dan c``: a list as a sentence says it."""
+    items = list(words)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} dan {items[-1]}"
+
+
 def skill_names(codes: Iterable[str]) -> str:
     """``Servis AC, Pengelasan dan Menjahit``."""
-    names = [skill_name(code) for code in codes]
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} dan {names[-1]}"
+    return enumeration(skill_name(code) for code in codes)
+
+
+def dates(days: Iterable[date]) -> str:
+    """``2 April 2026, 2 Mei 2026 dan 1 Juni 2026``."""
+    return enumeration(format_date(day) for day in days)

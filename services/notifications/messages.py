@@ -4,8 +4,9 @@
 One file per (event or reminder, recipient kind), e.g. ``mou_signed.pokmas.txt``. Each
 extends ``_layout.txt`` (greeting and signature) and defines the blocks ``subject``
 and ``content``, and, when the recipient may be reached by SMS (the PK officer), a
-short ``sms`` block. Dates go through the ``tanggal`` filter ("28 November 2026"),
-skills through ``keahlian``, days left through ``sisa_hari``. Templates are plain
+short ``sms`` block. Dates go through the ``tanggal`` filter ("28 November 2026"), a
+list of dates through ``daftar_tanggal`` ("2 April 2026 dan 2 Mei 2026"), skills
+through ``keahlian``, days left through ``sisa_hari``. Templates are plain
 text; ``StrictUndefined`` makes a misspelt name an error that the unit tests catch.
 """
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 import jinja2
 
-from services.notifications.indonesian import skill_names
+from services.notifications.indonesian import dates, skill_names
 from shared.indonesian import format_date
 
 TEMPLATE_SUFFIX = ".txt"
@@ -43,6 +44,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     environment.filters["tanggal"] = format_date
+    environment.filters["daftar_tanggal"] = dates
     environment.filters["keahlian"] = skill_names
     environment.filters["sisa_hari"] = days_left
     return environment

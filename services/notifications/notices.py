@@ -6,7 +6,11 @@ For an announced event (:func:`event_notices`) or a daily reminder
 tell them with and the facts it shows. Each notice becomes at most one delivery
 (:func:`delivery_of`): rendered now, on the channel that reaches the recipient. A
 recipient the directory does not know (an event about a Pokmas or a klien whose earlier
-events never arrived) is left out and logged.
+events never arrived, or a klien transferred with no PK officer named yet) is left out
+and logged.
+
+A message names a klien by register number only, never by name or NIK, and shows none
+of the free texts of the supervision events (a transfer's reason may name people).
 """
 
 from __future__ import annotations
@@ -30,10 +34,10 @@ from services.notifications.directory import (
 )
 from services.notifications.domain import (
     RETENTION_REMINDERS,
-    WHO_IS_TOLD,
     Recipient,
     Reminder,
     reach,
+    who_is_told_of,
 )
 from services.notifications.indonesian import (
     ASSESSMENTS,
@@ -48,8 +52,11 @@ from shared.events.employment import ClientPlaced, PlacementKind, RetentionMiles
 from shared.events.enrolment import (
     ClientEnrolled,
     ClientReleased,
+    ClientTransferredIn,
+    ClientTransferredOut,
     EnrolmentSuspended,
     IntegrationType,
+    PkOfficer,
     TrainingCompleted,
     TrainingWithdrawn,
 )
@@ -69,6 +76,7 @@ UNKNOWN_PROGRAMME = "(program tidak tercatat)"
 UNKNOWN_MOU_NUMBER = "(nomor tidak tercatat)"
 UNKNOWN_POKMAS = "Pokmas mitra"
 UNKNOWN_EMPLOYER = "(pemberi kerja tidak tercatat)"
+UNKNOWN_INTEGRATION = "program integrasi"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,9 +129,9 @@ def delivery_of(notice: Notice, *, sms_enabled: bool) -> NewDelivery | None:
 
 
 def event_notices(event: Envelope[EventPayload], directory: Directory) -> list[Notice]:
-    """Who is told of ``event`` (``WHO_IS_TOLD``) and with which facts."""
-    kinds = WHO_IS_TOLD.get(event.event_type)
-    if kinds is None:
+    """Who is told of ``event`` (:func:`who_is_told_of`) and with which facts."""
+    kinds = who_is_told_of(event.payload)
+    if not kinds:
         return []
     facts = _event_facts(event, directory)
     office = bapas_office(event.bapas_code)
@@ -178,17 +186,19 @@ def _pokmas_contact(payload: EventPayload, directory: Directory) -> Recipient | 
 
 
 def _officer(payload: EventPayload, directory: Directory) -> Recipient | None:
-    if isinstance(payload, ClientReleased):  # the event itself names the officer
-        officer = payload.pk_officer
-        return Recipient(
-            RecipientKind.PK_OFFICER,
-            officer.id,
-            officer.name,
-            email=officer.email,
-            phone=officer.phone,
-        )
+    match payload:  # these events name the officer themselves
+        case ClientReleased(pk_officer=officer):
+            return _named_officer(officer)
+        case ClientTransferredIn(pk_officer=officer):  # the new office's, if named yet
+            return _named_officer(officer) if officer else None
     client = _client_of(payload, directory)
     return client.officer if client else None
+
+
+def _named_officer(officer: PkOfficer) -> Recipient:
+    return Recipient(
+        RecipientKind.PK_OFFICER, officer.id, officer.name, email=officer.email, phone=officer.phone
+    )
 
 
 def _event_facts(event: Envelope[EventPayload], directory: Directory) -> dict[str, object]:
@@ -210,6 +220,12 @@ def _event_facts(event: Envelope[EventPayload], directory: Directory) -> dict[st
         ),
         "mou_number": mou.number if mou else UNKNOWN_MOU_NUMBER,
         "employer_name": employer_name or UNKNOWN_EMPLOYER,
+        "integration": (
+            INTEGRATION_TYPES[IntegrationType(client.integration_type)]
+            if client
+            else UNKNOWN_INTEGRATION
+        ),
+        "pk_officer": _officer(payload, directory),
     }
     match payload:
         case ClientReleased(register_number=number, integration_type=integration):
@@ -227,6 +243,10 @@ def _event_facts(event: Envelope[EventPayload], directory: Directory) -> dict[st
                 (RETENTION_MILESTONES[milestone], started_on + timedelta(days=milestone.first_day))
                 for milestone in RetentionMilestone
             ]
+        case ClientTransferredOut(to_bapas_code=code):
+            facts["to_office"] = bapas_office(code)
+        case ClientTransferredIn(from_bapas_code=code):
+            facts["from_office"] = bapas_office(code)
     return facts
 
 
@@ -279,8 +299,7 @@ def supervision_ending_notices(
         "ends_on": ending.supervision_ends_on,
         "days": (ending.supervision_ends_on - today).days,
     }
-    officer = ending.client.officer
-    return [Notice(cause, officer, f"{reminder.template}.{officer.kind.value}", facts)]
+    return _officer_reminded(cause, reminder, ending.client, facts)
 
 
 def retention_check_notices(
@@ -304,7 +323,16 @@ def retention_check_notices(
         "milestone": RETENTION_MILESTONES[milestone],
         "due_on": placement.started_on + timedelta(days=milestone.first_day),
     }
-    officer = placement.client.officer
+    return _officer_reminded(cause, reminder, placement.client, facts)
+
+
+def _officer_reminded(
+    cause: Cause, reminder: Reminder, client: ClientEntry, facts: Facts
+) -> list[Notice]:
+    """The klien's PK officer reminded, if the klien has one now."""
+    officer = client.officer
+    if officer is None:
+        return []
     return [Notice(cause, officer, f"{reminder.template}.{officer.kind.value}", facts)]
 
 

@@ -5,11 +5,15 @@ see the directory as it stands at their event (MoUSigned needs the Pokmas regist
 just before it, maybe in the same batch; VacancyPosted its employer), and one consumer
 keeps that order. The order holds within one topic and office only: a ClientPlaced
 finds the klien's PK officer from a ClientReleased of another topic, which in practice
-came weeks before.
+came weeks before. A klien's events across a transfer between offices arrive in order
+too (the platform's projection consumer holds the new office's events of the klien
+until the old office's ClientTransferredOut is applied).
 
 For each batch, in the consumer's transaction: the recipient directory is updated,
-then the deliveries of the batch are recorded (people per ``WHO_IS_TOLD``, and every
-subscription that wants the event). Nothing is sent here: the worker sends, so a slow
+then the deliveries of the batch are recorded (people per ``who_is_told_of``, and
+every subscription that wants the event). A batch is taken in runs cut before each
+ClientTransferredIn, so that the events before a transfer are told to the klien's old
+PK officer and those from it on to the new one. Nothing is sent here: the worker sends, so a slow
 SMTP server never holds the consumer. The consumer's tracking makes the batch applied
 once; the deliveries' unique key makes a replay or a rebuild record nothing twice.
 
@@ -27,8 +31,13 @@ from collections.abc import Mapping, Sequence
 import asyncpg
 
 from services.notifications.deliveries import NewDelivery, record_deliveries
-from services.notifications.directory import Directory, reset_directory, update_directory
-from services.notifications.domain import WHO_IS_TOLD, Clock, system_clock
+from services.notifications.directory import (
+    Directory,
+    reset_directory,
+    transfer_runs,
+    update_directory,
+)
+from services.notifications.domain import Clock, system_clock, who_is_told_of
 from services.notifications.notices import delivery_of, event_notices, is_fresh
 from services.notifications.settings import NotificationsSettings
 from services.notifications.subscriptions import active_subscriptions
@@ -52,12 +61,25 @@ class DeliveriesProjection:
     async def apply(
         self, connection: asyncpg.Connection, events: Sequence[Envelope[EventPayload]]
     ) -> None:
-        await update_directory(connection, events)
         now = self._clock()
         fresh = [e for e in events if is_fresh(e, now=now, max_age_hours=self._max_age_hours)]
+        news = {e.event_id for e in fresh if who_is_told_of(e.payload)}
+        deliveries: list[NewDelivery] = []
+        for run in transfer_runs(events):
+            await update_directory(connection, run)
+            announced = [e for e in run if e.event_id in news]
+            if announced:
+                deliveries.extend(await self._announcements(connection, announced))
         if not fresh:
             return
-        announced = [e for e in fresh if e.event_type in WHO_IS_TOLD]
+        for subscription in await active_subscriptions(connection):
+            deliveries.extend(subscription.delivery_of(e) for e in fresh if subscription.wants(e))
+        await record_deliveries(connection, deliveries)
+
+    async def _announcements(
+        self, connection: asyncpg.Connection, announced: Sequence[Envelope[EventPayload]]
+    ) -> list[NewDelivery]:
+        """The deliveries that tell people of ``announced``, by the directory as it is."""
         directory = await Directory.load(connection, announced)
         deliveries: list[NewDelivery] = []
         for event in announced:
@@ -71,9 +93,7 @@ class DeliveriesProjection:
                 for notice in notices
                 if (delivery := delivery_of(notice, sms_enabled=self._sms_enabled)) is not None
             )
-        for subscription in await active_subscriptions(connection):
-            deliveries.extend(subscription.delivery_of(e) for e in fresh if subscription.wants(e))
-        await record_deliveries(connection, deliveries)
+        return deliveries
 
     async def reset(self, connection: asyncpg.Connection) -> None:
         await reset_directory(connection)

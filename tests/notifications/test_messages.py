@@ -32,6 +32,7 @@ from shared.events.employment import RetentionMilestone
 from shared.events.envelope import Actor, EventPayload, new_envelope
 from shared.events.notifications import Channel, RecipientKind
 from tests.notifications.employers import Employer
+from tests.notifications.supervision import NEW_BAPAS, Supervision, recorded
 from tests.notifications.world import World
 
 TODAY = date(2026, 11, 28)
@@ -76,6 +77,9 @@ def notices_of_every_kind(officer: Recipient) -> list[Notice]:
     world = World(officer_email=officer.email, officer_phone=officer.phone)
     employer = Employer(world)
     directory = directory_of(world, officer, employer)
+    supervision = Supervision(
+        world, new_officer_email=officer.email, new_officer_phone=officer.phone
+    )
     events = [
         world.client_released(),
         world.client_enrolled(),
@@ -87,8 +91,14 @@ def notices_of_every_kind(officer: Recipient) -> list[Notice]:
         world.mou_expired(),
         employer.vacancy_posted(TODAY, candidates=3),
         employer.client_placed(TODAY),
+        supervision.report_missed(),
+        supervision.revocation_recommended(),
+        supervision.transferred_out(),
     ]
     notices = [notice for payload in events for notice in announced(payload, directory)]
+    notices += event_notices(
+        recorded(supervision.transferred_in(), bapas_code=NEW_BAPAS), directory
+    )
     mou = ExpiringMou(
         world.mou_id,
         "balikpapan",
@@ -139,9 +149,9 @@ def test_a_pk_officer_reached_by_sms_gets_a_short_text() -> None:
     ]
     deliveries = [delivery_of(notice, sms_enabled=True) for notice in notices]
 
-    # released, enrolled, completed, withdrawn, suspended, placed; supervision ending,
-    # retention check
-    assert len(deliveries) == 8
+    # released, enrolled, completed, withdrawn, suspended, placed, a report missed, a
+    # revocation recommended, transferred out and in; supervision ending, retention check
+    assert len(deliveries) == 12
     for delivery in deliveries:
         assert delivery is not None
         assert (delivery.channel, delivery.address) == (Channel.SMS, "+62 811 1")
