@@ -1,7 +1,12 @@
 """``bapas demo``: plays the Balikpapan scenario against the stack ``make up`` started,
 narrating each step and the events it published, and ends with the employers, vacancies
-and placements of the run, a certificate's public verification, the office's figures
-as the insights service computes them, the notifications sent, and the dashboard link."""
+and placements of the run, a certificate's public verification, the wajib lapor of the
+klien recommended for revocation, who reads the klien transferred to Samarinda, the
+office's figures as the insights service computes them, the notifications sent, and the
+dashboard link.
+
+The scenario runs the check of wajib lapor on demand, on the enrolment database the
+enrolment service's settings name, as ``bapas supervision check-reports`` does."""
 
 from __future__ import annotations
 
@@ -11,17 +16,35 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import httpx
 from aiokafka.errors import KafkaError
 from rich.table import Table
 
+from services.enrolment.settings import EnrolmentSettings
 from shared.cli.console import console, fail, kafka_of_the_environment
+from shared.cli.supervision import check_reports_at
 from shared.demo.balikpapan import BAPAS, Scenario
 from shared.demo.client import DemoError, PlatformClient, ServiceUrls, eventually, token_for
+from shared.demo.supervision import NEW_OFFICE, ReportCheck
 from shared.demo.watch import EventWatcher
+from shared.events.envelope import Envelope, EventPayload
 from shared.http import Role
 from shared.kafka.connection import KafkaConnection
 from shared.stack.errors import StackError
+
+
+def report_check(settings: EnrolmentSettings) -> ReportCheck:
+    """The check of wajib lapor now, on the enrolment database of ``settings``: what
+    ``bapas supervision check-reports`` runs."""
+
+    async def check() -> list[Envelope[EventPayload]]:
+        try:
+            return await check_reports_at(settings, datetime.now(UTC))
+        except (OSError, asyncpg.PostgresError) as error:
+            raise DemoError(f"the enrolment database does not answer: {error}") from None
+
+    return check
 
 
 def _show_events(counts: Counter[tuple[str, str]]) -> None:
@@ -36,12 +59,17 @@ async def _play(kafka: KafkaConnection, urls: ServiceUrls) -> None:
         await watcher.start()
         async with httpx.AsyncClient(timeout=30) as http:
             client = PlatformClient(urls, http)
-            scenario = Scenario(client, narrate=lambda line: console.print(f"[green]●[/] {line}"))
+            scenario = Scenario(
+                client,
+                report_check(EnrolmentSettings()),
+                narrate=lambda line: console.print(f"[green]●[/] {line}"),
+            )
             console.rule(f"Bapas Kelas II Balikpapan — demo run {scenario.mark}")
             for step in scenario.steps():
                 await step()
                 _show_events(await watcher.since_last())
             await _show_employment(scenario)
+            await _show_supervision(scenario)
             await _show_figures(client, scenario)
             await _show_notifications(client, scenario, started)
             _show_dashboard_link(client.urls)
@@ -97,6 +125,19 @@ async def _show_employment(scenario: Scenario) -> None:
     console.print_json(data=hiring.certificate_check)
 
 
+async def _show_supervision(scenario: Scenario) -> None:
+    supervision = scenario.supervision
+    lapse, move = supervision.lapse, supervision.move
+    if lapse is None or move is None:
+        raise DemoError("the supervision steps were not played")
+    title = f"Wajib lapor of klien {lapse.register_number} (enrolment service)"
+    console.print(_rows_table(title, await supervision.due_date_rows()))
+    compliance = await supervision.compliance()
+    console.print(_rows_table("Its reporting compliance", [compliance]))
+    title = f"Who reads klien {move.register_number} after its transfer (enrolment service)"
+    console.print(_rows_table(title, supervision.readers_of_the_move()))
+
+
 EMPLOYER_FIGURES = (
     ("employers with a fair-chance pledge", "employers_pledged"),
     ("vacancies posted", "vacancies_posted"),
@@ -108,6 +149,17 @@ EMPLOYER_FIGURES = (
     ("placements ended", "placements_ended"),
 )
 """The employer figures, shown when the insights service computes them."""
+
+SUPERVISION_FIGURES = (
+    ("reports recorded", "reports_recorded"),
+    ("due dates missed", "reports_missed"),
+    ("klien recommended for revocation", "klien_recommended_for_revocation"),
+    ("revocations awaiting a decision", "klien_revocation_pending"),
+    ("klien transferred in", "transfers_in"),
+    ("klien transferred out", "transfers_out"),
+)
+"""The figures of wajib lapor and transfers, shown when the insights service computes
+them."""
 
 
 def _figure(key: str, value: object) -> str:
@@ -136,7 +188,7 @@ async def _show_figures(client: PlatformClient, scenario: Scenario) -> None:
         ("withdrawn for work, no employment recorded", totals["withdrawn_for_work_unrecorded"]),
     ):
         summary.add_row(label, str(value))
-    for label, key in EMPLOYER_FIGURES:
+    for label, key in (*EMPLOYER_FIGURES, *SUPERVISION_FIGURES):
         if key in totals:
             summary.add_row(label, _figure(key, totals[key]))
     console.print(summary)
@@ -174,15 +226,17 @@ def _show_dashboard_link(urls: ServiceUrls) -> None:
 
 async def _show_notifications(client: PlatformClient, scenario: Scenario, since: datetime) -> None:
     await asyncio.sleep(3)  # the delivery worker sends within a poll interval or two
+    offices = ((BAPAS, scenario.officer), (NEW_OFFICE, scenario.supervision.new_officer))
     deliveries = [
         item
+        for office, officer in offices
         for item in await client.read_all(
-            "notifications", "/notifications", token=scenario.officer, bapas_code=BAPAS
+            "notifications", "/notifications", token=officer, bapas_code=office
         )
         if datetime.fromisoformat(item["created_at"]) >= since
     ]
     counts = Counter((item["template"], item["channel"], item["status"]) for item in deliveries)
-    table = Table(title="Notifications of this run")
+    table = Table(title="Notifications of this run (Balikpapan and Samarinda)")
     for column in ("template", "channel", "status", "count"):
         table.add_column(column, justify="right" if column == "count" else "left")
     for (template, channel, status), count in sorted(counts.items()):

@@ -36,7 +36,10 @@ def supervision_commands() -> None:
     """Supervision: wajib lapor and what it records."""
 
 
-async def _check(settings: EnrolmentSettings, at: datetime) -> list[Envelope[EventPayload]]:
+async def check_reports_at(
+    settings: EnrolmentSettings, at: datetime
+) -> list[Envelope[EventPayload]]:
+    """The check on the database of the enrolment service's ``settings``, as at ``at``."""
     pool = await create_pool(settings.database_url, size=2)
     try:
         store = EventStore(pool, topic=TOPIC_OF_SERVICE["enrolment"], read_models=OWN_READ_MODELS)
@@ -61,7 +64,7 @@ def check_reports_command(
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=UTC)
     try:
-        recorded = asyncio.run(_check(EnrolmentSettings(), instant))
+        recorded = asyncio.run(check_reports_at(EnrolmentSettings(), instant))
     except (OSError, asyncpg.PostgresError) as error:
         raise fail(f"the enrolment database does not answer: {error}") from None
     counts = Counter(event.event_type for event in recorded)

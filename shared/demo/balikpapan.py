@@ -1,7 +1,9 @@
 """The reference case of the domain rules: Bapas Kelas II Balikpapan (WITA) works with ten
 Pokmas and trains klien in AC repair, car seat upholstery, wallpaper installation and
 interior design; an earlier cohort's graduates then find work with two workshops of the
-town (:mod:`shared.demo.employment`).
+town (:mod:`shared.demo.employment`). Every klien keeps its wajib lapor but one, who is
+recommended for revocation, and a klien in training moves to Samarinda
+(:mod:`shared.demo.supervision`).
 
 Each step is one thing an officer or a Pokmas partner does through the APIs; the
 scenario keeps what it created so it can be checked afterwards. Names carry a short
@@ -20,6 +22,7 @@ from uuid import UUID
 
 from shared.demo.client import DemoError, PlatformClient, eventually, token_for
 from shared.demo.employment import Graduate, Hiring
+from shared.demo.supervision import ReportCheck, Supervision, Trainee
 from shared.http import Role
 from shared.reference import today_in
 
@@ -80,6 +83,8 @@ class Scenario:
     """The Balikpapan case, step by step; ``programmes`` holds what was created."""
 
     client: PlatformClient
+    report_check: ReportCheck
+    """The enrolment service's check of wajib lapor, which the scenario runs on demand."""
     narrate: Narrate = lambda _: None
     mark: str = field(default_factory=lambda: uuid.uuid4().hex[:4])
     programmes: list[PlayedProgramme] = field(default_factory=list)
@@ -93,6 +98,15 @@ class Scenario:
         self.today = today_in(BAPAS, datetime.now(UTC))
         self._random = random.Random(self.mark)
         self.hiring = Hiring(self.client, BAPAS, self.officer, self.mark, self.day, self.narrate)
+        self.supervision = Supervision(
+            self.client,
+            BAPAS,
+            self.officer,
+            self.day,
+            self.narrate,
+            self.report_check,
+            self._release,
+        )
 
     def day(self, offset: int) -> str:
         return (self.today + timedelta(days=offset)).isoformat()
@@ -121,6 +135,9 @@ class Scenario:
             self.place_the_graduates,
             self.hiring.check_retention,
             self.hiring.verify_a_certificate,
+            self.supervision.enter_a_lapsed_history,
+            self.supervision.check_reports,
+            self.transfer_a_trainee,
         )
 
     async def register_pokmas_and_sign_mous(self) -> None:
@@ -177,22 +194,37 @@ class Scenario:
         played.programme_id = UUID(opened["id"])
 
     async def release_and_enrol_klien(self) -> None:
+        reports = 0
         for played in self.programmes:
-            await self._release_and_enrol(played, KLIEN_PER_PROGRAMME, RELEASED, TRAINING[0])
+            reports += await self._release_and_enrol(
+                played, KLIEN_PER_PROGRAMME, RELEASED, TRAINING[0]
+            )
         total = len(self.programmes) * KLIEN_PER_PROGRAMME
-        self.narrate(f"{total} klien released into integration and enrolled, 4 per programme")
+        self.narrate(
+            f"{total} klien released into integration and enrolled, 4 per programme; "
+            f"each reported on every due date since its release ({reports} reports)"
+        )
 
     async def _release_and_enrol(
         self, played: PlayedProgramme, klien: int, released_on: int, enrolled_on: int
-    ) -> None:
+    ) -> int:
+        """Release and enrol ``klien``, entering at once the reports each made since its
+        release (before the service's check finds the due dates unanswered); returns
+        the number of reports."""
+        reports = 0
         for _ in range(klien):
-            released = await self.client.command(
-                "enrolment", "/clients", self._klien_body(released_on), token=self.officer
-            )
-            client_id = UUID(released["id"])
+            client_id = await self._release(released_on)
+            reports += await self.supervision.report_every_due_date(client_id)
             enrolled = await self._enrol(client_id, played.programme_id, enrolled_on)
             played.client_ids.append(client_id)
             played.enrolment_ids.append(UUID(enrolled["id"]))
+        return reports
+
+    async def _release(self, released_on: int) -> UUID:
+        released = await self.client.command(
+            "enrolment", "/clients", self._klien_body(released_on), token=self.officer
+        )
+        return UUID(released["id"])
 
     async def _enrol(self, client_id: UUID, programme_id: UUID, on: int) -> dict[str, Any]:
         """Enrol, waiting first until the enrolment service has learnt the programme
@@ -312,6 +344,7 @@ class Scenario:
         :data:`EARLIER_COHORT` trained klien released earlier; every one completed
         competent on the programme's last day, and the programme closed."""
         starts_on, ends_on = EARLIER_TRAINING
+        reports = 0
         for skill in EARLIER_COHORT:
             host = next(played for played in self.programmes if played.skill == skill)
             title = f"{SKILL_TITLES[skill]} angkatan awal {self.mark}"
@@ -319,7 +352,7 @@ class Scenario:
                 host.pokmas_id, host.mou_id, UUID(int=0), title, skill, host.partner_token
             )
             await self._open(played, EARLIER_TRAINING, capacity=EARLIER_KLIEN_PER_PROGRAMME)
-            await self._release_and_enrol(
+            reports += await self._release_and_enrol(
                 played, EARLIER_KLIEN_PER_PROGRAMME, EARLIER_RELEASED, starts_on
             )
             for enrolment_id in played.enrolment_ids:
@@ -335,7 +368,8 @@ class Scenario:
         self.narrate(
             f"an earlier cohort: {len(self.graduates)} klien released on "
             f"{self.day(EARLIER_RELEASED)} completed AC repair and car seat upholstery "
-            f"on {self.day(ends_on)}, assessed competent"
+            f"on {self.day(ends_on)}, assessed competent; they reported on every due date "
+            f"since their release ({reports} reports)"
         )
 
     async def place_the_graduates(self) -> None:
@@ -346,6 +380,15 @@ class Scenario:
             for client_id in played.client_ids
         }
         await self.hiring.place_graduates(self.graduates, klien)
+
+    async def transfer_a_trainee(self) -> None:
+        """The klien of the first programme still in training moves to Samarinda."""
+        played = self.programmes[0]
+        await self.supervision.transfer(
+            Trainee(
+                played.client_ids[3], played.enrolment_ids[3], played.programme_id, played.title
+            )
+        )
 
     async def play(self) -> None:
         for step in self.steps():

@@ -80,6 +80,14 @@ class PlatformClient:
             )
         return response.json()
 
+    async def answer_to(self, service: str, path: str, *, token: str) -> int:
+        """The status a GET answers the caller: what it may read, and what not (404)."""
+        response = await self.http.get(
+            f"{getattr(self.urls, service)}/api/v1{path}",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        return response.status_code
+
     async def read_all(self, service: str, path: str, *, token: str, **query: object) -> list[Any]:
         """Every item of a paged list."""
         items: list[Any] = []

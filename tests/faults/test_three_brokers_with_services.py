@@ -325,7 +325,11 @@ class Load:
         )
         for _ in range(KLIEN_PER_PROGRAMME):
             client_id = await self.command(
-                "enrolment", "/clients", _klien_body(story), token=officer, records="ClientReleased"
+                "enrolment",
+                "/clients",
+                _klien_body(story),
+                token=officer,
+                records="ReportingScheduled",  # a release's last event: its default wajib lapor
             )
             story.enrolment_ids.append(
                 await self.command(
@@ -624,29 +628,39 @@ async def test_each_terminated_mou_suspends_each_of_its_enrolments_once(
 async def test_each_signed_mou_and_released_klien_is_announced_once_to_each_recipient(
     played: Played, platform: Platform
 ) -> None:
-    told = {"MoUSigned": ["bapas", "pokmas"], "ClientReleased": ["pk_officer"]}
-    expected = {
-        accepted.event_id: told[accepted.event_type]
+    signed = {
+        accepted.event_id: ["bapas", "pokmas"]
         for accepted in played.accepted
-        if accepted.event_type in told
+        if accepted.event_type == "MoUSigned"
     }
+    # A release's answer names its last event (the default wajib lapor), not the
+    # ClientReleased the notice is about: one notice to the PK officer per release.
+    releases = sum(accepted.event_type == "ReportingScheduled" for accepted in played.accepted)
     announced: dict[UUID, list[str]] = {}
+    released: list[list[str]] = []
 
     async def recorded() -> bool:
-        nonlocal announced
+        nonlocal announced, released
         rows = await _rows(
             platform.database_urls["notifications"],
-            "SELECT cause_event_id, array_agg(recipient_kind ORDER BY recipient_kind) AS kinds"
+            "SELECT cause_event_id, cause_event_type,"
+            " array_agg(recipient_kind ORDER BY recipient_kind) AS kinds"
             " FROM deliveries WHERE cause_event_type = ANY($1::text[]) AND reminder = ''"
-            " GROUP BY cause_event_id",
-            list(told),
+            " GROUP BY cause_event_id, cause_event_type",
+            ["MoUSigned", "ClientReleased"],
         )
-        announced = {row["cause_event_id"]: list(row["kinds"]) for row in rows}
-        return announced.keys() == expected.keys()
+        announced = {
+            row["cause_event_id"]: list(row["kinds"])
+            for row in rows
+            if row["cause_event_type"] == "MoUSigned"
+        }
+        released = [list(row["kinds"]) for row in rows if row["cause_event_type"] != "MoUSigned"]
+        return announced.keys() == signed.keys() and len(released) == releases
 
     await _settled("the notifications service to record the deliveries", recorded)
 
-    assert announced == expected
+    assert announced == signed
+    assert released == [["pk_officer"]] * releases
 
 
 async def test_the_killed_broker_rejoins_the_cluster(cluster: LocalStack, played: Played) -> None:

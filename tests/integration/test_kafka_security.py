@@ -158,10 +158,10 @@ async def test_the_services_events_are_on_their_topics_for_a_client_of_the_secur
 
     kafka = secure_kafka.secure_connection()
     pokmas_events = await events_on(kafka, POKMAS_EVENTS, {pokmas_id, mou_id}, count=2)
-    enrolment_events = await events_on(kafka, ENROLMENT_EVENTS, {client_id}, count=1)
+    enrolment_events = await events_on(kafka, ENROLMENT_EVENTS, {client_id}, count=2)
 
     assert pokmas_events == ["PokmasRegistered", "MoUSigned"]
-    assert enrolment_events == ["ClientReleased"]
+    assert enrolment_events == ["ClientReleased", "ReportingScheduled"]
 
 
 @pytest.mark.parametrize("mechanism", list(SaslMechanism))
