@@ -3,17 +3,24 @@
 This is the consumer's core, apart from Kafka: given the messages of a batch, the
 positions the consumer fetched them from and a connection, it takes the projection's
 shared batch lock, locks and re-reads the recorded offsets, decides which messages are
-new (:mod:`shared.projections.batch`), sends what cannot be applied to the dead letters
-(and records it, so that its replay applies once), applies the rest (one event at a
-time if one is rejected, so that the others still are), and records versions and
-offsets, all in one transaction. A test gives it messages and a dead-letter sink of its
-own, with PostgreSQL alone.
+new (:mod:`shared.projections.batch`), holds back a klien's events that arrive before
+its transfer out of another office has been applied and releases them once it has
+(:mod:`shared.projections.transfers`, :mod:`shared.projections.holding`), sends what
+cannot be applied to the dead letters (and records it, so that its replay applies
+once), applies the rest (one event at a time if one is rejected, so that the others
+still are), and records versions, offsets and what it holds, all in one transaction. A
+test gives it messages and a dead-letter sink of its own, with PostgreSQL alone.
+
+ClientTransferredOut and ClientTransferredIn are read whatever event types the
+projection declares, since holding depends on them; the projection's ``apply`` gets them
+only if it declares them (or declares none).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from time import perf_counter
@@ -23,13 +30,23 @@ from uuid import UUID
 import asyncpg
 from aiokafka import TopicPartition
 
-from shared.projections.batch import BatchPlan, last_versions, newer_than_recorded, plan_batch
+from shared.projections.batch import BatchPlan, last_versions, plan_batch
 from shared.projections.deadletter import is_replay, replay_origin
+from shared.projections.holding import (
+    held_messages,
+    hold_events,
+    record_departures,
+    recorded_departures,
+    recorded_versions_and_holding,
+    release_events,
+)
 from shared.projections.parsing import (
+    InvalidMessage,
     KafkaMessage,
     NotHandled,
     ParsedEvent,
     UnknownEvent,
+    read_message,
     read_messages,
 )
 from shared.projections.projection import EventRejected, Projection, handled_event_types
@@ -41,7 +58,15 @@ from shared.projections.tracking import (
     record_offsets,
     record_versions,
     recorded_versions,
+    take_holding_lock,
     take_shared_batch_lock,
+)
+from shared.projections.transfers import (
+    TRANSFER_EVENT_TYPES,
+    HeldEvent,
+    Routing,
+    involves_transfer,
+    route_events,
 )
 
 log = logging.getLogger(__name__)
@@ -86,7 +111,13 @@ class BatchOutcome:
     skipped_redelivered: int
     duration: float
     skipped_not_handled: int = 0
-    """Events of types the projection does not declare (never parsed)."""
+    """Events of types the projection does not declare (never parsed, or a transfer
+    event read for holding alone)."""
+    held: int = 0
+    """Events of the batch held back until a klien's transfer out is applied."""
+    released: int = 0
+    """Events held by earlier batches that this one released (counted again as applied,
+    duplicates, not handled or dead-lettered)."""
 
     @classmethod
     def nothing(cls) -> BatchOutcome:
@@ -128,6 +159,8 @@ class ConsumerStats:
     skipped_duplicate: int = 0
     skipped_redelivered: int = 0
     skipped_not_handled: int = 0
+    held: int = 0
+    released: int = 0
 
     def add(self, outcome: BatchOutcome) -> None:
         self.batches += 1
@@ -138,6 +171,8 @@ class ConsumerStats:
         self.skipped_duplicate += outcome.skipped_duplicate
         self.skipped_redelivered += outcome.skipped_redelivered
         self.skipped_not_handled += outcome.skipped_not_handled
+        self.held += outcome.held
+        self.released += outcome.released
 
 
 @dataclass(frozen=True)
@@ -157,6 +192,8 @@ class BatchApplier:
         self.name = projection.name
         self._dead_letters = dead_letters
         self._handled = handled_event_types(projection)
+        self._read = None if self._handled is None else self._handled | TRANSFER_EVENT_TYPES
+        """The event types parsed: the projection's, and the transfers."""
 
     async def apply(
         self,
@@ -167,7 +204,7 @@ class BatchApplier:
         """Apply ``fetched`` (fetched from ``positions``) in one transaction on
         ``connection``; the dead letters are in their topic before it commits."""
         started = perf_counter()
-        read = {tp: read_messages(messages, self._handled) for tp, messages in fetched.items()}
+        read = {tp: read_messages(messages, self._read) for tp, messages in fetched.items()}
         deliveries: list[asyncio.Future[object]] = []
         letters: list[tuple[DeadLetterOrigin, UUID | None, str]] = []
         async with connection.transaction():
@@ -198,19 +235,25 @@ class BatchApplier:
             claimed = await claim_dead_letters(
                 connection, self.name, (o for o in replayed.values() if o is not None)
             )
-            versions = await recorded_versions(
-                connection, self.name, (p.event.aggregate_id for p in parsed)
-            )
-            new, duplicates = newer_than_recorded(
-                parsed, versions, replay=_replay_verdict(replayed, claimed)
-            )
-            applied, rejected = await self._apply(connection, new)
+            routing = Routing()
+            handed: list[ParsedEvent] = []
+            if parsed:
+                verdict = _replay_verdict(replayed, claimed)
+                routing, handed = await self._route(
+                    connection, parsed, verdict, letters, deliveries
+                )
+            applied, rejected = await self._apply(connection, handed)
             for item, reason in rejected:
                 deliveries.append(await self._dead_letters.send(item.message, reason))
                 letters.append((_origin(item.message), item.event.event_id, reason))
+            tracked = routing.apply
+            if rejected:
+                refused = {item.event.event_id for item, _ in rejected}
+                tracked = [p for p in routing.apply if p.event.event_id not in refused]
             await record_dead_letters(connection, self.name, letters)
-            await record_versions(connection, self.name, last_versions(applied))
+            await record_versions(connection, self.name, last_versions(tracked))
             await record_offsets(connection, self.name, plan.next_offsets)
+            await self._keep_holding(connection, routing)
             # The dead letters must be in Kafka before the offsets move past them.
             await asyncio.gather(*deliveries)
         outcome = BatchOutcome(
@@ -218,12 +261,91 @@ class BatchApplier:
             applied=len(applied),
             dead_lettered=len(deliveries),
             skipped_unknown_type=unknown,
-            skipped_duplicate=len(duplicates),
+            skipped_duplicate=len(routing.duplicates),
             skipped_redelivered=plan.redelivered,
             duration=perf_counter() - started,
-            skipped_not_handled=not_handled,
+            skipped_not_handled=not_handled + len(routing.apply) - len(handed),
+            held=len(routing.held),
+            released=len(routing.released),
         )
         return AppliedBatch(outcome, plan, applied)
+
+    async def _route(
+        self,
+        connection: asyncpg.Connection,
+        parsed: list[ParsedEvent],
+        replay: Callable[[ParsedEvent], bool | None],
+        letters: list[tuple[DeadLetterOrigin, UUID | None, str]],
+        deliveries: list[asyncio.Future[object]],
+    ) -> tuple[Routing, list[ParsedEvent]]:
+        """Which events of the batch to apply, which to hold, which held ones to release;
+        and the events to hand to the projection (those applied, but the transfer events
+        it does not declare).
+
+        The versions and whether anything is held come in one statement; only a batch
+        with a transfer, or of a projection holding something, takes the holding lock and
+        reads (after it, so as of the last batch that changed them) the held events, the
+        departures and the versions again.
+        """
+        versions, holding = await recorded_versions_and_holding(
+            connection, self.name, (p.event.aggregate_id for p in parsed)
+        )
+        if not holding and not involves_transfer(parsed):
+            routing = route_events(parsed, versions, replay=replay)
+            return routing, routing.apply
+        await take_holding_lock(connection, self.name)
+        held: list[HeldEvent] = []
+        unreadable: list[UUID] = []
+        for stored in await held_messages(connection, self.name):
+            item = read_message(stored.message, self._read)
+            if isinstance(item, ParsedEvent):
+                held.append(HeldEvent(item, stored.client_id, stored.bapas_code))
+                continue
+            # Read otherwise than when it was held (the code changed): it is done with, as
+            # it would be if it were read now.
+            unreadable.append(stored.event_id)
+            if isinstance(item, InvalidMessage):
+                deliveries.append(await self._dead_letters.send(item.message, item.error))
+                letters.append((_origin(item.message), None, item.error))
+        await release_events(connection, self.name, unreadable)
+        arrivals = [p.event for p in parsed] + [h.parsed.event for h in held]
+        departures = await recorded_departures(
+            connection,
+            self.name,
+            {e.aggregate_id for e in arrivals if e.event_type in TRANSFER_EVENT_TYPES},
+        )
+        versions = await recorded_versions(
+            connection, self.name, (e.aggregate_id for e in arrivals)
+        )
+        routing = route_events(parsed, versions, held=held, departures=departures, replay=replay)
+        if self._handled is None:
+            return routing, routing.apply
+        return routing, [p for p in routing.apply if p.event.event_type in self._handled]
+
+    async def _keep_holding(self, connection: asyncpg.Connection, routing: Routing) -> None:
+        """Store what the batch holds, forget what it released, remember its departures."""
+        await hold_events(connection, self.name, routing.held)
+        await release_events(
+            connection, self.name, [h.parsed.event.event_id for h in routing.released]
+        )
+        await record_departures(connection, self.name, routing.departures)
+        for (client_id, bapas_code), count in Counter(h.queue for h in routing.held).items():
+            log.info(
+                "projection %s: holding %d event(s) of klien %s at %s until its transfer"
+                " out of the previous office is applied",
+                self.name,
+                count,
+                client_id,
+                bapas_code,
+            )
+        for (client_id, bapas_code), count in Counter(h.queue for h in routing.released).items():
+            log.info(
+                "projection %s: released %d held event(s) of klien %s at %s",
+                self.name,
+                count,
+                client_id,
+                bapas_code,
+            )
 
     async def _apply(
         self, connection: asyncpg.Connection, events: list[ParsedEvent]

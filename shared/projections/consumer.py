@@ -43,6 +43,14 @@ rebalances, crashes and rebuilds. So:
   topic is not the one applied. The projection then stops applying (``halted``, which
   readiness reports) rather than skip events, until it is rebuilt
   (:mod:`shared.projections.topic_guard`).
+* **Each klien's events in order, across offices.** Topics are keyed by office, so a
+  klien's events after a transfer travel in another partition than those before it,
+  and may be read first. A ClientTransferredIn read before the klien's
+  ClientTransferredOut has been applied is held back, with every later event naming the
+  klien (in PostgreSQL, in the batch's transaction), and applied in the order it came
+  once the ClientTransferredOut is (:mod:`shared.projections.transfers`). A projection
+  ends as if it had read the partitions in order, and the version check never drops a
+  klien's earlier events.
 * **Rebuilds win.** Each batch transaction takes the projection's advisory lock in
   shared mode; :func:`shared.projections.rebuild.rebuild_projection` holds it exclusively,
   so live batches wait while a rebuild runs.

@@ -31,6 +31,17 @@ EVENTS_SKIPPED = Counter(
     "not_handled (a type the projection does not read, never parsed).",
     ("projection", "reason"),
 )
+EVENTS_HELD = Counter(
+    "projection_events_held",
+    "Events a projection held back because they came before the klien's transfer out of "
+    "its previous office was applied (read from the new office's partition first).",
+    ("projection",),
+)
+EVENTS_RELEASED = Counter(
+    "projection_events_released",
+    "Held events a projection released once the klien's transfer out was applied.",
+    ("projection",),
+)
 LAG = Gauge(
     "projection_lag_events",
     "Messages on the partition not yet applied by this instance (highwater - next offset).",
@@ -62,6 +73,10 @@ def record_batch(projection: str, outcome: BatchOutcome) -> None:
         EVENTS_APPLIED.labels(projection).inc(outcome.applied)
     if outcome.dead_lettered:
         EVENTS_DEAD_LETTERED.labels(projection).inc(outcome.dead_lettered)
+    if outcome.held:
+        EVENTS_HELD.labels(projection).inc(outcome.held)
+    if outcome.released:
+        EVENTS_RELEASED.labels(projection).inc(outcome.released)
     for reason, count in (
         (SKIPPED_UNKNOWN_TYPE, outcome.skipped_unknown_type),
         (SKIPPED_DUPLICATE, outcome.skipped_duplicate),

@@ -47,10 +47,12 @@ class Projection(Protocol):
         Runs inside the consumer's transaction: do not commit, do not open another
         connection. The events are new to the projection (redeliveries and duplicates
         are already removed) and in the order of their partition; events of one
-        aggregate are in version order. Write few, large statements: fold the events of
-        one row into one write (the quality bars, B1). Raise :class:`EventRejected` for
-        an event that can never be applied; it goes to the dead letters and the rest of
-        the batch is applied without it.
+        aggregate are in version order, and so are a klien's events across a transfer
+        between offices (the consumer holds back those read before the transfer out is applied).
+        Write few, large statements: fold the events of one row into one write (the
+        quality bars, B1). Raise :class:`EventRejected` for an event that can never be
+        applied; it goes to the dead letters and the rest of the batch is applied
+        without it.
         """
         ...
 
@@ -67,7 +69,9 @@ def handled_event_types(projection: Projection) -> frozenset[str] | None:
     type from the Kafka headers). The seats of a programme, for instance, need one
     enrolment event in nine; parsing the others cost most of the consumer's time.
     Events of other types are then not validated either, so a malformed one is skipped
-    rather than dead-lettered: it is another projection's business.
+    rather than dead-lettered: it is another projection's business. The consumer still
+    reads ClientTransferredOut and ClientTransferredIn, which keep each klien's events
+    in order, and hands them to ``apply`` only if they are declared.
     """
     declared: Collection[str] | None = getattr(projection, "event_types", None)
     return None if declared is None else frozenset(declared)

@@ -27,16 +27,19 @@ Partition = tuple[str, int]
 """(topic, partition)."""
 
 _LOCK_NAMESPACE = b"bapas.projection:"
+_HOLDING_LOCK_NAMESPACE = b"bapas.projection.holding:"
+
+
+def _lock_key(namespace: bytes, projection: str) -> int:
+    """A stable signed 64-bit number derived from the name (Python's ``hash`` is salted
+    per process, so it cannot be used)."""
+    digest = hashlib.blake2b(namespace + projection.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def advisory_lock_key(projection: str) -> int:
-    """The PostgreSQL advisory lock that serialises a projection's batches and rebuilds.
-
-    A stable signed 64-bit number derived from the name (Python's ``hash`` is salted per
-    process, so it cannot be used).
-    """
-    digest = hashlib.blake2b(_LOCK_NAMESPACE + projection.encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    """The PostgreSQL advisory lock that serialises a projection's batches and rebuilds."""
+    return _lock_key(_LOCK_NAMESPACE, projection)
 
 
 async def take_shared_batch_lock(connection: asyncpg.Connection, projection: str) -> None:
@@ -53,6 +56,16 @@ async def take_exclusive_rebuild_lock(connection: asyncpg.Connection, projection
 
 async def release_exclusive_rebuild_lock(connection: asyncpg.Connection, projection: str) -> None:
     await connection.execute("SELECT pg_advisory_unlock($1)", advisory_lock_key(projection))
+
+
+async def take_holding_lock(connection: asyncpg.Connection, projection: str) -> None:
+    """Inside a batch transaction: wait for any other batch of the projection that reads
+    or changes the events it holds back (:mod:`shared.projections.holding`), until the
+    transaction ends. Instances holding different partitions apply batches side by side;
+    the events held are shared, so the batches that touch them take turns."""
+    await connection.execute(
+        "SELECT pg_advisory_xact_lock($1)", _lock_key(_HOLDING_LOCK_NAMESPACE, projection)
+    )
 
 
 def _columns(partitions: Iterable[Partition]) -> tuple[list[str], list[int]]:
@@ -171,6 +184,8 @@ async def forget_projection(connection: asyncpg.Connection, projection: str) -> 
         "projection_versions",
         "projection_topics",
         "projection_dead_letters",
+        "projection_held_events",
+        "projection_departures",
     ):
         await connection.execute(f"DELETE FROM {table} WHERE projection = $1", projection)
 
