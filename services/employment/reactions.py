@@ -34,6 +34,7 @@ from services.employment.domain import Placement, PlacementStatus
 from shared.events.employment import PlacementEndReason
 from shared.events.enrolment import ClientTransferredOut, SupervisionEnded, SupervisionOutcome
 from shared.events.envelope import Actor, Envelope, EventPayload
+from shared.eventstore.reactions import not_yet_reacted
 from shared.eventstore.store import CommandContext, EventStore
 from shared.eventstore.unit_of_work import unit_of_work_within
 from shared.postgres.pool import Connection
@@ -88,7 +89,7 @@ async def end_placements_of_departures(
     connection: Connection, store: EventStore, departures: Sequence[Departure]
 ) -> None:
     """End the open placement each departure reaches, cause by cause, in order."""
-    fresh = await _not_yet_reacted(connection, departures)
+    fresh = await not_yet_reacted(connection, "placement_reactions", departures)
     if not fresh:
         return
     rows = await connection.fetch(
@@ -119,15 +120,3 @@ async def end_placements_of_departures(
         placement = await work.load(Placement, found.placement_id)
         placement.end_as_the_klien_leaves(left_on=departure.left_on, reason=departure.reason)
         await work.save(placement)
-
-
-async def _not_yet_reacted(
-    connection: Connection, departures: Sequence[Departure]
-) -> list[Departure]:
-    recorded = await connection.fetch(
-        "INSERT INTO placement_reactions (cause_event_id) SELECT unnest($1::uuid[])"
-        " ON CONFLICT DO NOTHING RETURNING cause_event_id",
-        [departure.cause.event_id for departure in departures],
-    )
-    new = {row["cause_event_id"] for row in recorded}
-    return [departure for departure in departures if departure.cause.event_id in new]

@@ -22,6 +22,7 @@ from uuid import UUID
 
 from services.enrolment.domain import REACHED_BY_MOU_CHANGES, Enrolment
 from shared.events.envelope import Actor, Envelope, EventPayload
+from shared.eventstore.reactions import not_yet_reacted
 from shared.eventstore.store import CommandContext, EventStore
 from shared.eventstore.unit_of_work import unit_of_work_within
 from shared.postgres.pool import Connection
@@ -50,7 +51,7 @@ async def react_to_mou_changes(
     connection: Connection, store: EventStore, changes: Sequence[MoUChange]
 ) -> None:
     """Suspend or resume the enrolments concerned, cause by cause, in order."""
-    fresh = await _not_yet_reacted(connection, changes)
+    fresh = await not_yet_reacted(connection, "mou_reactions", changes)
     if not fresh:
         return
     mou_ids = sorted({change.mou_id for change in fresh})
@@ -89,13 +90,3 @@ async def react_to_mou_changes(
             change.act_on(enrolment)
             if enrolment.pending_events:
                 await work.save(enrolment)
-
-
-async def _not_yet_reacted(connection: Connection, changes: Sequence[MoUChange]) -> list[MoUChange]:
-    recorded = await connection.fetch(
-        "INSERT INTO mou_reactions (cause_event_id) SELECT unnest($1::uuid[])"
-        " ON CONFLICT DO NOTHING RETURNING cause_event_id",
-        [change.cause.event_id for change in changes],
-    )
-    new = {row["cause_event_id"] for row in recorded}
-    return [change for change in changes if change.cause.event_id in new]

@@ -3,61 +3,37 @@ a feed of pokmas events for its projection.
 
 The tests share one instance on one database for the whole package (each test makes
 its own klien, Pokmas, MoUs and programmes, and asserts only on those), because
-starting a service costs about two seconds.
+starting a service costs about two seconds. Tests of the check of wajib lapor, which
+acts on every klien of its database, start instances of their own on a fresh database.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from contextlib import AbstractAsyncContextManager
 
 import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from fastapi import FastAPI
 
 from services.enrolment.app import create_app
-from shared.eventstore.store import EventStore
-from shared.runtime import ServiceRuntime
 from tests.enrolment.helpers import PokmasFeed
 from tests.support.databases import fresh_database
 from tests.support.infrastructure import Infrastructure
-from tests.support.service_app import running_service
+from tests.support.service_app import ServiceInstance, running_service, service_instance
+
+EnrolmentInstance = ServiceInstance
 
 
-@dataclass(frozen=True)
-class EnrolmentInstance:
-    """One running instance: its HTTP client and its runtime (for the daily check)."""
-
-    client: httpx.AsyncClient
-    runtime: ServiceRuntime
-
-    @property
-    def store(self) -> EventStore:
-        return self.runtime.event_store
-
-
-@asynccontextmanager
-async def enrolment_instance(
+def enrolment_instance(
     database_url: str, kafka_bootstrap: str
-) -> AsyncIterator[EnrolmentInstance]:
-    """An instance on ``database_url`` of its own (the check acts on every klien of it)."""
-    apps: list[FastAPI] = []
-
-    def create_and_keep() -> FastAPI:
-        app = create_app()
-        apps.append(app)
-        return app
-
-    async with running_service(
-        create_and_keep,
-        service="enrolment",
-        database_url=database_url,
-        kafka_bootstrap=kafka_bootstrap,
-    ) as client:
-        yield EnrolmentInstance(client, apps[0].state.runtime)
+) -> AbstractAsyncContextManager[ServiceInstance]:
+    """An instance on ``database_url`` (one of its own for the tests of a periodic job,
+    which acts on everything in its database)."""
+    return service_instance(
+        create_app, service="enrolment", database_url=database_url, kafka_bootstrap=kafka_bootstrap
+    )
 
 
 @pytest.fixture(scope="package")

@@ -9,49 +9,27 @@ on every MoU of its database, start instances of their own on a fresh database.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from contextlib import AbstractAsyncContextManager
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from services.pokmas.app import create_app
-from shared.eventstore.store import EventStore
-from shared.runtime import ServiceRuntime
 from tests.support.databases import fresh_database
 from tests.support.infrastructure import Infrastructure
-from tests.support.service_app import running_service
+from tests.support.service_app import ServiceInstance, service_instance
+
+PokmasInstance = ServiceInstance
 
 
-@dataclass
-class PokmasInstance:
-    """One running instance: its HTTP client and its runtime (for the daily job)."""
-
-    client: httpx.AsyncClient
-    runtime: ServiceRuntime
-
-    @property
-    def store(self) -> EventStore:
-        return self.runtime.event_store
-
-
-@asynccontextmanager
-async def pokmas_instance(database_url: str, kafka_bootstrap: str) -> AsyncIterator[PokmasInstance]:
-    apps: list[FastAPI] = []
-
-    def create_and_keep() -> FastAPI:
-        app = create_app()
-        apps.append(app)
-        return app
-
-    async with running_service(
-        create_and_keep,
-        service="pokmas",
-        database_url=database_url,
-        kafka_bootstrap=kafka_bootstrap,
-    ) as client:
-        yield PokmasInstance(client, apps[0].state.runtime)
+def pokmas_instance(
+    database_url: str, kafka_bootstrap: str
+) -> AbstractAsyncContextManager[ServiceInstance]:
+    """An instance on ``database_url`` (one of its own for the tests of a periodic job,
+    which acts on everything in its database)."""
+    return service_instance(
+        create_app, service="pokmas", database_url=database_url, kafka_bootstrap=kafka_bootstrap
+    )
 
 
 @pytest.fixture(scope="package")
