@@ -282,8 +282,9 @@ async def transfer_client(
 ) -> CommandAccepted:
     """ClientTransferredOut, then ClientTransferredIn under `to_bapas_code`: from then on
     the new office's officers read and write the klien and its profile, the old office's
-    no longer do. Open enrolments at the old office end (TrainingWithdrawn, reason
-    `moved`); completed ones stay the klien's. 409 if the new office has registered the
+    no longer do, and the klien's PK officer is `pk_officer` (none if it names none).
+    Open enrolments at the old office end (TrainingWithdrawn, reason `moved`); completed
+    ones stay the klien's. 409 if the new office has registered the
     klien's NIK already.
 
     Who: an officer (`bapas_officer`) of the klien's current Bapas. Anyone else: 403; an

@@ -58,7 +58,10 @@ class ClientSummary(BaseModel):
     integration_type: IntegrationType
     released_on: date
     supervision_ends_on: date
-    pk_officer: PkOfficer
+    pk_officer: PkOfficer | None = Field(
+        description="The supervising PK officer; none after a transfer that named none "
+        "at the new office (the old office's officer no longer supervises the klien)."
+    )
     status: ClientStatus
     supervision_ended_on: date | None
     supervision_outcome: SupervisionOutcome | None
@@ -179,7 +182,8 @@ def _codes(scope: ListScope) -> list[str] | None:
 def _decoded(row: asyncpg.Record, *json_columns: str) -> dict[str, Any]:
     values = dict(row)
     for column in json_columns:
-        values[column] = json.loads(values[column])
+        if values[column] is not None:
+            values[column] = json.loads(values[column])
     return values
 
 

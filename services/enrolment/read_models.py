@@ -135,7 +135,7 @@ def read_model_update(event: Envelope[EventPayload]) -> ReadModelChange:
         case ClientTransferredIn() as came_in:
             return Statement(
                 "UPDATE clients SET bapas_code = $2,"
-                " pk_officer = coalesce($3::jsonb, pk_officer), version = $4 WHERE client_id = $1",
+                " pk_officer = $3::jsonb, version = $4 WHERE client_id = $1",
                 came_in.client_id,
                 event.bapas_code,
                 None if came_in.pk_officer is None else came_in.pk_officer.model_dump_json(),

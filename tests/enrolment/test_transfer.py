@@ -189,3 +189,15 @@ async def test_the_move_is_keyed_by_the_old_office_and_what_follows_by_the_new(
         (OLD, old_partition, "ClientTransferredOut"),
     ]
     assert [p for p in published if p[0] == NEW] == [(NEW, new_partition, "ClientTransferredIn")]
+
+
+async def test_a_transfer_naming_no_officer_leaves_the_klien_without_one(
+    api: httpx.AsyncClient,
+) -> None:
+    client_id = await release_client(api)
+
+    moved = await transfer(api, client_id, pk_officer=None)
+
+    assert moved.status_code == 201, moved.text
+    shown = (await api.get(f"/api/v1/clients/{client_id}", headers=officer(NEW))).json()
+    assert shown["pk_officer"] is None  # the old office's officer supervises no more

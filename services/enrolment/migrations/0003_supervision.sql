@@ -9,6 +9,8 @@ ALTER TABLE clients
     ADD COLUMN next_due_on            date,
     ADD COLUMN missed_in_a_row        integer NOT NULL DEFAULT 0,
     ADD COLUMN revocation_recommended boolean NOT NULL DEFAULT false;
+-- A transfer that names no PK officer at the new office leaves the klien without one.
+ALTER TABLE clients ALTER COLUMN pk_officer DROP NOT NULL;
 CREATE INDEX clients_due_to_report ON clients (next_due_on) WHERE status = 'under_supervision';
 
 -- One row per due date answered or missed: a report for a due date recorded as missed
