@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from services.insights import queries
 from services.insights.figures import BREAKDOWNS, Breakdown, Level, to_csv
-from services.insights.queries import AnswerCache, Period, Scope
+from services.insights.queries import AnswerCache, KeptAnswer, Period, Scope
 from shared.http import (
     COMMON_RESPONSES,
     READ_RESPONSES,
@@ -85,7 +85,7 @@ class FiguresRequest:
     by: Breakdown | None
     csv: bool
 
-    async def answer(self, scope: Scope) -> Any:
+    async def answer(self, scope: Scope) -> Response:
         """The figures of ``scope`` (the caller may read it), as JSON or CSV."""
         if self.by is not None and self.by not in BREAKDOWNS[scope.level]:
             offered = ", ".join(b.value for b in BREAKDOWNS[scope.level])
@@ -99,19 +99,19 @@ class FiguresRequest:
         async with pool.acquire() as connection:
             version = (await queries.figures_state(connection)).version
 
-        async def compute() -> dict[str, Any]:
+        async def compute() -> KeptAnswer:
             async with pool.acquire() as connection:
-                return await queries.answer(connection, scope, self.period, now)
+                return KeptAnswer.of(await queries.answer(connection, scope, self.period, now))
 
-        result = await self.cache.get(key, version, compute)
+        kept = await self.cache.get(key, version, compute)
         if not self.csv:
-            return result
+            return Response(kept.json, media_type=JSON)
         chosen = self.by or BREAKDOWNS[scope.level][0]
         name = "-".join(
             part for part in ("figures", scope.level.value, scope.code, chosen.value) if part
         )
         return Response(
-            to_csv(result[f"by_{chosen.value}"]),
+            to_csv(kept.figures[f"by_{chosen.value}"]),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )

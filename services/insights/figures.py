@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from shared.events.employment import PlacementEndReason
-from shared.events.enrolment import SupervisionOutcome, WithdrawalReason
+from shared.events.enrolment import ReportStatus, SupervisionOutcome, WithdrawalReason
 
 
 class Level(StrEnum):
@@ -54,7 +54,19 @@ EMPLOYER_FIGURES = (
     "placements_ended",
     "placements_ended_by_reason",
 )
-"""Figures of employers, their vacancies and the klien they took on (the last figures)."""
+"""Figures of employers, their vacancies and the klien they took on."""
+
+SUPERVISION_FIGURES = (
+    "reports_recorded",
+    "reports_recorded_by_status",
+    "reports_missed",
+    "klien_recommended_for_revocation",
+    "klien_revocation_pending",
+    "transfers_in",
+    "transfers_out",
+)
+"""Figures of wajib lapor, revocation recommended and klien moving between offices (the
+last figures): none has a skill or a Pokmas."""
 
 FIGURES = (
     "klien_released",
@@ -82,13 +94,16 @@ FIGURES = (
     "reoffence_rate",
     "withdrawn_for_work_unrecorded",
     *EMPLOYER_FIGURES,
+    *SUPERVISION_FIGURES,
 )
-"""Every figure, in the order of the answers and of the CSV's columns."""
+"""Every figure, in the order of the answers and of the CSV's columns (a new group of
+figures comes last, so that spreadsheets made before it still line up)."""
 
 MAP_FIGURES: Mapping[str, tuple[str, ...]] = {
     "withdrawals_by_reason": tuple(reason.value for reason in WithdrawalReason),
     "supervisions_ended": tuple(outcome.value for outcome in SupervisionOutcome),
     "placements_ended_by_reason": tuple(reason.value for reason in PlacementEndReason),
+    "reports_recorded_by_status": tuple(status.value for status in ReportStatus),
 }
 """The figures that are maps, with their keys (every key always present): the CSV has a
 column per key."""
@@ -102,6 +117,7 @@ NOW_FIGURES = frozenset(
         "programmes_open",
         "seats_offered",
         "seats_taken",
+        "klien_revocation_pending",
     }
 )
 """Figures of the present moment: a period does not change them, and no month has them."""
@@ -118,6 +134,7 @@ _WITHOUT_SKILL = frozenset(
         "mous_expiring_within_30_days",
         "reoffence_rate",
         "employers_pledged",
+        *SUPERVISION_FIGURES,
     }
 )
 """Figures of events or things that have no skill (a release, an MoU or an employer
@@ -133,6 +150,7 @@ _WITHOUT_POKMAS = frozenset(
         "supervisions_ended",
         "reoffence_rate",
         *EMPLOYER_FIGURES,
+        *SUPERVISION_FIGURES,
     }
 )
 """Figures of a klien's life outside training, and of employers, which belong to no
@@ -173,6 +191,9 @@ def figures_of(raw: Mapping[str, int], missing: frozenset[str]) -> dict[str, Any
     ended_by_reason = {
         reason: n(f"placements_ended_{reason}")
         for reason in MAP_FIGURES["placements_ended_by_reason"]
+    }
+    reports_by_status = {
+        status: n(f"reports_{status}") for status in MAP_FIGURES["reports_recorded_by_status"]
     }
     values: dict[str, Any] = {
         "klien_released": n("klien_released"),
@@ -216,6 +237,13 @@ def figures_of(raw: Mapping[str, int], missing: frozenset[str]) -> dict[str, Any
         ),
         "placements_ended": sum(ended_by_reason.values()),
         "placements_ended_by_reason": ended_by_reason,
+        "reports_recorded": sum(reports_by_status.values()),
+        "reports_recorded_by_status": reports_by_status,
+        "reports_missed": n("reports_missed"),
+        "klien_recommended_for_revocation": klien("klien_recommended_for_revocation"),
+        "klien_revocation_pending": n("klien_revocation_pending"),
+        "transfers_in": n("transfers_in"),
+        "transfers_out": n("transfers_out"),
     }
     return {name: None if name in missing else values[name] for name in FIGURES}
 

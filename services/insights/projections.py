@@ -17,6 +17,13 @@ no figure could place them.
 A placement (ClientPlaced) is an employment of its klien as a ClientEmployed is: both
 are facts of kind ``employment``, and the figures count klien with such facts, each
 klien once however many it has.
+
+A klien moves between offices (ClientTransferredOut at the old office, then
+ClientTransferredIn at the new one). Every event counts at the office named on it; what
+a klien is now (under supervision, a revocation pending) counts at the office holding
+it, and moves with it; its release cohort's counters stay on the row of its release.
+The shared consumer hands a klien's events over in order across the two offices'
+partitions, so the In is folded after the Out.
 """
 
 from __future__ import annotations
@@ -48,8 +55,14 @@ from shared.events.enrolment import (
     ClientEnrolled,
     ClientReleased,
     ClientReoffended,
+    ClientTransferredIn,
+    ClientTransferredOut,
     EnrolmentResumed,
     EnrolmentSuspended,
+    ReportMissed,
+    ReportRecorded,
+    ReportStatus,
+    RevocationRecommended,
     SupervisionEnded,
     TrainingCompleted,
     TrainingWithdrawn,
@@ -99,9 +112,18 @@ COUNTERS = (
     "placements_retained_6_months",
     *(f"placements_ended_{reason.value}" for reason in PlacementEndReason),
     "klien_placed_single",
+    *(f"reports_{status.value}" for status in ReportStatus),
+    "reports_missed",
+    "klien_recommended_for_revocation_single",
+    "transfers_in",
+    "transfers_out",
 )
 """The columns of ``daily_counts``, in the order the upsert writes them."""
 _COLUMN = {name: index for index, name in enumerate(COUNTERS)}
+
+OFFICE_COUNTERS = ("klien_under_supervision", "klien_revocation_pending")
+"""The columns of ``office_counts``: of the klien each office holds now, those under
+supervision and those whose revocation is recommended."""
 
 _CHECK_COUNTERS: Mapping[RetentionMilestone, tuple[str, str]] = {
     RetentionMilestone.SIX_WEEKS: ("placements_checked_6_weeks", "placements_retained_6_weeks"),
@@ -134,6 +156,11 @@ HANDLED = (
     ClientPlaced,
     PlacementChecked,
     PlacementEnded,
+    ReportRecorded,
+    ReportMissed,
+    RevocationRecommended,
+    ClientTransferredOut,
+    ClientTransferredIn,
 )
 
 CountKey = tuple[str, date, UUID, UUID, str]
@@ -150,6 +177,8 @@ class FactKind(StrEnum):
     REOFFENCE = "reoffence"
     COMPLETION = "completion"
     WORK_WITHDRAWAL = "work_withdrawal"
+    REVOCATION = "revocation"
+    """A RevocationRecommended: the klien missed three due dates of wajib lapor in a row."""
 
 
 @dataclass
@@ -195,6 +224,8 @@ class Fact:
                 return {"klien_completed_single": 1, "klien_employed_after_single": int(self.flag)}
             case FactKind.WORK_WITHDRAWAL:
                 return {"withdrawn_for_work_unrecorded_single": int(self.flag)}
+            case FactKind.REVOCATION:
+                return {"klien_recommended_for_revocation_single": 1}
 
 
 def settle_facts(facts: Sequence[Fact]) -> None:
@@ -212,13 +243,24 @@ def settle_facts(facts: Sequence[Fact]) -> None:
 
 @dataclass
 class Klien:
-    """What the figures follow about one klien (by its pseudonymous id only)."""
+    """What the figures follow about one klien (by its pseudonymous id only).
+
+    ``bapas_code``: the office holding the klien now; ``release_bapas_code``: the one
+    that released it, where its release cohort is counted.
+    """
 
     bapas_code: str
     released_on: date | None = None
     supervised: bool = False
     first_employed_on: date | None = None
     reoffended: bool = False
+    release_bapas_code: str | None = None
+    revocation_recommended: bool = False
+    """A recommendation for revocation stands: none of the klien's reports came since."""
+
+    def standing(self) -> tuple[int, int]:
+        """What the klien adds now to its office's :data:`OFFICE_COUNTERS`."""
+        return int(self.supervised), int(self.supervised and self.revocation_recommended)
 
     def cohort(self) -> tuple[int, int]:
         """Whether the klien counts in its release cohort as re-offended and as employed
@@ -272,8 +314,10 @@ class FigureChanges:
     counts: defaultdict[CountKey, list[int]] = field(
         default_factory=lambda: defaultdict(lambda: [0] * len(COUNTERS))
     )
-    supervised: Counter[str] = field(default_factory=Counter)
-    """Change of ``klien_under_supervision`` per office."""
+    standing: defaultdict[str, list[int]] = field(
+        default_factory=lambda: defaultdict(lambda: [0] * len(OFFICE_COUNTERS))
+    )
+    """Change of the :data:`OFFICE_COUNTERS` per office."""
     settled_before: dict[tuple[UUID, tuple[FactKind, UUID, int]], tuple[bool, bool]] = field(
         default_factory=dict
     )
@@ -381,6 +425,31 @@ class FigureChanges:
             case SupervisionEnded(client_id=client_id, ended_on=ended_on, outcome=outcome):
                 self.count(f"supervisions_{outcome.value}", office, ended_on)
                 self._change_klien(client_id, office, ended=True)
+            case ReportRecorded(client_id=client_id, reported_on=reported_on, status=status):
+                self.count(f"reports_{status.value}", office, reported_on)
+                self._change_klien(client_id, office, recommended=False)
+            case ReportMissed(due_on=due_on):
+                self.count("reports_missed", office, due_on)
+            case RevocationRecommended(client_id=client_id, recommended_on=recommended_on):
+                self._fact(
+                    client_id,
+                    Fact(
+                        FactKind.REVOCATION,
+                        client_id,
+                        event.aggregate_version,
+                        office,
+                        recommended_on,
+                        NIL,
+                        NIL,
+                        "",
+                    ),
+                )
+                self._change_klien(client_id, office, recommended=True)
+            case ClientTransferredOut(transferred_on=transferred_on):
+                self.count("transfers_out", office, transferred_on)
+            case ClientTransferredIn(client_id=client_id, transferred_on=transferred_on):
+                self.count("transfers_in", office, transferred_on)
+                self._change_klien(client_id, office, moved=True)
             case ClientEnrolled() as enrolled:
                 enrolment = self._enrolment(enrolled.enrolment_id, office)
                 enrolment.client_id = enrolled.client_id
@@ -505,12 +574,19 @@ class FigureChanges:
         employed: date | None = None,
         reoffended: bool = False,
         ended: bool = False,
+        recommended: bool | None = None,
+        moved: bool = False,
     ) -> None:
-        """Change a klien and move its release cohort's counters by what changed."""
+        """Change a klien (``office``: the event's), and move the now figures of the
+        offices holding it before and after, and its release cohort's counters, by what
+        changed."""
         klien = self.klien.setdefault(client_id, Klien(office))
-        before, was_supervised = klien.cohort(), klien.supervised
+        held_by, standing, cohort = klien.bapas_code, klien.standing(), klien.cohort()
         if released is not None and klien.released_on is None:
             klien.released_on, klien.supervised = released, True
+            klien.bapas_code = klien.release_bapas_code = office
+        if moved:
+            klien.bapas_code = office
         if employed is not None and (
             klien.first_employed_on is None or employed < klien.first_employed_on
         ):
@@ -518,17 +594,20 @@ class FigureChanges:
         klien.reoffended = klien.reoffended or reoffended
         if ended:
             klien.supervised = False
-        self.supervised[klien.bapas_code] += int(klien.supervised) - int(was_supervised)
-        after = klien.cohort()
-        if after != before and klien.released_on is not None:
-            self.count(
-                "cohort_reoffended", klien.bapas_code, klien.released_on, by=after[0] - before[0]
-            )
+        if recommended is not None:
+            klien.revocation_recommended = recommended
+        for index, (before, after) in enumerate(zip(standing, klien.standing(), strict=True)):
+            self.standing[held_by][index] -= before
+            self.standing[klien.bapas_code][index] += after
+        changed = klien.cohort()
+        if changed != cohort and klien.released_on and klien.release_bapas_code is not None:
+            office_of_release, day = klien.release_bapas_code, klien.released_on
+            self.count("cohort_reoffended", office_of_release, day, by=changed[0] - cohort[0])
             self.count(
                 "cohort_employed_within_6_months",
-                klien.bapas_code,
-                klien.released_on,
-                by=after[1] - before[1],
+                office_of_release,
+                day,
+                by=changed[1] - cohort[1],
             )
 
 
@@ -589,7 +668,17 @@ class FiguresProjection:
 
 _ROWS_TO_LOAD: Mapping[str, tuple[bool, bool, bool, bool]] = {
     kind.event_type: (
-        kind in (ClientReleased, ClientEmployed, ClientPlaced, ClientReoffended, SupervisionEnded),
+        kind
+        in (
+            ClientReleased,
+            ClientEmployed,
+            ClientPlaced,
+            ClientReoffended,
+            SupervisionEnded,
+            ReportRecorded,
+            RevocationRecommended,
+            ClientTransferredIn,
+        ),
         kind
         in (
             ClientEnrolled,
@@ -599,7 +688,14 @@ _ROWS_TO_LOAD: Mapping[str, tuple[bool, bool, bool, bool]] = {
             EnrolmentResumed,
         ),
         kind
-        in (ClientEmployed, ClientPlaced, ClientReoffended, TrainingCompleted, TrainingWithdrawn),
+        in (
+            ClientEmployed,
+            ClientPlaced,
+            ClientReoffended,
+            TrainingCompleted,
+            TrainingWithdrawn,
+            RevocationRecommended,
+        ),
         kind in (PlacementChecked, PlacementEnded),
     )
     for kind in HANDLED
@@ -646,7 +742,8 @@ async def _load_klien(connection: asyncpg.Connection, ids: list[UUID]) -> dict[U
     if not ids:
         return {}
     rows = await connection.fetch(
-        "SELECT client_id, bapas_code, released_on, supervised, first_employed_on, reoffended"
+        "SELECT client_id, bapas_code, released_on, supervised, first_employed_on, reoffended,"
+        " release_bapas_code, revocation_recommended"
         " FROM klien WHERE client_id = ANY($1::uuid[])",
         ids,
     )
@@ -715,6 +812,16 @@ def _upsert_counts(columns: tuple[str, ...]) -> str:
     )
 
 
+_UPSERT_OFFICE_COUNTS = (
+    f"INSERT INTO office_counts (bapas_code, {', '.join(OFFICE_COUNTERS)})"
+    " SELECT * FROM unnest($1::text[], "
+    + ", ".join(f"${index + 2}::int[]" for index in range(len(OFFICE_COUNTERS)))
+    + ") ON CONFLICT (bapas_code) DO UPDATE SET "
+    + ", ".join(f"{name} = office_counts.{name} + EXCLUDED.{name}" for name in OFFICE_COUNTERS)
+)
+"""Adds each office's changes to what its klien are now."""
+
+
 async def _write(connection: asyncpg.Connection, changes: FigureChanges) -> None:
     """Write one batch's changes: one statement per table it touched."""
     rows = {key: values for key, values in changes.counts.items() if any(values)}
@@ -727,25 +834,24 @@ async def _write(connection: asyncpg.Connection, changes: FigureChanges) -> None
                 5 + len(moved),
             ),
         )
-    supervised = [(office, change) for office, change in changes.supervised.items() if change]
-    if supervised:
+    standing = [(office, *change) for office, change in changes.standing.items() if any(change)]
+    if standing:
         await connection.execute(
-            "INSERT INTO office_counts (bapas_code, klien_under_supervision)"
-            " SELECT * FROM unnest($1::text[], $2::int[])"
-            " ON CONFLICT (bapas_code) DO UPDATE SET klien_under_supervision ="
-            " office_counts.klien_under_supervision + EXCLUDED.klien_under_supervision",
-            *_columns(supervised, 2),
+            _UPSERT_OFFICE_COUNTS,
+            *_columns(standing, 1 + len(OFFICE_COUNTERS)),
         )
     if touched := changes.changed(changes.klien):
         await connection.execute(
             "INSERT INTO klien (client_id, bapas_code, released_on, supervised,"
-            " first_employed_on, reoffended)"
+            " first_employed_on, reoffended, release_bapas_code, revocation_recommended)"
             " SELECT * FROM unnest($1::uuid[], $2::text[], $3::date[], $4::bool[],"
-            " $5::date[], $6::bool[])"
-            " ON CONFLICT (client_id) DO UPDATE SET released_on = EXCLUDED.released_on,"
-            " supervised = EXCLUDED.supervised, first_employed_on = EXCLUDED.first_employed_on,"
-            " reoffended = EXCLUDED.reoffended",
-            *_columns(touched, 6),
+            " $5::date[], $6::bool[], $7::text[], $8::bool[])"
+            " ON CONFLICT (client_id) DO UPDATE SET bapas_code = EXCLUDED.bapas_code,"
+            " released_on = EXCLUDED.released_on, supervised = EXCLUDED.supervised,"
+            " first_employed_on = EXCLUDED.first_employed_on, reoffended = EXCLUDED.reoffended,"
+            " release_bapas_code = EXCLUDED.release_bapas_code,"
+            " revocation_recommended = EXCLUDED.revocation_recommended",
+            *_columns(touched, 8),
         )
     if touched := changes.changed(changes.enrolments):
         await connection.execute(

@@ -16,11 +16,12 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from services.insights.app import create_app
+from services.insights.projections import figures_projection
 from shared.events.envelope import Envelope, EventPayload, Source
 from shared.events.registry import kafka_headers
 from shared.http import Role
 from tests.conftest import create_topic
-from tests.insights.oracle import Oracle, Period
+from tests.insights.oracle import Oracle, Period, kept_events
 from tests.support.databases import fresh_database
 from tests.support.infrastructure import Infrastructure
 from tests.support.service_app import bearer, running_service
@@ -61,12 +62,14 @@ class InsightsTopics:
 async def publish(
     bootstrap: str, topics: InsightsTopics, events: Sequence[Envelope[EventPayload]]
 ) -> None:
-    """Publish events as the services' relays do: keyed by office, typed by headers."""
+    """Publish events in order as the services' relays do: value the envelope's JSON,
+    key the office, headers the type; each office's events keep their order in its
+    partition (sent together, acknowledged together)."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     await producer.start()
     try:
-        for event in events:
-            await producer.send_and_wait(
+        sent = [
+            await producer.send(
                 topics.of(event),
                 event.model_dump_json().encode(),
                 key=event.bapas_code.encode(),
@@ -76,21 +79,11 @@ async def publish(
                     schema_version=event.schema_version,
                 ),
             )
+            for event in events
+        ]
+        await asyncio.gather(*sent)
     finally:
         await producer.stop()
-
-
-async def wait_until_applied(api: httpx.AsyncClient, recorded_at: datetime) -> None:
-    """Wait until the figures are as of ``recorded_at`` (bounded)."""
-    headers = bearer(Role.MINISTRY)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + WAIT_SECONDS
-    while loop.time() < deadline:
-        answer = (await api.get("/api/v1/as-of", headers=headers)).json()
-        if answer["as_of"] and datetime.fromisoformat(answer["as_of"]) >= recorded_at:
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"the figures did not reach {recorded_at} within {WAIT_SECONDS} s")
 
 
 async def wait_until_counted(api: httpx.AsyncClient, events: int) -> None:
@@ -111,6 +104,15 @@ async def wait_until_counted(api: httpx.AsyncClient, events: int) -> None:
     raise AssertionError(
         f"the projection did not apply {events} events in {WAIT_SECONDS} s: {freshness}"
     )
+
+
+async def wait_until_all_applied(
+    api: httpx.AsyncClient, events: Sequence[Envelope[EventPayload]]
+) -> None:
+    """Wait (bounded) until the projection applied every event of ``events`` it reads:
+    each once, of the offices the reference data knows."""
+    handled = figures_projection([]).event_types
+    await wait_until_counted(api, sum(e.event_type in handled for e in kept_events(events)))
 
 
 @pytest.fixture(scope="module")

@@ -30,8 +30,13 @@ from shared.events.enrolment import (
     ClientEnrolled,
     ClientReleased,
     ClientReoffended,
+    ClientTransferredIn,
+    ClientTransferredOut,
     EnrolmentResumed,
     EnrolmentSuspended,
+    ReportMissed,
+    ReportRecorded,
+    RevocationRecommended,
     SupervisionEnded,
     TrainingCompleted,
     TrainingWithdrawn,
@@ -69,6 +74,7 @@ PLACEMENT_END_REASONS = (
     "other",
 )
 MILESTONES = ("six_weeks", "six_months")
+REPORT_STATUSES = ("reported", "late", "excused")
 EMPLOYER_FIGURES = (
     "employers_pledged",
     "vacancies_posted",
@@ -82,7 +88,17 @@ EMPLOYER_FIGURES = (
     "placements_ended",
     "placements_ended_by_reason",
 )
-"""The figures of employers, their vacancies and the klien they took on: the last keys."""
+"""The figures of employers, their vacancies and the klien they took on."""
+SUPERVISION_FIGURES = (
+    "reports_recorded",
+    "reports_recorded_by_status",
+    "reports_missed",
+    "klien_recommended_for_revocation",
+    "klien_revocation_pending",
+    "transfers_in",
+    "transfers_out",
+)
+"""The figures of wajib lapor, revocation and transfers: the last keys."""
 
 FIGURES = (
     "klien_released",
@@ -110,6 +126,7 @@ FIGURES = (
     "reoffence_rate",
     "withdrawn_for_work_unrecorded",
     *EMPLOYER_FIGURES,
+    *SUPERVISION_FIGURES,
 )
 """Every key of a figures object, in the contract's order."""
 
@@ -117,6 +134,7 @@ MAPS = {
     "withdrawals_by_reason": WITHDRAWAL_REASONS,
     "supervisions_ended": SUPERVISION_OUTCOMES,
     "placements_ended_by_reason": PLACEMENT_END_REASONS,
+    "reports_recorded_by_status": REPORT_STATUSES,
 }
 """The figures that are objects, with their keys (in the CSV, a column each)."""
 
@@ -129,6 +147,7 @@ NOW_FIGURES = frozenset(
         "programmes_open",
         "seats_offered",
         "seats_taken",
+        "klien_revocation_pending",
     }
 )
 """Figures about the present: null in month rows, blind to the period."""
@@ -145,6 +164,7 @@ NOT_PER_SKILL = frozenset(
         "mous_expiring_within_30_days",
         "reoffence_rate",
         "employers_pledged",
+        *SUPERVISION_FIGURES,
     }
 )
 """Null in skill rows."""
@@ -159,6 +179,7 @@ NOT_PER_POKMAS = frozenset(
         "supervisions_ended",
         "reoffence_rate",
         *EMPLOYER_FIGURES,
+        *SUPERVISION_FIGURES,
     }
 )
 """Null at the pokmas level and in Pokmas rows."""
@@ -188,6 +209,11 @@ PLACED = "placed"
 CHECKED = "checked"
 RETAINED = "retained"
 PLACEMENT_ENDED = "placement ended"
+REPORTED = "reported"
+MISSED = "missed"
+RECOMMENDED = "recommended"
+MOVED_IN = "transferred in"
+MOVED_OUT = "transferred out"
 KINDS = (
     RELEASED,
     ENROLLED,
@@ -203,6 +229,11 @@ KINDS = (
     CHECKED,
     RETAINED,
     PLACEMENT_ENDED,
+    REPORTED,
+    MISSED,
+    RECOMMENDED,
+    MOVED_IN,
+    MOVED_OUT,
 )
 POKMAS_KINDS = (ENROLLED, COMPLETED, WITHDRAWN, REGISTERED)
 """The dated records that have a non-null figure at the pokmas level."""
@@ -246,15 +277,15 @@ class Dated:
     skill: str | None = None
     detail: str | None = None
     """The assessment, the withdrawal's reason code, the supervision's outcome, the
-    check's milestone or the placement's end reason."""
+    check's milestone, the placement's end reason or the report's status."""
     amount: int = 1
     """How many it counts for: a vacancy's positions."""
 
 
 @dataclass(frozen=True)
 class Standing:
-    """Something that counts now: a klien under supervision, a suspended enrolment, an
-    active MoU or an open programme."""
+    """Something that counts now: a klien under supervision (or with a revocation
+    pending), a suspended enrolment, an active MoU or an open programme."""
 
     office: str
     pokmas_id: UUID | None = None
@@ -447,6 +478,22 @@ class Oracle:
             elif isinstance(payload, PokmasRegistered):
                 local_day = event.occurred_at.astimezone(bapas_office(office).zone).date()
                 record = Dated(REGISTERED, office, local_day, pokmas_id=payload.pokmas_id)
+            elif isinstance(payload, ReportRecorded):
+                record = Dated(
+                    REPORTED,
+                    office,
+                    payload.reported_on,
+                    payload.client_id,
+                    detail=payload.status.value,
+                )
+            elif isinstance(payload, ReportMissed):
+                record = Dated(MISSED, office, payload.due_on, payload.client_id)
+            elif isinstance(payload, RevocationRecommended):
+                record = Dated(RECOMMENDED, office, payload.recommended_on, payload.client_id)
+            elif isinstance(payload, ClientTransferredIn):
+                record = Dated(MOVED_IN, office, payload.transferred_on, payload.client_id)
+            elif isinstance(payload, ClientTransferredOut):
+                record = Dated(MOVED_OUT, office, payload.transferred_on, payload.client_id)
             if record is not None:
                 self.dated[record.kind].append(record)
 
@@ -462,11 +509,26 @@ class Oracle:
         self.reoffenders = {record.client_id for record in self.dated[REOFFENDED]}
         ended_klien = {record.client_id for record in self.dated[ENDED]}
 
-        # What stands now.
+        # What stands now. A klien is held by the office that released it, or by the
+        # one it last moved to; a revocation recommended stands until a report comes.
+        holding: dict[UUID, str] = {}
+        recommended: dict[UUID, bool] = {}
+        for history in by_aggregate.values():
+            for event in history:
+                payload = event.payload
+                if isinstance(payload, ClientReleased | ClientTransferredIn):
+                    holding[payload.client_id] = event.bapas_code
+                elif isinstance(payload, RevocationRecommended | ReportRecorded):
+                    recommended[payload.client_id] = isinstance(payload, RevocationRecommended)
         self.under_supervision = [
-            Standing(record.office, client_id=record.client_id)
+            Standing(holding[record.client_id], client_id=record.client_id)
             for record in self.dated[RELEASED]
-            if record.client_id not in ended_klien
+            if record.client_id is not None and record.client_id not in ended_klien
+        ]
+        self.revocation_pending = [
+            klien
+            for klien in self.under_supervision
+            if klien.client_id is not None and recommended.get(klien.client_id, False)
         ]
         self.suspended: list[Standing] = []
         self.active_mous: list[Standing] = []
@@ -568,6 +630,7 @@ class Oracle:
         checked = dated(CHECKED)
         retained = dated(RETAINED)
         placements_ended = dated(PLACEMENT_ENDED)
+        reported = dated(REPORTED)
 
         def milestone(records: list[Dated], which: str) -> int:
             return sum(1 for record in records if record.detail == which)
@@ -666,6 +729,17 @@ class Oracle:
                 reason: sum(1 for r in placements_ended if r.detail == reason)
                 for reason in PLACEMENT_END_REASONS
             },
+            "reports_recorded": len(reported),
+            "reports_recorded_by_status": {
+                status: sum(1 for r in reported if r.detail == status) for status in REPORT_STATUSES
+            },
+            "reports_missed": len(dated(MISSED)),
+            "klien_recommended_for_revocation": len(klien(dated(RECOMMENDED))),
+            "klien_revocation_pending": len(
+                {item.client_id for item in standing(self.revocation_pending)}
+            ),
+            "transfers_in": len(dated(MOVED_IN)),
+            "transfers_out": len(dated(MOVED_OUT)),
         }
         nulls = row.nulls()
         return {name: None if name in nulls else values[name] for name in FIGURES}

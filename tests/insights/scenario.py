@@ -9,7 +9,11 @@ enrol, complete, withdraw for every reason, are suspended and resumed, find work
 or after training and within or beyond six months of release, re-offend and end their
 supervision; employers who pledge or not, post vacancies and close some, and take klien
 on (from a vacancy or not, some twice, some whose job is also recorded as an
-employment), checked at six weeks and six months, placements ending for every reason.
+employment), checked at six weeks and six months, placements ending for every reason;
+klien reporting on their wajib lapor schedules (on time, late, excused, or not at all,
+three misses in a row recommending a revocation), and klien moving to another office
+(within a province and across provinces, with an open enrolment, with a revocation
+recommended before or after the move, and one revoked at its new office).
 Hand-written events would be few and would share the blind spots of whoever wrote the
 service; a seeded generator gives a realistic volume that is the same on every run.
 
@@ -19,8 +23,9 @@ suspended enrolment waits for its MoU's renewal, nothing happens after a klien's
 supervision has ended, and a klien has one placement at a time, checked on its days.
 A few things are there on purpose to trip a projection: a Pokmas registered late in the
 evening UTC, which is already the next day (and month) at its office; ProgrammeOpened
-events recorded after the enrolments in them; an event published twice; and an event
-of an office that is not in the reference data.
+events recorded after the enrolments in them; an event published twice; an event
+of an office that is not in the reference data; and a klien's events after a move
+keyed by an office in another partition than those before it.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
+
+from aiokafka.partitioner import DefaultPartitioner
 
 from shared.events.employment import (
     ClientPlaced,
@@ -53,11 +60,19 @@ from shared.events.enrolment import (
     ClientEnrolled,
     ClientReleased,
     ClientReoffended,
+    ClientTransferredIn,
+    ClientTransferredOut,
     EmploymentKind,
     EnrolmentResumed,
     EnrolmentSuspended,
     IntegrationType,
     PkOfficer,
+    ReportChannel,
+    ReportingScheduled,
+    ReportMissed,
+    ReportRecorded,
+    ReportStatus,
+    RevocationRecommended,
     SupervisionEnded,
     SupervisionOutcome,
     TrainingCompleted,
@@ -100,6 +115,13 @@ PERIODS = (
 HISTORY_STARTS = date(2025, 1, 2)
 HISTORY_ENDS = date(2026, 12, 31)
 SKILLS = sorted(skill_codes())
+REPORTING_STARTS = date(2026, 1, 5)
+"""When wajib lapor came to the platform: a klien released before has its first due date
+one interval after this day, so that nothing floods on the first run."""
+MISSES_TO_RECOMMEND = 3
+"""Consecutive due dates missed that recommend a revocation, once per streak."""
+MISSED = "missed"
+"""An outcome of a due date (beside the statuses of ReportStatus): no report at all."""
 
 
 @dataclass
@@ -153,6 +175,8 @@ class _Klien:
     """The end of its supervision, if it ended."""
     no_work: bool = False
     """Withdrawn for work that is never recorded: the data-quality case, never placed."""
+    moves: list[tuple[date, str]] = field(default_factory=list)
+    """(transferred_on, office) of each transfer, in order."""
 
 
 @dataclass
@@ -625,7 +649,7 @@ class _History:
     def employ(self, klien: _Klien, started_on: date, skill: str | None) -> None:
         self_employed = self.rng.random() < 0.3
         self.add(
-            klien.office,
+            self.office_of(klien, started_on),
             started_on,
             ClientEmployed(
                 client_id=klien.client_id,
@@ -639,6 +663,150 @@ class _History:
                 skill=skill,
             ),
         )
+
+    # Wajib lapor and moves between offices.
+
+    def office_of(self, klien: _Klien, day: date) -> str:
+        """The office holding the klien on ``day`` (the day of a move is the old one's:
+        the move is recorded in the afternoon, after that day's other events)."""
+        office = klien.office
+        for moved_on, to_office in klien.moves:
+            if day > moved_on:
+                office = to_office
+        return office
+
+    def transfer(
+        self,
+        klien: _Klien,
+        to_office: str,
+        day: date,
+        *,
+        open_enrolments: Iterable[tuple[UUID, UUID]] = (),
+    ) -> None:
+        """Move the klien to ``to_office`` as the enrolment service records it, in one
+        transaction: its open enrolments (enrolment and programme ids) withdrawn for the
+        move, then ClientTransferredOut at the old office and ClientTransferredIn at the
+        new one."""
+        old_office = self.office_of(klien, day)
+        moment = datetime.combine(day, time(15, 0), tzinfo=bapas_office(old_office).zone)
+        moment = moment.astimezone(UTC)
+        for enrolment_id, programme_id in open_enrolments:
+            self.add(
+                old_office,
+                day,
+                TrainingWithdrawn(
+                    enrolment_id=enrolment_id,
+                    client_id=klien.client_id,
+                    programme_id=programme_id,
+                    withdrawn_on=day,
+                    reason_code=WithdrawalReason.MOVED,
+                ),
+                occurred_at=moment - timedelta(seconds=1),
+            )
+        moved_out = self.add(
+            old_office,
+            day,
+            ClientTransferredOut(
+                client_id=klien.client_id,
+                to_bapas_code=to_office,
+                transferred_on=day,
+                reason="Pindah domisili karena pekerjaan",
+            ),
+            occurred_at=moment,
+        )
+        self.add(
+            to_office,
+            day,
+            ClientTransferredIn(
+                client_id=klien.client_id,
+                from_bapas_code=old_office,
+                transferred_on=day,
+                pk_officer=PkOfficer(
+                    id="198904122015031002",
+                    name="Rina Saragih",
+                    email=f"pk.{to_office}@bapas.example",
+                ),
+            ),
+            occurred_at=moment + timedelta(seconds=1),
+            causation_id=moved_out,
+        )
+        klien.moves.append((day, to_office))
+
+    def habits(self) -> Iterator[str]:
+        """How a klien answers its due dates, one after the other: most report, some
+        often do not."""
+        careless = self.rng.random() < 0.2
+        miss = 0.4 if careless else 0.04
+        while True:
+            roll = self.rng.random()
+            if roll < miss:
+                yield MISSED
+            elif roll < miss + 0.05:
+                yield ReportStatus.LATE
+            elif roll < miss + 0.1:
+                yield ReportStatus.EXCUSED
+            else:
+                yield ReportStatus.REPORTED
+
+    def wajib_lapor(self, klien: _Klien, outcomes: Iterable[str], every_days: int = 30) -> None:
+        """The klien's reporting schedule from its release (or from when reporting came
+        to the platform), and each due date answered as ``outcomes`` say, until the
+        outcomes, the history or the supervision end. A miss is recorded the day after
+        its due date; a late report comes after its miss and breaks the streak all the
+        same."""
+        scheduled_on = max(klien.released_on, REPORTING_STARTS)
+        limit = min(self.last_day, (klien.ended_on or HISTORY_ENDS) - timedelta(days=1))
+        due = scheduled_on + timedelta(days=every_days)
+        if due + timedelta(days=1) > limit:
+            return
+        self.add(
+            self.office_of(klien, scheduled_on),
+            scheduled_on,
+            ReportingScheduled(client_id=klien.client_id, first_due_on=due, every_days=every_days),
+        )
+        streak: list[date] = []
+        for outcome in outcomes:
+            if due + timedelta(days=1) > limit:
+                return
+            reported_on = due - self.days(0, 3)
+            if outcome != ReportStatus.REPORTED:
+                reported_on = due
+            if outcome in (MISSED, ReportStatus.LATE):
+                streak.append(due)
+                missed_on = due + timedelta(days=1)
+                office = self.office_of(klien, missed_on)
+                self.add(
+                    office,
+                    missed_on,
+                    ReportMissed(
+                        client_id=klien.client_id, due_on=due, missed_in_a_row=len(streak)
+                    ),
+                )
+                if len(streak) == MISSES_TO_RECOMMEND:
+                    self.add(
+                        office,
+                        missed_on,
+                        RevocationRecommended(
+                            client_id=klien.client_id,
+                            recommended_on=missed_on,
+                            missed_due_dates=list(streak),
+                        ),
+                    )
+                reported_on = due + self.days(2, 6)
+            if outcome != MISSED and reported_on <= limit:
+                self.add(
+                    self.office_of(klien, reported_on),
+                    reported_on,
+                    ReportRecorded(
+                        client_id=klien.client_id,
+                        due_on=due,
+                        reported_on=reported_on,
+                        status=ReportStatus(outcome),
+                        channel=self.rng.choice(list(ReportChannel)),
+                    ),
+                )
+                streak = []
+            due += timedelta(days=every_days)
 
     # Employers, their vacancies, and klien placed with them.
 
@@ -864,8 +1032,9 @@ class _History:
         return envelopes
 
 
-def _history(history: _History) -> None:
-    """The offices, their Pokmas, MoUs and programmes, and the klien who train there."""
+def _history(history: _History, *, supervision: bool) -> None:
+    """The offices, their Pokmas, MoUs and programmes, and the klien who train there
+    (and, with ``supervision``, report and move)."""
     h = history
     programmes: list[_Programme] = []
 
@@ -930,6 +1099,7 @@ def _history(history: _History) -> None:
     ]
     mou = h.mou(office, manggar, date(2026, 4, 6), date(2027, 4, 5), ("sewing",))
     programmes.append(h.programme(office, mou, "sewing", date(2026, 5, 11), 9))
+    manggar_mou = mou
 
     # Samarinda (kalimantan-timur, WITA): an MoU expires mid-training and is renewed.
     office = "samarinda"
@@ -1059,6 +1229,11 @@ def _history(history: _History) -> None:
         h.find_work(klien, employers)
     h.close_vacancies(employers)
 
+    if supervision:  # Wajib lapor of every klien, then three klien who move.
+        for klien in list(h.klien):
+            h.wajib_lapor(klien, h.habits())
+        _moves(h, manggar_mou)
+
     # An event of an office the reference data does not know.
     h.add(
         UNKNOWN_OFFICE,
@@ -1091,15 +1266,78 @@ def _history(history: _History) -> None:
     )
 
 
-def build_scenario(seed: int = SEED, now: datetime | None = None) -> list[Event]:
+def _moves(h: _History, balikpapan_mou: _MoU) -> None:
+    """Klien who move to another office, their reporting scripted around the move."""
+    reported, late, excused = ReportStatus.REPORTED, ReportStatus.LATE, ReportStatus.EXCUSED
+    # Within the province, the offices' events in one partition: three misses at
+    # Balikpapan recommend a revocation; the klien moves to Samarinda, reports once,
+    # and three misses there recommend another.
+    klien = h.release("balikpapan", date(2026, 1, 12))
+    h.transfer(klien, "samarinda", date(2026, 6, 22))
+    h.wajib_lapor(
+        klien, [reported, reported, MISSED, MISSED, MISSED, MISSED, reported, *[MISSED] * 3]
+    )
+
+    # Across provinces, and partitions: reporting every 14 days, the klien leaves a
+    # training for Makassar, where three misses recommend a revocation that a late
+    # report withdraws.
+    klien = h.release("balikpapan", date(2026, 6, 1))
+    programme = h.programme("balikpapan", balikpapan_mou, "sewing", date(2026, 8, 3), 14)
+    enrolment_id = h.uuid()
+    h.add(
+        "balikpapan",
+        date(2026, 8, 5),
+        ClientEnrolled(
+            enrolment_id=enrolment_id,
+            client_id=klien.client_id,
+            programme_id=programme.programme_id,
+            pokmas_id=programme.pokmas_id,
+            enrolled_on=date(2026, 8, 5),
+        ),
+    )
+    h.transfer(
+        klien,
+        "makassar",
+        date(2026, 9, 14),
+        open_enrolments=[(enrolment_id, programme.programme_id)],
+    )
+    h.wajib_lapor(klien, [*[reported] * 7, MISSED, MISSED, late, reported, excused], every_days=14)
+
+    # From Samarinda to Balikpapan: work and a re-offence at the new office, which
+    # count there, while the release cohort's counts stay Samarinda's; three misses
+    # recommend a revocation, and the supervision is revoked.
+    klien = h.release("samarinda", date(2026, 1, 12))
+    h.transfer(klien, "balikpapan", date(2026, 2, 16))
+    h.employ(klien, date(2026, 3, 20), "sewing")
+    h.add(
+        "balikpapan",
+        date(2026, 5, 20),
+        ClientReoffended(client_id=klien.client_id, recorded_on=date(2026, 5, 20)),
+    )
+    ended_on = date(2026, 5, 25)
+    h.add(
+        "balikpapan",
+        ended_on,
+        SupervisionEnded(
+            client_id=klien.client_id, ended_on=ended_on, outcome=SupervisionOutcome.REVOKED
+        ),
+    )
+    klien.ended_on = ended_on
+    h.wajib_lapor(klien, [reported, MISSED, MISSED, MISSED])
+
+
+def build_scenario(
+    seed: int = SEED, now: datetime | None = None, *, supervision: bool = True
+) -> list[Event]:
     """The event history, in the order it is published.
 
     Everything happens on or before yesterday (UTC) of ``now``; the MoUs whose end is
     "soon" are dated from today at their office. One envelope appears twice in a row
-    (the same event delivered twice).
+    (the same event delivered twice). Without ``supervision``, the history has no wajib
+    lapor and no klien moves: less than half the events.
     """
     history = _History(random.Random(seed), now or datetime.now(UTC))
-    _history(history)
+    _history(history, supervision=supervision)
     envelopes = history.envelopes()
     twice = next(e for e in envelopes if isinstance(e.payload, TrainingCompleted))
     at = envelopes.index(twice)
@@ -1187,6 +1425,7 @@ def missing_coverage(events: Iterable[Event]) -> list[str]:
     recorded = [event.recorded_at for event in events]
     if recorded == sorted(recorded):
         found.add("recorded in order")
+    found |= _supervision_coverage(events)
     wanted = {
         "offices",
         "duplicate",
@@ -1228,5 +1467,77 @@ def missing_coverage(events: Iterable[Event]) -> list[str]:
         "EnrolmentResumed",
         "ClientReoffended",
         "PokmasRegistered",
+        "ReportingScheduled",
+        *(f"report:{status.value}" for status in ReportStatus),
+        "report:late after its miss",
+        "revocation:recommended twice to one klien",
+        "revocation:pending now",
+        "revocation:withdrawn by a report",
+        "revocation:then supervision ended",
+        "moved:within a province",
+        "moved:across provinces",
+        "moved:across partitions",
+        "moved:an open enrolment withdrawn",
+        "moved:supervision ended at the new office",
     }
     return sorted(wanted - found)
+
+
+def _supervision_coverage(events: Iterable[Event]) -> set[str]:
+    """The cases of wajib lapor, revocation and moves the history holds."""
+    found: set[str] = set()
+    missed: set[tuple[UUID, date]] = set()
+    recommended: dict[UUID, int] = defaultdict(int)
+    pending: dict[UUID, bool] = defaultdict(bool)
+    released_at: dict[UUID, str] = {}
+    partition = DefaultPartitioner()
+    partitions = list(range(12))
+    events = list(events)
+    moves = {
+        (event.payload.client_id, event.payload.transferred_on)
+        for event in events
+        if isinstance(event.payload, ClientTransferredOut)
+    }
+    for event in events:
+        payload = event.payload
+        if isinstance(payload, ReportMissed):
+            missed.add((payload.client_id, payload.due_on))
+        elif isinstance(payload, ReportRecorded):
+            found.add(f"report:{payload.status.value}")
+            if (payload.client_id, payload.due_on) in missed:
+                found.add(f"report:{payload.status.value} after its miss")
+            if pending[payload.client_id]:
+                found.add("revocation:withdrawn by a report")
+            pending[payload.client_id] = False
+        elif isinstance(payload, RevocationRecommended):
+            recommended[payload.client_id] += 1
+            if recommended[payload.client_id] > 1:
+                found.add("revocation:recommended twice to one klien")
+            pending[payload.client_id] = True
+        elif isinstance(payload, SupervisionEnded):
+            if pending[payload.client_id]:
+                found.add("revocation:then supervision ended")
+            pending[payload.client_id] = False
+            if event.bapas_code != released_at.get(payload.client_id):
+                found.add("moved:supervision ended at the new office")
+        elif isinstance(payload, ClientReleased):
+            released_at[payload.client_id] = event.bapas_code
+        elif isinstance(payload, ClientTransferredOut):
+            old, new = bapas_office(event.bapas_code), bapas_office(payload.to_bapas_code)
+            found.add(
+                "moved:within a province"
+                if old.province == new.province
+                else "moved:across provinces"
+            )
+            keys = [office.code.encode() for office in (old, new)]
+            if len({partition(key, partitions, partitions) for key in keys}) == 2:
+                found.add("moved:across partitions")
+        elif (
+            isinstance(payload, TrainingWithdrawn)
+            and payload.reason_code is WithdrawalReason.MOVED
+            and (payload.client_id, payload.withdrawn_on) in moves
+        ):
+            found.add("moved:an open enrolment withdrawn")
+    if any(pending.values()):
+        found.add("revocation:pending now")
+    return found

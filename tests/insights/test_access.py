@@ -17,7 +17,7 @@ from shared.events.envelope import Actor, Envelope, EventPayload, new_envelope
 from shared.events.pokmas import Contact, PokmasKind, PokmasRegistered
 from shared.http import Role
 from shared.reference import bapas_offices
-from tests.insights.conftest import InsightsTopics, publish, wait_until_applied
+from tests.insights.conftest import InsightsTopics, publish, wait_until_all_applied
 from tests.support.service_app import bearer
 
 OFFICER = Actor(role="bapas_officer", sub="pk-test")
@@ -72,7 +72,7 @@ async def api(
         _release("surabaya"),
     ]
     await publish(kafka_bootstrap, insights_topics, events)
-    await wait_until_applied(insights_api, max(event.recorded_at for event in events))
+    await wait_until_all_applied(insights_api, events)
     return insights_api
 
 

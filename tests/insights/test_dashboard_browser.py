@@ -55,6 +55,11 @@ from shared.events.enrolment import (
     EmploymentKind,
     IntegrationType,
     PkOfficer,
+    ReportChannel,
+    ReportMissed,
+    ReportRecorded,
+    ReportStatus,
+    RevocationRecommended,
     TrainingCompleted,
     TrainingWithdrawn,
     WithdrawalReason,
@@ -127,9 +132,10 @@ class History:
     Three klien trained in AC repair: two complete (one then finds work, recorded
     both as an employment and as a placement from a pledged employer's vacancy: one
     job), one withdraws "employed" with no employment record (the data-quality
-    figure); the MoU runs out within 30 days. The Medan klien is placed with an
-    employer there, still at work at the six-week check, and re-offends, which ends
-    the placement.
+    figure); the MoU runs out within 30 days. The completer without work reports on
+    time; the klien who withdrew misses three due dates in a row, which recommends a
+    revocation. The Medan klien is placed with an employer there, still at work at the
+    six-week check, and re-offends, which ends the placement.
     """
 
     pokmas_id: UUID
@@ -143,6 +149,7 @@ class History:
         placement, medan_placement = uuid4(), uuid4()
         enrolments = {client: uuid4() for client in (completer_at_work, completer, withdrawn)}
         released_on = TODAY - timedelta(days=90)
+        missed_due_dates = [released_on + timedelta(days=days) for days in (30, 44, 58)]
         events: list[Envelope[EventPayload]] = [
             _event(
                 PokmasRegistered(
@@ -234,6 +241,34 @@ class History:
                 ),
                 bapas="balikpapan",
                 version=2,
+            ),
+            _event(
+                ReportRecorded(
+                    client_id=completer,
+                    due_on=TODAY - timedelta(days=60),
+                    reported_on=TODAY - timedelta(days=60),
+                    status=ReportStatus.REPORTED,
+                    channel=ReportChannel.IN_PERSON,
+                ),
+                bapas="balikpapan",
+                version=2,
+            ),
+            *(
+                _event(
+                    ReportMissed(client_id=withdrawn, due_on=due_on, missed_in_a_row=in_a_row),
+                    bapas="balikpapan",
+                    version=1 + in_a_row,
+                )
+                for in_a_row, due_on in enumerate(missed_due_dates, start=1)
+            ),
+            _event(
+                RevocationRecommended(
+                    client_id=withdrawn,
+                    recommended_on=missed_due_dates[-1] + timedelta(days=1),
+                    missed_due_dates=missed_due_dates,
+                ),
+                bapas="balikpapan",
+                version=5,
             ),
             _event(
                 ClientReoffended(client_id=medan, recorded_on=TODAY - timedelta(days=10)),
@@ -738,6 +773,13 @@ async def test_the_page_shows_the_api_figures_and_follows_a_new_event_without_re
         "retention_rate_6_months",
         "placements_ended",
         "placements_ended_by_reason.reoffended",
+        "klien_revocation_pending",
+        "klien_recommended_for_revocation",
+        "reports_recorded",
+        "reports_recorded_by_status.late",
+        "reports_missed",
+        "transfers_in",
+        "transfers_out",
     ):
         assert (None, None, figure, None) in on_page, f"no total {figure} on the page"
     assert (None, None, "reoffence_rate", None) in on_page
@@ -752,6 +794,7 @@ async def test_the_page_shows_the_api_figures_and_follows_a_new_event_without_re
     ) in on_page
     assert ("by_province", "kalimantan-timur", "completion_rate", "office-completion") in on_page
     assert ("by_province", "kalimantan-timur", "withdrawn_for_work_unrecorded", None) in on_page
+    assert ("by_province", "kalimantan-timur", "klien_revocation_pending", None) in on_page
     # What the history makes of it, written the Indonesian way.
     totals = answer["totals"]
     assert (totals["completions"], totals["withdrawals"], totals["completion_rate"]) == (
@@ -769,6 +812,17 @@ async def test_the_page_shows_the_api_figures_and_follows_a_new_event_without_re
     assert texts[(None, None, "placements_retained_6_weeks")] == "1"
     assert texts[(None, None, "retention_rate_6_months")] == "—"
     assert texts[(None, None, "placements_ended_by_reason.reoffended")] == "1"
+    # Three misses in a row: one klien recommended for revocation, awaiting the decision.
+    assert (totals["klien_recommended_for_revocation"], totals["klien_revocation_pending"]) == (
+        1,
+        1,
+    )
+    assert texts[(None, None, "klien_revocation_pending")] == "1"
+    assert texts[(None, None, "reports_missed")] == "3"
+    assert await browser.run(
+        "return document.querySelector('[data-attention=revocation]')"
+        ".classList.contains('attention-warn')"
+    )
 
     # One more klien released: the page follows, in the same document.
     await browser.run("window.__dashboardTestMarker = 'not reloaded';")

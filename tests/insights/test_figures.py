@@ -10,33 +10,28 @@ again: a read model that only adds up right while it runs live is not rebuildabl
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaProducer
 
 from services.insights.app import create_app
 from services.insights.projections import figures_projection
 from shared.events.envelope import Envelope, EventPayload
-from shared.events.registry import kafka_headers
 from shared.http import Role
 from shared.kafka.connection import KafkaConnection
 from shared.projections import rebuild_projection
 from shared.reference.offices import offices_in_province
-from tests.insights.conftest import InsightsTopics
+from tests.insights.conftest import InsightsTopics, publish, wait_until_all_applied
 from tests.insights.oracle import Oracle, Period, csv_columns, csv_values
 from tests.insights.scenario import PERIODS, build_scenario, missing_coverage
 from tests.support.service_app import bearer, running_service
 
 Event = Envelope[EventPayload]
 
-WAIT_SECONDS = 60.0
 TOLERANCE = 1e-9
 MINISTRY = bearer(Role.MINISTRY)
 SHOWN = 80
@@ -50,50 +45,6 @@ class Fed:
     events: list[Event]
     oracle: Oracle
     api: httpx.AsyncClient
-
-
-async def _publish(bootstrap: str, events: Sequence[Event], topics: InsightsTopics) -> None:
-    """Send the events in order as the relays do: value the envelope's JSON, key the
-    office, headers the type; each office's events keep their order in its partition."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
-    await producer.start()
-    try:
-        sent = [
-            await producer.send(
-                topics.of(event),
-                value=event.model_dump_json().encode(),
-                key=event.bapas_code.encode(),
-                headers=kafka_headers(
-                    event_id=event.event_id,
-                    event_type=event.event_type,
-                    schema_version=event.schema_version,
-                ),
-            )
-            for event in events
-        ]
-        await asyncio.gather(*sent)
-    finally:
-        await producer.stop()
-
-
-async def _until_as_of(api: httpx.AsyncClient, newest: datetime) -> None:
-    """Wait (bounded) until the service says it applied the newest event published."""
-    seen: object = None
-    try:
-        async with asyncio.timeout(WAIT_SECONDS):
-            while True:
-                response = await api.get("/api/v1/as-of", headers=MINISTRY)
-                if response.status_code == 200:
-                    seen = response.json().get("as_of")
-                    if isinstance(seen, str) and datetime.fromisoformat(seen) == newest:
-                        return
-                else:
-                    seen = f"{response.status_code} {response.text}"
-                await asyncio.sleep(0.1)
-    except TimeoutError:
-        raise AssertionError(
-            f"as_of did not reach {newest.isoformat()} within {WAIT_SECONDS} s; last seen: {seen}"
-        ) from None
 
 
 def _levels(oracle: Oracle) -> list[tuple[str, str | None, str]]:
@@ -236,7 +187,7 @@ async def test_every_figure_equals_the_events_at_every_level_live_and_after_a_re
     newest = max(event.recorded_at for event in events)
     assert oracle.as_of == newest, "the newest event is one the figures count"
     topics = await InsightsTopics.create(kafka_bootstrap, "insights-figures")
-    await _publish(kafka_bootstrap, events, topics)
+    await publish(kafka_bootstrap, topics, events)
 
     async with running_service(
         create_app,
@@ -246,7 +197,7 @@ async def test_every_figure_equals_the_events_at_every_level_live_and_after_a_re
         extra_environment={"INSIGHTS_TOPICS": topics.setting},
     ) as api:
         fed = Fed(events, oracle, api)
-        await _until_as_of(api, newest)
+        await wait_until_all_applied(api, events)
         await _compare_every_level(fed, "live")
         await _compare_csv(fed, PERIODS[0], "live")
         await _compare_csv(fed, PERIODS[2], "live")
@@ -257,6 +208,6 @@ async def test_every_figure_equals_the_events_at_every_level_live_and_after_a_re
             database_url=database_url,
         )
         assert progress.processed == progress.total == len(events)
-        await _until_as_of(api, newest)
+        await wait_until_all_applied(api, events)
         await _compare_every_level(fed, "rebuilt")
         await _compare_csv(fed, PERIODS[2], "rebuilt")

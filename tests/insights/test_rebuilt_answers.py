@@ -20,7 +20,7 @@ from tests.insights.conftest import (
     insights_service,
     national_totals,
     publish,
-    wait_until_applied,
+    wait_until_all_applied,
 )
 from tests.insights.oracle import Oracle
 from tests.insights.scenario import build_scenario
@@ -44,7 +44,7 @@ async def test_answers_kept_before_a_rebuild_are_not_served_after_it(
     expected = expected_totals(Oracle(events))
 
     async with insights_service(infra, kafka_bootstrap, topics) as (database_url, api):
-        await wait_until_applied(api, max(event.recorded_at for event in events))
+        await wait_until_all_applied(api, events)
         await _miscount(database_url)
         miscounted = await national_totals(api)
         progress = await rebuild_projection(

@@ -26,7 +26,7 @@ from tests.insights.conftest import (
     insights_service,
     national_totals,
     publish,
-    wait_until_applied,
+    wait_until_all_applied,
 )
 from tests.insights.oracle import Oracle
 from tests.insights.scenario import build_scenario
@@ -48,15 +48,20 @@ async def test_a_topic_created_anew_stops_the_projection_until_it_is_rebuilt(
     infra: Infrastructure, kafka_bootstrap: str
 ) -> None:
     now = datetime.now(UTC)
-    first = build_scenario(seed=11, now=now)
-    second = build_scenario(seed=12, now=now) + build_scenario(seed=13, now=now)
+    # Histories without wajib lapor, whose topics Kafka deletes quickly: while a topic
+    # takes longer to delete, the consumer may see it gone and, once it is back but not
+    # yet refilled, halt on offsets past its end before the topic's new id is compared.
+    first = build_scenario(seed=11, now=now, supervision=False)
+    second = build_scenario(seed=12, now=now, supervision=False) + build_scenario(
+        seed=13, now=now, supervision=False
+    )
     assert len(second) > len(first)
     topics = await InsightsTopics.create(kafka_bootstrap, "recreated")
     names = topics.names
     await publish(kafka_bootstrap, topics, first)
 
     async with insights_service(infra, kafka_bootstrap, topics) as (database_url, api):
-        await wait_until_applied(api, max(e.recorded_at for e in first))
+        await wait_until_all_applied(api, first)
         assert (await api.get("/health/ready")).status_code == 200
         applied_first = await national_totals(api)
         assert applied_first == expected_totals(Oracle(first))
@@ -80,5 +85,5 @@ async def test_a_topic_created_anew_stops_the_projection_until_it_is_rebuilt(
 
         assert progress.processed == progress.total == len(second)
         await _until(api, 200)
-        await wait_until_applied(api, max(e.recorded_at for e in second))
+        await wait_until_all_applied(api, second)
         assert await national_totals(api) == expected_totals(Oracle(second))

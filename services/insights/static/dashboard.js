@@ -104,8 +104,13 @@
     ["mous_active", "MoU aktif"],
     ["mous_expiring_within_30_days", "MoU berakhir ≤ 30 hari"],
     ["withdrawn_for_work_unrecorded", "Pekerjaan belum dicatat"],
+    ["klien_revocation_pending", "Menunggu keputusan pencabutan"],
   ];
-  const WARN_WHEN_POSITIVE = new Set(["mous_expiring_within_30_days", "withdrawn_for_work_unrecorded"]);
+  const WARN_WHEN_POSITIVE = new Set([
+    "mous_expiring_within_30_days",
+    "withdrawn_for_work_unrecorded",
+    "klien_revocation_pending",
+  ]);
 
   const state = {
     period: { from: "", to: "" },
@@ -235,6 +240,7 @@
     renderAttention(answer);
     renderSkillCharts(answer.by_skill || []);
     renderWork(totals);
+    renderSupervision(totals);
     renderOffices(answer);
     renderMonths(answer.by_month || []);
     renderDetails(totals);
@@ -453,6 +459,20 @@
       }
     }
     const items = [
+      t.klien_revocation_pending === null || t.klien_revocation_pending === undefined
+        ? null
+        : attentionItem(
+            "revocation",
+            t,
+            "klien_revocation_pending",
+            "Menunggu keputusan pencabutan",
+            (warn) =>
+              warn
+                ? "Klien ini tiga kali berturut-turut tidak melapor diri dan direkomendasikan " +
+                  "untuk dicabut integrasinya, dan belum melapor lagi sejak itu. " +
+                  "PK dan Bapas-nya sudah diberi tahu: putuskan pencabutan atau pembinaan lanjutan."
+                : "Tidak ada klien yang menunggu keputusan pencabutan saat ini.",
+          ),
       attentionItem(
         "data-quality",
         t,
@@ -490,7 +510,7 @@
             : "Tidak ada pendaftaran yang ditangguhkan saat ini.",
       ),
     ];
-    document.getElementById("attention").replaceChildren(...items);
+    document.getElementById("attention").replaceChildren(...items.filter(Boolean));
   }
 
   // A bar chart of one rate over the rows of a breakdown; rows without data are named below.
@@ -623,6 +643,38 @@
         title: "Alasan penempatan berakhir",
         tone: "tone-withdrawn",
       }),
+    );
+  }
+
+  // Wajib lapor, revocation recommended and moves between offices; a Pokmas has none.
+  function renderSupervision(t) {
+    const section = document.getElementById("supervision-section");
+    if (t.reports_missed === null || t.reports_missed === undefined) {
+      section.hidden = true;
+      return;
+    }
+    section.hidden = false;
+    document.getElementById("supervision").replaceChildren(
+      card(t, "klien_revocation_pending", "Menunggu keputusan pencabutan", "saat ini"),
+      card(
+        t,
+        "klien_recommended_for_revocation",
+        "Direkomendasikan dicabut",
+        "klien yang 3 kali berturut-turut tidak melapor, dalam periode",
+      ),
+      card(t, "reports_recorded", "Laporan diri tercatat", null, [
+        number(t, "reports_recorded_by_status.reported"),
+        " tepat waktu · ",
+        number(t, "reports_recorded_by_status.late"),
+        " terlambat · ",
+        number(t, "reports_recorded_by_status.excused"),
+        " dimaafkan",
+      ]),
+      card(t, "reports_missed", "Tidak melapor", "jadwal wajib lapor yang terlewat dalam periode"),
+      card(t, "transfers_in", "Pindahan masuk", null, [
+        number(t, "transfers_out"),
+        " pindah ke Bapas lain",
+      ]),
     );
   }
 
