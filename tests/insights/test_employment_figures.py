@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -56,10 +55,11 @@ from shared.events.enrolment import (
     TrainingWithdrawn,
     WithdrawalReason,
 )
-from shared.events.envelope import Actor, Envelope, EventPayload, new_envelope
+from shared.events.envelope import Actor, Envelope, EventPayload
 from shared.events.pokmas import Contact, PokmasKind, PokmasRegistered
 from shared.http import Role
 from tests.insights.conftest import InsightsTopics, publish, wait_until_all_applied
+from tests.insights.histories import NumberedHistory
 from tests.insights.oracle import EMPLOYER_FIGURES
 from tests.support.service_app import bearer
 
@@ -108,25 +108,11 @@ def _employer_part(figures: dict[str, Any]) -> dict[str, Any]:
     return {name: figures[name] for name in EMPLOYER_FIGURES}
 
 
-class _History:
+class _History(NumberedHistory):
     """Envelopes numbered per aggregate, as the services' event stores number them."""
 
     def __init__(self) -> None:
-        self.events: list[Envelope[EventPayload]] = []
-        self._versions: Counter[UUID] = Counter()
-
-    def add(self, office: str, payload: EventPayload) -> None:
-        self._versions[payload.aggregate_id] += 1
-        self.events.append(
-            new_envelope(
-                payload,
-                bapas_code=office,
-                aggregate_version=self._versions[payload.aggregate_id],
-                correlation_id=uuid4(),
-                actor=OFFICER,
-                occurred_at=datetime.now(UTC),
-            )
-        )
+        super().__init__(OFFICER)
 
     def release(self, office: str, released_on: date) -> UUID:
         client_id = uuid4()

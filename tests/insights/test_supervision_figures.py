@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -46,9 +45,10 @@ from shared.events.enrolment import (
     SupervisionEnded,
     SupervisionOutcome,
 )
-from shared.events.envelope import Actor, Envelope, EventPayload, new_envelope
+from shared.events.envelope import Actor, Envelope, EventPayload
 from shared.http import Role
 from tests.insights.conftest import InsightsTopics, publish, wait_until_all_applied
+from tests.insights.histories import NumberedHistory
 from tests.insights.oracle import SUPERVISION_FIGURES
 from tests.support.service_app import bearer
 
@@ -57,25 +57,11 @@ OFFICER = Actor(role="bapas_officer", sub="pk-supervision-figures")
 PK_OFFICER = PkOfficer(id="198703152010121002", name="Andi Pratama")
 
 
-class _History:
+class _History(NumberedHistory):
     """One klien's events, numbered as the enrolment service's event store numbers them."""
 
     def __init__(self) -> None:
-        self.events: list[Envelope[EventPayload]] = []
-        self._versions: Counter[UUID] = Counter()
-
-    def add(self, office: str, payload: EventPayload) -> None:
-        self._versions[payload.aggregate_id] += 1
-        self.events.append(
-            new_envelope(
-                payload,
-                bapas_code=office,
-                aggregate_version=self._versions[payload.aggregate_id],
-                correlation_id=uuid4(),
-                actor=OFFICER,
-                occurred_at=datetime.now(UTC),
-            )
-        )
+        super().__init__(OFFICER)
 
     def release(self, office: str, released_on: date, first_due_on: date) -> UUID:
         client_id = uuid4()
