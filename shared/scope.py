@@ -199,6 +199,11 @@ class Principal:
         """Whether the caller may see a klien's profile (name, NIK, phone, address)."""
         return self.role is Role.BAPAS_OFFICER and bapas_code == self.bapas
 
+    def can_see_who_looked(self, bapas_code: str) -> bool:
+        """Whether the caller may read who looked at a klien's personal data: the
+        officers of the klien's Bapas, and the ministry."""
+        return self.role is Role.MINISTRY or self.can_see_client_profile(bapas_code)
+
     def require_read(
         self, bapas_code: str, *, pokmas_id: UUID | None = None, detail: str = "not found"
     ) -> None:

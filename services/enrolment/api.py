@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from services.enrolment import commands
@@ -41,6 +41,7 @@ from services.enrolment.queries import (
     list_enrolments,
 )
 from services.enrolment.records import postgres_records
+from shared.access_log import AccessEntry, accesses_of, record_access
 from shared.eventstore.store import Events
 from shared.http import (
     COMMAND_RESPONSES,
@@ -49,6 +50,7 @@ from shared.http import (
     Caller,
     Conflict,
     Forbidden,
+    NotFound,
     Page,
     PageRequest,
     page_request,
@@ -139,16 +141,19 @@ async def get_clients(
     summary="One klien; the profile only for its Bapas's officers",
 )
 async def get_client(
-    client_id: UUID, caller: Caller, runtime: Runtime, vault: Vault
+    client_id: UUID, caller: Caller, runtime: Runtime, vault: Vault, request: Request
 ) -> ClientDetail:
     """Who: `ministry`, `service`, `regional` of the province and officers of the Bapas;
     404 outside that scope (a Pokmas partner sees its trainees through the enrolments).
-    The profile (name, NIK, contact) is shown to the Bapas's own officers only.
+    The profile (name, NIK, contact) is shown to the Bapas's own officers only, and
+    each time it is, the klien's access log records who read it.
     """
     client = caller.require_found(await client_detail(runtime.pool, client_id), NO_CLIENT)
     if caller.can_see_client_profile(client.bapas_code):
         async with runtime.pool.acquire() as connection:
             client.profile = await read_profile(connection, vault, client_id)
+            if client.profile is not None:
+                await record_access(connection, request, caller, client_id)
     return client
 
 
@@ -271,6 +276,28 @@ async def get_reports(client_id: UUID, caller: Caller, runtime: Runtime) -> list
     return await due_dates_of(runtime.pool, client_id)
 
 
+@router.get(
+    "/clients/{client_id}/access-log",
+    responses=READ_RESPONSES,
+    summary="Who read the klien's personal data, the latest first",
+)
+async def get_access_log(
+    client_id: UUID, caller: Caller, runtime: Runtime, page: Paging
+) -> Page[AccessEntry]:
+    """Each read of the klien's profile, or of what shows part of it (the trainee's name
+    on an enrolment, a printed certificate): when, the caller's role and subject, the
+    route and the request's correlation id. Append-only: no route changes or deletes an
+    entry.
+
+    Who: the officers (`bapas_officer`) of the klien's Bapas, and `ministry`; 404 for
+    anyone else, as for an unknown id.
+    """
+    client = await client_detail(runtime.pool, client_id)
+    if client is None or not caller.can_see_who_looked(client.bapas_code):
+        raise NotFound(NO_CLIENT)
+    return await accesses_of(runtime.pool, client_id, page)
+
+
 @router.post(
     "/clients/{client_id}/transfer",
     responses=COMMAND_RESPONSES,
@@ -343,7 +370,12 @@ async def get_enrolments(
     summary="One enrolment with its attendance",
 )
 async def get_enrolment(
-    enrolment_id: UUID, caller: Caller, runtime: Runtime, vault: Vault, codes: Codes
+    enrolment_id: UUID,
+    caller: Caller,
+    runtime: Runtime,
+    vault: Vault,
+    codes: Codes,
+    request: Request,
 ) -> EnrolmentDetail:
     """Who: `ministry` and `service` read every item; `regional` those of its province's
     Bapas; `bapas_officer` those of its Bapas; `pokmas_partner` those of its own Pokmas.
@@ -358,6 +390,8 @@ async def get_enrolment(
     ):
         async with runtime.pool.acquire() as connection:
             profile = await read_profile(connection, vault, enrolment.client_id)
+            if profile is not None:
+                await record_access(connection, request, caller, enrolment.client_id)
         enrolment.trainee_name = None if profile is None else profile.full_name
     if certificate_refusal(enrolment.status, enrolment.assessment) is None:
         enrolment.certificate_code = codes.code_of(enrolment_id)
@@ -377,7 +411,12 @@ async def get_enrolment(
     summary="The printable training certificate (PDF)",
 )
 async def get_certificate_pdf(
-    enrolment_id: UUID, caller: Caller, runtime: Runtime, vault: Vault, codes: Codes
+    enrolment_id: UUID,
+    caller: Caller,
+    runtime: Runtime,
+    vault: Vault,
+    codes: Codes,
+    request: Request,
 ) -> Response:
     """Who: an officer (`bapas_officer`) of the enrolment's Bapas, or the partner
     (`pokmas_partner`) of its programme's Pokmas: it bears the klien's name. Other roles
@@ -402,6 +441,8 @@ async def get_certificate_pdf(
         raise Conflict(f"no certificate: {refusal}")
     async with runtime.pool.acquire() as connection:
         profile = await read_profile(connection, vault, certificate.client_id)
+        if profile is not None:
+            await record_access(connection, request, caller, certificate.client_id)
     if profile is None:
         raise Conflict(
             "the klien's profile was erased: the certificate can no longer be printed with "

@@ -1,0 +1,72 @@
+"""The record of who looked at a klien's personal data (UU 27/2022: the record of
+processing a data subject may ask for).
+
+Every read that shows a klien's profile, or part of it (the trainee's name a Pokmas
+partner sees, a certificate bearing the name), or an export of what is held about the
+klien, adds one entry: the klien, when, the caller's role and subject, the route and
+the request's correlation id, which its log line carries too. The table is
+append-only: its triggers refuse to change, delete or empty it, and no route tries.
+The Bapas's officers and the ministry read a klien's entries, the latest first.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+import asyncpg
+from fastapi import Request
+from pydantic import BaseModel, Field
+
+from shared.http.pagination import CursorCodec, Page, PageRequest
+from shared.http.request_log import request_correlation_id
+from shared.postgres.pool import Connection
+from shared.scope import Principal
+
+Seq = Annotated[int, Field(ge=0, lt=2**63)]
+_CURSOR: CursorCodec[int] = CursorCodec(Seq)
+
+
+class AccessEntry(BaseModel):
+    """One read of a klien's personal data."""
+
+    accessed_at: datetime
+    role: str
+    sub: str
+    method: str
+    route: str = Field(description="The route's path template, e.g. `/api/v1/clients/{client_id}`.")
+    correlation_id: UUID
+
+
+async def record_access(
+    connection: Connection | asyncpg.Pool, request: Request, caller: Principal, client_id: UUID
+) -> None:
+    """Add the entry of this request's read of ``client_id``'s personal data."""
+    route = request.scope.get("route")
+    await connection.execute(
+        "INSERT INTO client_access_log (client_id, role, sub, method, route, correlation_id)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
+        client_id,
+        caller.role.value,
+        caller.sub,
+        request.method,
+        getattr(route, "path", request.url.path),
+        request_correlation_id(request),
+    )
+
+
+async def accesses_of(pool: asyncpg.Pool, client_id: UUID, page: PageRequest) -> Page[AccessEntry]:
+    """The klien's entries, the latest first."""
+    rows = await pool.fetch(
+        "SELECT seq, accessed_at, role, sub, method, route, correlation_id FROM client_access_log"
+        " WHERE client_id = $1 AND ($2::bigint IS NULL OR seq < $2) ORDER BY seq DESC LIMIT $3",
+        client_id,
+        page.after(_CURSOR),
+        page.fetch_limit,
+    )
+    shown = page.page(rows, _CURSOR, key=lambda row: row["seq"])
+    return Page(
+        items=[AccessEntry.model_validate(dict(row)) for row in shown.items],
+        next_cursor=shown.next_cursor,
+    )
