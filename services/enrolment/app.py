@@ -1,8 +1,8 @@
 """The enrolment service's composition root: its settings, the profile vault, the
-certificate codes, the pokmas projection (with the MoU reactions), the check of missed
-wajib lapor due dates and the routers (the API, and the public verification of
-certificates), wired by the shared runtime into
-one ASGI app (run by uvicorn with ``--factory``)."""
+certificate codes, the pokmas projection (with the MoU reactions), the periodic jobs
+(the check of missed wajib lapor due dates, retention of profiles) and the routers (the
+API, and the public verification of certificates), wired by the shared runtime into one
+ASGI app (run by uvicorn with ``--factory``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from services.enrolment import verification
 from services.enrolment.api import router
-from services.enrolment.application import check_reports
+from services.enrolment.application import check_reports, erase_profiles_past_retention
 from services.enrolment.certificates import CertificateCodes
 from services.enrolment.profiles import ProfileVault
 from services.enrolment.projections import PROJECTIONS
@@ -28,6 +28,10 @@ async def check_reports_now(
     runtime: ServiceRuntime, *, every_days: Mapping[IntegrationType, int]
 ) -> None:
     await check_reports(runtime.event_store, datetime.now(UTC), every_days=every_days)
+
+
+async def erase_profiles_past_retention_now(runtime: ServiceRuntime, *, years: int) -> None:
+    await erase_profiles_past_retention(runtime.event_store, datetime.now(UTC), years=years)
 
 
 def create_app() -> FastAPI:

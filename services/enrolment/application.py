@@ -1,8 +1,9 @@
 """The enrolment service's application service: each command is one unit of work in a
 transaction that reads and locks what it decides on (:mod:`services.enrolment.records`),
 loads the aggregate, hands it the caller's command object and saves the events with
-their read models' changes. Beside it, the daily check of wajib lapor, which records
-missed due dates the same way.
+their read models' changes. Beside it, the periodic jobs, which record events the same
+way: the check of wajib lapor (missed due dates) and retention (profiles erased a
+configured time after the supervision ended).
 
 It runs on any event store with the PostgreSQL store's protocol and any
 :class:`~services.enrolment.records.EnrolmentRecords`: in the service, the event store
@@ -13,19 +14,21 @@ records kept beside it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID, uuid4
 
-from services.enrolment import commands
+from services.enrolment import commands, profiles
 from services.enrolment.domain import (
+    DEFAULT_RETENTION_YEARS,
     Client,
     ClientStatus,
     Enrolment,
     NikAlreadyRegistered,
     ProgrammeTerms,
+    years_after,
 )
 from services.enrolment.records import EnrolmentRecords, RecordsOf
 from services.enrolment.reporting import DEFAULT_EVERY_DAYS
@@ -257,21 +260,65 @@ async def check_reports(
         latest_possible_today,
     )
     context = CommandContext(actor=REPORT_CHECK_ACTOR, occurred_at=now.astimezone(UTC))
+
+    async def check(work: UnitOfWork, client: Client) -> None:
+        client.record_missed_reports(
+            today=today_in(client.bapas_code, now),
+            default_every_days=every_days[client.integration_type],
+        )
+
+    return await _each_klien(store, context, [row["client_id"] for row in candidates], check)
+
+
+RETENTION_ACTOR = Actor(role="service", sub="enrolment.retention")
+
+
+async def erase_profiles_past_retention(
+    store: EventStore, now: datetime, *, years: int = DEFAULT_RETENTION_YEARS
+) -> list[Envelope[EventPayload]]:
+    """Retention, at ``now``: the profile of each klien whose supervision ended ``years``
+    years ago or more (at the klien's Bapas) is erased, as an officer would erase it
+    (ClientProfileErased, the data key and the profile deleted). Returns the events
+    recorded. Every instance runs it; like the check of wajib lapor, each klien is
+    taken under its row's lock, and an erased profile is not erased again.
+    """
+    latest_possible_today = now.astimezone(UTC).date() + timedelta(days=1)
+    candidates = await store.pool.fetch(
+        "SELECT client_id FROM clients WHERE status = $1 AND profile_erased_on IS NULL"
+        " AND supervision_ended_on <= $2 ORDER BY client_id",
+        ClientStatus.SUPERVISION_ENDED.value,
+        years_after(latest_possible_today, -years),
+    )
+    context = CommandContext(actor=RETENTION_ACTOR, occurred_at=now.astimezone(UTC))
+
+    async def erase(work: UnitOfWork, client: Client) -> None:
+        client.erase_profile_past_retention(today=today_in(client.bapas_code, now), years=years)
+        if client.pending_events:
+            await profiles.erase_profile(work.connection, client.id)
+
+    return await _each_klien(store, context, [row["client_id"] for row in candidates], erase)
+
+
+async def _each_klien(
+    store: EventStore,
+    context: CommandContext,
+    client_ids: list[UUID],
+    change: Callable[[UnitOfWork, Client], Awaitable[None]],
+) -> list[Envelope[EventPayload]]:
+    """What a periodic job does to each klien: under the klien's row lock, as the
+    officers' commands take it (so that they and other instances take turns), load it,
+    ``change`` it and save what it recorded; the events saved."""
     recorded: list[Envelope[EventPayload]] = []
-    for row in candidates:
+    for client_id in client_ids:
         try:
             async with unit_of_work(store, context, transaction=True) as work:
-                # The klien's row lock, as the officers' commands take it: they take turns.
                 await work.connection.execute(
-                    "SELECT 1 FROM clients WHERE client_id = $1 FOR UPDATE", row["client_id"]
+                    "SELECT 1 FROM clients WHERE client_id = $1 FOR UPDATE", client_id
                 )
-                client = await work.load(Client, row["client_id"])
-                client.record_missed_reports(
-                    today=today_in(client.bapas_code, now),
-                    default_every_days=every_days[client.integration_type],
-                )
+                client = await work.load(Client, client_id)
+                await change(work, client)
                 if client.pending_events:
                     recorded.extend(await work.save(client))
         except ConcurrencyConflict:
-            log.info("klien %s changed meanwhile (another instance checked it?)", row["client_id"])
+            log.info("klien %s changed meanwhile (another instance's job?)", client_id)
     return recorded

@@ -57,6 +57,18 @@ COMPLETION_ATTENDANCE_PERCENT = 75
 _ATTENDED = frozenset({AttendanceStatus.PRESENT, AttendanceStatus.LATE})
 
 
+DEFAULT_RETENTION_YEARS = 5
+"""How long a profile is kept after the supervision ended (configuration may change it)."""
+
+
+def years_after(day: date, years: int) -> date:
+    """The same day ``years`` later; 29 February falls on 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 class ClientStatus(StrEnum):
     UNDER_SUPERVISION = "under_supervision"
     SUPERVISION_ENDED = "supervision_ended"
@@ -316,6 +328,16 @@ class Client(Aggregate):
         if self.profile_erased:
             raise RuleViolated(f"the profile of klien {self.id} is already erased")
         self.record(ClientProfileErased(client_id=self.id, erased_on=erased_on))
+
+    def erase_profile_past_retention(self, *, today: date, years: int) -> None:
+        """Retention: a profile is kept ``years`` years after the supervision ended, and
+        erased on that anniversary (or the first check after it); nothing while the
+        supervision goes on, nor once erased."""
+        ended_on = self.supervision_ended_on
+        if ended_on is None or self.profile_erased:
+            return
+        if today >= years_after(ended_on, years):
+            self.record(ClientProfileErased(client_id=self.id, erased_on=today))
 
     def apply(self, event: EventPayload) -> None:
         match event:

@@ -9,7 +9,9 @@ any other environment (unset included) when the service starts.
 
 Wajib lapor's default intervals by kind of integration
 (``ENROLMENT_REPORTING_EVERY_DAYS``, JSON) and how often the check of missed due dates
-runs (``ENROLMENT_REPORT_CHECK_EVERY_SECONDS``) are configuration too.
+runs (``ENROLMENT_REPORT_CHECK_EVERY_SECONDS``) are configuration too, and so is how
+long a profile is kept after the supervision ended (``ENROLMENT_PROFILE_RETENTION_YEARS``,
+5 by default) and how often that is checked.
 
 It also needs the address at which the public reaches its certificate verification
 (``BAPAS_PUBLIC_BASE_URL``): the QR code printed on every training certificate holds
@@ -27,6 +29,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from services.enrolment.domain import DEFAULT_RETENTION_YEARS
 from services.enrolment.reporting import DEFAULT_EVERY_DAYS
 from shared.events.enrolment import IntegrationType
 from shared.master_key import decode_master_key, development_key_refusal
@@ -75,6 +78,20 @@ class EnrolmentSettings(ServiceSettings):
         description="How often the check of missed due dates runs (it also runs at start). "
         "A due date passes at midnight at the klien's Bapas; a missed one is recorded on the "
         "first run after that.",
+    )
+
+    profile_retention_years: int = Field(
+        default=DEFAULT_RETENTION_YEARS,
+        ge=1,
+        le=100,
+        description="Years a klien's profile is kept after the supervision ended; it is "
+        "erased on that anniversary (ClientProfileErased), by a periodic job.",
+    )
+    retention_check_every_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="How often the retention job looks for profiles past their time "
+        "(it also runs at start).",
     )
 
     @field_validator("reporting_every_days")
