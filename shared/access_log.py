@@ -70,3 +70,13 @@ async def accesses_of(pool: asyncpg.Pool, client_id: UUID, page: PageRequest) ->
         items=[AccessEntry.model_validate(dict(row)) for row in shown.items],
         next_cursor=shown.next_cursor,
     )
+
+
+async def all_accesses_of(pool: asyncpg.Pool, client_id: UUID) -> list[AccessEntry]:
+    """Every entry of the klien, the oldest first (for its export)."""
+    rows = await pool.fetch(
+        "SELECT accessed_at, role, sub, method, route, correlation_id FROM client_access_log"
+        " WHERE client_id = $1 ORDER BY seq",
+        client_id,
+    )
+    return [AccessEntry.model_validate(dict(row)) for row in rows]

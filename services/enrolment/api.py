@@ -13,6 +13,7 @@ officers of its Bapas and the partner of its Pokmas (it bears the klien's name).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -26,6 +27,7 @@ from services.enrolment.certificate_wording import wording_of
 from services.enrolment.certificates import certificate_refusal
 from services.enrolment.dependencies import Codes, ReportingDefaults, Vault
 from services.enrolment.domain import ClientStatus, EnrolmentStatus
+from services.enrolment.export import EnrolmentExport, export_of
 from services.enrolment.profiles import read_profile
 from services.enrolment.queries import (
     ClientDetail,
@@ -296,6 +298,33 @@ async def get_access_log(
     if client is None or not caller.can_see_who_looked(client.bapas_code):
         raise NotFound(NO_CLIENT)
     return await accesses_of(runtime.pool, client_id, page)
+
+
+@router.get(
+    "/clients/{client_id}/export",
+    responses=READ_RESPONSES | problem_responses(403),
+    summary="Everything this service holds of the klien (subject access)",
+)
+async def export_client(
+    client_id: UUID,
+    caller: Caller,
+    runtime: Runtime,
+    vault: Vault,
+    codes: Codes,
+    request: Request,
+) -> EnrolmentExport:
+    """The klien with its profile, its due dates, its enrolments at any office (with
+    attendance and certificate codes) and who read its personal data, in one document,
+    for the klien's right of access. The export is recorded in the access log.
+
+    Who: an officer (`bapas_officer`) of the klien's Bapas. Other roles that may read
+    the klien: 403; an unknown id, or one the caller may not read: 404.
+    """
+    klien = caller.require_found(await client_detail(runtime.pool, client_id), NO_CLIENT)
+    if not caller.can_see_client_profile(klien.bapas_code):
+        raise Forbidden("a klien's export holds its profile: for the officers of its Bapas only")
+    await record_access(runtime.pool, request, caller, client_id)
+    return await export_of(runtime.pool, vault, codes, klien, exported_at=datetime.now(UTC))
 
 
 @router.post(

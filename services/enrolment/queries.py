@@ -292,3 +292,11 @@ async def certificate_of(pool: asyncpg.Pool, enrolment_id: UUID) -> Certificate 
         enrolment_id,
     )
     return None if row is None else Certificate.model_validate(dict(row))
+
+
+async def enrolment_ids_of(pool: asyncpg.Pool, client_id: UUID) -> list[UUID]:
+    """Every enrolment of the klien, at any office, in the order they were recorded."""
+    rows = await pool.fetch(
+        "SELECT enrolment_id FROM enrolments WHERE client_id = $1 ORDER BY seq", client_id
+    )
+    return [row["enrolment_id"] for row in rows]
