@@ -12,14 +12,16 @@ and its reads of single items 404. Writes outside the caller's scope answer 403.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.employment import commands, queries
-from services.employment.application import EmploymentApplication
+from services.employment.application import NO_CLIENT, EmploymentApplication
 from services.employment.domain import PlacementStatus, VacancyStatus
+from services.employment.export import EmploymentExport, export_of, klien_here
 from services.employment.queries import (
     Candidate,
     EmployerRecord,
@@ -28,6 +30,7 @@ from services.employment.queries import (
     VacancyView,
 )
 from services.employment.records import postgres_records
+from shared.access_log import record_access
 from shared.eventstore.refusals import NotPermitted
 from shared.eventstore.store import Events
 from shared.http import (
@@ -334,3 +337,26 @@ async def get_placement(placement_id: UUID, caller: Caller, runtime: Runtime) ->
     """
     found = await queries.placement_by_id(runtime.pool, placement_id)
     return caller.require_found(found, NO_PLACEMENT)
+
+
+@router.get(
+    "/clients/{client_id}/export",
+    responses=READ_RESPONSES | problem_responses(403),
+    tags=["klien"],
+    summary="Everything this service holds of the klien (subject access)",
+)
+async def export_client(
+    client_id: UUID, caller: Caller, runtime: Runtime, request: Request
+) -> EmploymentExport:
+    """The klien as this service knows it, its competent trainings and its placements
+    with their retention checks, and who read its data here, for the klien's right of
+    access. The export is recorded in the access log.
+
+    Who: an officer (`bapas_officer`) of the klien's Bapas. Other roles that may read
+    the klien: 403; an unknown id, or one the caller may not read: 404.
+    """
+    klien = caller.require_found(await klien_here(runtime.pool, client_id), NO_CLIENT)
+    if not caller.can_see_client_profile(klien.bapas_code):
+        raise NotPermitted("a klien's export is for the officers of its Bapas only")
+    await record_access(runtime.pool, request, caller, client_id)
+    return await export_of(runtime.pool, klien, exported_at=datetime.now(UTC))
