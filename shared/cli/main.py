@@ -11,6 +11,7 @@ from shared.cli.deadletters import deadletters_app
 from shared.cli.demo import demo
 from shared.cli.docs import docs_app
 from shared.cli.outbox import outbox_app
+from shared.cli.privacy import privacy_app
 from shared.cli.projection import projection_app
 from shared.cli.stack import stack_app, topics_app
 from shared.cli.supervision import supervision_app
@@ -39,5 +40,6 @@ app.add_typer(deadletters_app, name="deadletters")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(docs_app, name="docs")
 app.add_typer(supervision_app, name="supervision")
+app.add_typer(privacy_app, name="privacy")
 app.command("token")(token)
 app.command("demo")(demo)
