@@ -19,6 +19,7 @@ import asyncpg
 from fastapi import Request
 from pydantic import BaseModel, Field
 
+from shared.eventstore.refusals import NotPermitted
 from shared.http.pagination import CursorCodec, Page, PageRequest
 from shared.http.request_log import request_correlation_id
 from shared.postgres.pool import Connection
@@ -54,6 +55,16 @@ async def record_access(
         getattr(route, "path", request.url.path),
         request_correlation_id(request),
     )
+
+
+async def record_export(
+    pool: asyncpg.Pool, request: Request, caller: Principal, client_id: UUID, bapas_code: str
+) -> None:
+    """Before a klien's export: refuse it unless the caller is an officer of the klien's
+    Bapas (``bapas_code``), then record it."""
+    if not caller.can_see_client_profile(bapas_code):
+        raise NotPermitted("a klien's export holds its data: for the officers of its Bapas only")
+    await record_access(pool, request, caller, client_id)
 
 
 async def accesses_of(pool: asyncpg.Pool, client_id: UUID, page: PageRequest) -> Page[AccessEntry]:

@@ -30,7 +30,7 @@ from services.employment.queries import (
     VacancyView,
 )
 from services.employment.records import postgres_records
-from shared.access_log import record_access
+from shared.access_log import record_export
 from shared.eventstore.refusals import NotPermitted
 from shared.eventstore.store import Events
 from shared.http import (
@@ -356,7 +356,5 @@ async def export_client(
     the klien: 403; an unknown id, or one the caller may not read: 404.
     """
     klien = caller.require_found(await klien_here(runtime.pool, client_id), NO_CLIENT)
-    if not caller.can_see_client_profile(klien.bapas_code):
-        raise NotPermitted("a klien's export is for the officers of its Bapas only")
-    await record_access(runtime.pool, request, caller, client_id)
+    await record_export(runtime.pool, request, caller, client_id, klien.bapas_code)
     return await export_of(runtime.pool, klien, exported_at=datetime.now(UTC))

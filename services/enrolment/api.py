@@ -43,7 +43,7 @@ from services.enrolment.queries import (
     list_enrolments,
 )
 from services.enrolment.records import postgres_records
-from shared.access_log import AccessEntry, accesses_of, record_access
+from shared.access_log import AccessEntry, accesses_of, record_access, record_export
 from shared.eventstore.store import Events
 from shared.http import (
     COMMAND_RESPONSES,
@@ -321,9 +321,7 @@ async def export_client(
     the klien: 403; an unknown id, or one the caller may not read: 404.
     """
     klien = caller.require_found(await client_detail(runtime.pool, client_id), NO_CLIENT)
-    if not caller.can_see_client_profile(klien.bapas_code):
-        raise Forbidden("a klien's export holds its profile: for the officers of its Bapas only")
-    await record_access(runtime.pool, request, caller, client_id)
+    await record_export(runtime.pool, request, caller, client_id, klien.bapas_code)
     return await export_of(runtime.pool, vault, codes, klien, exported_at=datetime.now(UTC))
 
 
