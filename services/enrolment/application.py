@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import TypeVar
 from uuid import UUID, uuid4
 
@@ -39,7 +39,7 @@ from shared.eventstore.application import Application
 from shared.eventstore.refusals import InvalidValue, NotVisible, RuleViolated
 from shared.eventstore.store import CommandContext, ConcurrencyConflict, Events, EventStore
 from shared.eventstore.unit_of_work import UnitOfWork, unit_of_work
-from shared.reference import today_in
+from shared.reference import latest_today, today_in
 
 C = TypeVar("C", bound=Command)
 
@@ -250,14 +250,12 @@ async def check_reports(
     instances take turns, and the second finds the due dates answered or missed already,
     for which the aggregate records nothing.
     """
-    # No office is more than a day ahead of UTC: a loose bound here, each office's
-    # exact day in the aggregate.
-    latest_possible_today = now.astimezone(UTC).date() + timedelta(days=1)
+    # Each office's exact day is the aggregate's to check.
     candidates = await store.pool.fetch(
         "SELECT client_id FROM clients WHERE status = $1"
         " AND (reporting_every_days IS NULL OR next_due_on < $2) ORDER BY client_id",
         ClientStatus.UNDER_SUPERVISION.value,
-        latest_possible_today,
+        latest_today(now),
     )
     context = CommandContext(actor=REPORT_CHECK_ACTOR, occurred_at=now.astimezone(UTC))
 
@@ -282,12 +280,11 @@ async def erase_profiles_past_retention(
     recorded. Every instance runs it; like the check of wajib lapor, each klien is
     taken under its row's lock, and an erased profile is not erased again.
     """
-    latest_possible_today = now.astimezone(UTC).date() + timedelta(days=1)
     candidates = await store.pool.fetch(
         "SELECT client_id FROM clients WHERE status = $1 AND profile_erased_on IS NULL"
         " AND supervision_ended_on <= $2 ORDER BY client_id",
         ClientStatus.SUPERVISION_ENDED.value,
-        years_after(latest_possible_today, -years),
+        years_after(latest_today(now), -years),
     )
     context = CommandContext(actor=RETENTION_ACTOR, occurred_at=now.astimezone(UTC))
 

@@ -17,7 +17,7 @@ the day.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TypeVar
 from uuid import UUID
 
@@ -33,7 +33,7 @@ from shared.eventstore.store import (
     EventStore,
 )
 from shared.eventstore.unit_of_work import unit_of_work
-from shared.reference import today_in
+from shared.reference import latest_today, today_in
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +107,10 @@ async def expire_lapsed_mous(store: EventStore, now: datetime) -> list[UUID]:
     two instances expiring the same MoU at once both write its next version, which the
     event store's primary key lets only one of them do.
     """
-    # No office is more than a day ahead of UTC: a loose bound here, the exact day
-    # of each office in the aggregate.
-    latest_possible_today = now.astimezone(UTC).date() + timedelta(days=1)
+    # The exact day of each office is the aggregate's to check.
     candidates = await store.pool.fetch(
         "SELECT mou_id FROM mous WHERE status = 'active' AND valid_until < $1",
-        latest_possible_today,
+        latest_today(now),
     )
     context = CommandContext(actor=EXPIRY_ACTOR, occurred_at=now.astimezone(UTC))
     expired: list[UUID] = []

@@ -13,6 +13,7 @@ from shared.reference.offices import (
     bapas_office,
     bapas_offices,
     is_known_bapas,
+    latest_today,
     offices_in_province,
     today_in,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "bapas_office",
     "bapas_offices",
     "is_known_bapas",
+    "latest_today",
     "offices_in_province",
     "skill_codes",
     "skills",

@@ -101,6 +101,13 @@ def today_in(bapas_code: str, now: datetime) -> date:
     return bapas_office(bapas_code).today(now)
 
 
+def latest_today(now: datetime) -> date:
+    """The latest date any office has at ``now`` (that of the office farthest east): a
+    daily job selects what may be due anywhere with it, then decides by each office's
+    own date."""
+    return max(office.today(now) for office in bapas_offices())
+
+
 def _known_bapas_code(bapas_code: str) -> str:
     if not is_known_bapas(bapas_code):
         raise ValueError(f"unknown bapas_code {bapas_code!r}")
