@@ -123,10 +123,17 @@ class ProfileVault:
         sealed = _encrypt(AESGCM(data_key), profile.model_dump_json().encode(), client_id)
         return wrapped, sealed
 
-    def open(self, client_id: UUID, wrapped_key: bytes, sealed: bytes) -> ClientProfile:
+    def data_key(self, client_id: UUID, wrapped_key: bytes) -> AESGCM:
+        """The klien's data key, unwrapped: what its profile and notes are sealed with."""
         try:
-            data_key = _decrypt(self._master, wrapped_key, client_id)
-            plaintext = _decrypt(AESGCM(data_key), sealed, client_id)
+            return AESGCM(_decrypt(self._master, wrapped_key, client_id))
+        except InvalidTag:
+            raise ProfileUnreadable(f"the data key of klien {client_id} does not unwrap") from None
+
+    def open(self, client_id: UUID, wrapped_key: bytes, sealed: bytes) -> ClientProfile:
+        data_key = self.data_key(client_id, wrapped_key)
+        try:
+            plaintext = _decrypt(data_key, sealed, client_id)
         except InvalidTag:
             raise ProfileUnreadable(f"the profile of klien {client_id} does not decrypt") from None
         return ClientProfile.model_validate_json(plaintext)
@@ -182,6 +189,16 @@ async def move_profile(connection: Connection, *, client_id: UUID, to_bapas_code
     except asyncpg.UniqueViolationError:
         return False
     return True
+
+
+async def client_data_key(
+    connection: Connection, vault: ProfileVault, client_id: UUID
+) -> AESGCM | None:
+    """The klien's data key, or ``None`` once its profile is erased (or it never had one)."""
+    wrapped: bytes | None = await connection.fetchval(
+        "SELECT wrapped_key FROM client_data_keys WHERE client_id = $1", client_id
+    )
+    return None if wrapped is None else vault.data_key(client_id, wrapped)
 
 
 async def read_profile(
