@@ -72,6 +72,10 @@ class ServiceRuntime:
     startup_checks: Sequence[Callable[[], None]] = ()
     """Run before anything is opened; one that raises stops the service (a key or secret
     that may not be trusted here, say), its message saying what to set."""
+    data_migrations: Sequence[Callable[[ServiceRuntime], Awaitable[object]]] = ()
+    """Changes to stored rows that need more than SQL (the service's keys, say): run in
+    order at each start, once the schema is migrated and before anything is consumed,
+    relayed or served. Each must be idempotent: every instance runs them."""
     broker: KafkaBroker = field(init=False)
     _pool: asyncpg.Pool | None = field(default=None, init=False)
     _consumers: list[ProjectionConsumer] = field(default_factory=list, init=False)
@@ -116,6 +120,8 @@ class ServiceRuntime:
         )
         async with self._pool.acquire() as connection:
             await apply_migrations(connection, migrations_of(*self.migration_packages))
+        for migrate in self.data_migrations:
+            await migrate(self)
         await _retry("Kafka", self.broker.start)
         if self.topic is not None:
             relay = self._relay = OutboxRelay(
@@ -245,6 +251,7 @@ def build_service_app(
     periodic_jobs: Sequence[PeriodicJob] = (),
     session_cookie: str | None = None,
     startup_checks: Sequence[Callable[[], None]] = (),
+    data_migrations: Sequence[Callable[[ServiceRuntime], Awaitable[object]]] = (),
 ) -> FastAPI:
     """The service's ASGI app: shared conventions, its routers, its runtime's lifespan.
 
@@ -263,6 +270,7 @@ def build_service_app(
         projections=projections,
         periodic_jobs=periodic_jobs,
         startup_checks=startup_checks,
+        data_migrations=data_migrations,
     )
     app = create_service_app(
         title=title,

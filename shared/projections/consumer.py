@@ -332,6 +332,8 @@ class ProjectionConsumer:
         until: Mapping[TopicPartition, int] | None,
         on_batch: Callable[[BatchOutcome], None] | None,
     ) -> None:
+        if self._stop_requested.is_set():
+            return  # stopped before its task first ran (a service stopping as it starts)
         if not self._started:
             raise RuntimeError("start the consumer first")
         if self._running:
