@@ -1,8 +1,10 @@
 """The enrolment service's composition root: its settings, the profile vault, the
 certificate codes, the pokmas projection (with the MoU reactions), the periodic jobs
-(the check of missed wajib lapor due dates, retention of profiles) and the routers (the
-API, and the public verification of certificates), wired by the shared runtime into one
-ASGI app (run by uvicorn with ``--factory``)."""
+(the check of missed wajib lapor due dates, retention of profiles), the data migrations
+done at each start before serving (the digests of NIKs and names made again under a
+changed look-up key) and the routers (the API, and the
+public verification of certificates), wired by the shared runtime into one ASGI app
+(run by uvicorn with ``--factory``)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from services.enrolment import verification
 from services.enrolment.api import router
 from services.enrolment.application import check_reports, erase_profiles_past_retention
 from services.enrolment.certificates import CertificateCodes
+from services.enrolment.key_rotation import rekey_lookup_digests
 from services.enrolment.profiles import ProfileVault
 from services.enrolment.projections import PROJECTIONS
 from services.enrolment.read_models import OWN_READ_MODELS
@@ -30,12 +33,20 @@ async def check_reports_now(
     await check_reports(runtime.event_store, datetime.now(UTC), every_days=every_days)
 
 
+async def rekey_lookup_digests_now(runtime: ServiceRuntime, *, vault: ProfileVault) -> None:
+    """A NIK registered twice would go unnoticed, and a name would not match, if digests
+    made with another look-up key stayed."""
+    async with runtime.pool.acquire() as connection:
+        await rekey_lookup_digests(connection, vault)
+
+
 async def erase_profiles_past_retention_now(runtime: ServiceRuntime, *, years: int) -> None:
     await erase_profiles_past_retention(runtime.event_store, datetime.now(UTC), years=years)
 
 
 def create_app() -> FastAPI:
     settings = EnrolmentSettings()
+    vault = ProfileVault(settings.master_keys(), lookup_key=settings.lookup_key())
 
     app = build_service_app(
         settings,
@@ -50,16 +61,28 @@ def create_app() -> FastAPI:
         routers=[router, verification.router],
         read_models=OWN_READ_MODELS,
         projections=list(PROJECTIONS.values()),
-        startup_checks=[settings.require_trusted_master_key],
+        startup_checks=[settings.require_trusted_keys],
+        data_migrations=[
+            functools.partial(rekey_lookup_digests_now, vault=vault),
+        ],
         periodic_jobs=[
             PeriodicJob(
                 name="enrolment.report_check",
                 every_seconds=settings.report_check_every_seconds,
                 run=functools.partial(check_reports_now, every_days=settings.reporting_every_days),
-            )
+            ),
+            PeriodicJob(
+                name="enrolment.retention",
+                every_seconds=settings.retention_check_every_seconds,
+                run=functools.partial(
+                    erase_profiles_past_retention_now, years=settings.profile_retention_years
+                ),
+            ),
         ],
     )
     app.state.reporting_every_days = settings.reporting_every_days
-    app.state.profile_vault = ProfileVault(settings.master_key())
-    app.state.certificate_codes = CertificateCodes(settings.master_key(), settings.public_base_url)
+    app.state.profile_vault = vault
+    app.state.certificate_codes = CertificateCodes(
+        settings.certificate_code_key(), settings.public_base_url
+    )
     return app

@@ -3,8 +3,9 @@
 An employer holding a paper certificate may doubt it. The certificate therefore
 carries a **code** (printed, and in its QR code) that anyone can check with the
 service. The code is the enrolment id encrypted with AES-256 under a key of its own,
-derived from the master key: an AES block is exactly the 16 bytes of a UUID, so the
-code is a keyed pseudorandom permutation of the id. From that follows all it must be:
+the **certificate key** (a setting, not the master key): an AES block is exactly the
+16 bytes of a UUID, so the code is a keyed pseudorandom permutation of the id. From
+that follows all it must be:
 
 * **Unguessable.** 128 bits: without the key no code can be made for an enrolment,
   nor an enrolment told from its code, and a code typed at random names a certificate
@@ -18,8 +19,12 @@ code is a keyed pseudorandom permutation of the id. From that follows all it mus
   O and U), in groups of four for reading aloud: ``0K7D-M2QX-…``. Reading one ignores
   case, hyphens and spaces, and takes I and L for 1 and O for 0.
 
-The key depends only on the master key: replacing the master key would change every
-code, so it must stay as long as the certificates printed under it.
+Every printed code needs the certificate key, so it must stay as long as the
+certificates printed with it; the master key, which has nothing to do with it, can be
+replaced meanwhile. Codes printed before the certificate key was a setting were made
+with a key derived from the master key (:func:`code_key_of_master_key`): an installation
+that has such codes sets that key as its certificate key, once, before it replaces its
+master key.
 """
 
 from __future__ import annotations
@@ -66,12 +71,17 @@ def certificate_refusal(status: EnrolmentStatus, assessment: Assessment | None) 
     return None
 
 
-class CertificateCodes:
-    """Makes and reads certificate codes with a key derived from the master key, and
-    says where a code is verified (the public base URL)."""
+def code_key_of_master_key(master_key: bytes) -> bytes:
+    """The key codes were made with before the certificate key was a setting of its own:
+    derived (HKDF) from the master key."""
+    return derived_key(master_key, _CODE_KEY_INFO)
 
-    def __init__(self, master_key: bytes, public_base_url: str) -> None:
-        key = derived_key(master_key, _CODE_KEY_INFO)
+
+class CertificateCodes:
+    """Makes and reads certificate codes with the certificate key (32 bytes: AES-256),
+    and says where a code is verified (the public base URL)."""
+
+    def __init__(self, key: bytes, public_base_url: str) -> None:
         # ECB leaks equal blocks of a long message; a code is one block, made from an id
         # that is never encrypted twice, which is exactly a pseudorandom permutation.
         self._cipher = Cipher(algorithms.AES(key), modes.ECB())  # noqa: S305

@@ -1,6 +1,6 @@
-"""What the enrolment routes take from the app they run in: the profile vault and the
-certificate codes, both holding keys derived from the master key, and the configured
-default intervals of wajib lapor, made once by the composition root
+"""What the enrolment routes take from the app they run in: the profile vault (with the
+master keys and the look-up key), the certificate codes (with the certificate key) and
+the configured default intervals of wajib lapor, made once by the composition root
 (:mod:`services.enrolment.app`) and kept in the app's state."""
 
 from __future__ import annotations

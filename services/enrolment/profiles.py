@@ -5,21 +5,28 @@ A profile (full name, NIK, phone, address) is personal data under UU 27/2022
 entitled to it, and never travels in an event:
 
 * Each klien has a **data key** of its own (AES-256-GCM, from ``cryptography``), stored
-  only *wrapped* (encrypted) by the **master key** from the environment. The profile is
-  encrypted under the data key. Both ciphertexts are bound to the ``client_id`` as
-  associated data, so a row copied onto another klien does not decrypt.
+  only *wrapped* (encrypted) by the **master key** from the environment, beside the id
+  of the master key that wrapped it. The profile is encrypted under the data key. Both
+  ciphertexts are bound to the ``client_id`` as associated data, so a row copied onto
+  another klien does not decrypt.
+* The master key can be replaced while the service runs: the vault reads with the keys
+  of a rotation still under way as well (the key a row names; a row from before key
+  ids, each key in turn), wraps every new data key under the current one, and
+  :func:`services.enrolment.key_rotation.rotate_master_key` wraps the others again.
 * **Erasure** deletes the data key and the profile: nothing left in the database can
   give the profile back, while the events (which carry only the ``client_id``) stay.
 * "Is this NIK already registered at this Bapas?" is answered with a keyed hash
-  (HMAC-SHA256 under a key derived from the master key with HKDF), never the
-  plaintext: without the master key the digests cannot be tested against the
-  ten-million-odd plausible NIKs of a region.
+  (HMAC-SHA256 under a key derived with HKDF from the **look-up key**, a secret of its
+  own, not the master key), never the plaintext: without the look-up key the digests
+  cannot be tested against the ten-million-odd plausible NIKs of a region. Replacing
+  the master key changes no digest; each row records the id of the look-up key its
+  digests were made with, so that they are made again when it changes.
 * "Is this the name printed on the klien's training certificate?" (an employer asks
   it when verifying the paper) is answered the same way: beside the profile lies a
   keyed hash of the klien's normalised full name (:func:`normalised_name`), bound to
-  the ``client_id``, so the public check need not decrypt a profile and the name is
-  never stored in clear. It goes with the profile at erasure: from then on no name
-  matches.
+  the ``client_id`` and keyed from the look-up key too (another HKDF purpose), so the
+  public check need not decrypt a profile and the name is never stored in clear. It
+  goes with the profile at erasure: from then on no name matches.
 
 Nothing here logs, and no error raised here carries a profile field or a key.
 """
@@ -30,6 +37,7 @@ import hashlib
 import hmac
 import os
 import unicodedata
+from collections.abc import Iterator
 from typing import Annotated
 from uuid import UUID
 
@@ -41,6 +49,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.envelope import Phone, ShortText, Text
+from shared.master_key import MasterKeys, key_id
 from shared.postgres.pool import Connection
 
 NONCE_BYTES = 12
@@ -71,10 +80,10 @@ class ClientProfile(BaseModel):
     __str__ = __repr__
 
 
-def derived_key(master_key: bytes, purpose: bytes) -> bytes:
-    """A 32-byte key of its own for one ``purpose``, derived from the master key (HKDF):
-    knowing one derived key tells nothing of the master key or of the others."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master_key)
+def derived_key(secret: bytes, purpose: bytes) -> bytes:
+    """A 32-byte key of its own for one ``purpose``, derived from ``secret`` (HKDF):
+    knowing one derived key tells nothing of the secret or of the others."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(secret)
 
 
 def normalised_name(name: str) -> str:
@@ -88,19 +97,30 @@ def normalised_name(name: str) -> str:
 
 
 class ProfileUnreadable(Exception):
-    """A stored profile does not decrypt (a wrong master key, or a tampered row)."""
+    """A stored profile does not decrypt (a master key not configured, or a tampered row)."""
 
 
 class ProfileVault:
-    """Encrypts, decrypts and digests profiles with keys derived from the master key."""
+    """Wraps data keys under the master keys, encrypts and decrypts profiles, and digests
+    NIKs and names with keys derived from the look-up key."""
 
-    def __init__(self, master_key: bytes) -> None:
-        self._master = AESGCM(master_key)
-        self._nik_key = derived_key(master_key, _NIK_LOOKUP_INFO)
-        self._name_key = derived_key(master_key, _NAME_MATCH_INFO)
+    def __init__(self, master_keys: MasterKeys, *, lookup_key: bytes) -> None:
+        self._wrapping = {kid: AESGCM(key) for kid, key in master_keys.readable().items()}
+        self.current_key_id = master_keys.current_id
+        """The id recorded beside every data key wrapped from now on."""
+        self._nik_key = derived_key(lookup_key, _NIK_LOOKUP_INFO)
+        self._name_key = derived_key(lookup_key, _NAME_MATCH_INFO)
+        self.lookup_key_id = key_id(lookup_key)
+        """The id recorded beside every digest made from now on."""
 
     def __repr__(self) -> str:
-        return "ProfileVault(<keys>)"
+        return (
+            f"ProfileVault(master keys {sorted(self._wrapping)}, look-up key {self.lookup_key_id})"
+        )
+
+    def knows(self, master_key_id: str) -> bool:
+        """Whether what the master key ``master_key_id`` wrapped can be read here."""
+        return master_key_id in self._wrapping
 
     def nik_digest(self, nik: str) -> bytes:
         """The keyed hash a NIK is looked up by."""
@@ -117,21 +137,61 @@ class ProfileVault:
         return hmac.compare_digest(self.name_digest(client_id, typed_name), digest)
 
     def seal(self, client_id: UUID, profile: ClientProfile) -> tuple[bytes, bytes]:
-        """A new data key wrapped by the master key, and the profile encrypted under it."""
+        """A new data key wrapped by the current master key (:attr:`current_key_id`), and
+        the profile encrypted under it."""
         data_key = AESGCM.generate_key(bit_length=DATA_KEY_BITS)
-        wrapped = _encrypt(self._master, data_key, client_id)
+        wrapped = _encrypt(self._wrapping[self.current_key_id], data_key, client_id)
         sealed = _encrypt(AESGCM(data_key), profile.model_dump_json().encode(), client_id)
         return wrapped, sealed
 
-    def data_key(self, client_id: UUID, wrapped_key: bytes) -> AESGCM:
-        """The klien's data key, unwrapped: what its profile and notes are sealed with."""
-        try:
-            return AESGCM(_decrypt(self._master, wrapped_key, client_id))
-        except InvalidTag:
-            raise ProfileUnreadable(f"the data key of klien {client_id} does not unwrap") from None
+    def data_key(
+        self, client_id: UUID, wrapped_key: bytes, master_key_id: str | None = None
+    ) -> AESGCM:
+        """The klien's data key, unwrapped: what its profile and notes are sealed with.
+        ``master_key_id`` is the id stored with it (``None``: wrapped before ids were)."""
+        _, data_key = self._unwrapped(client_id, wrapped_key, master_key_id)
+        return AESGCM(data_key)
 
-    def open(self, client_id: UUID, wrapped_key: bytes, sealed: bytes) -> ClientProfile:
-        data_key = self.data_key(client_id, wrapped_key)
+    def rewrapped(self, client_id: UUID, wrapped_key: bytes, master_key_id: str | None) -> bytes:
+        """The klien's data key wrapped under the current master key (the same bytes when
+        it already is: a row from before key ids may be)."""
+        unwrapped_by, data_key = self._unwrapped(client_id, wrapped_key, master_key_id)
+        if unwrapped_by == self.current_key_id:
+            return wrapped_key
+        return _encrypt(self._wrapping[self.current_key_id], data_key, client_id)
+
+    def _unwrapped(
+        self, client_id: UUID, wrapped_key: bytes, master_key_id: str | None
+    ) -> tuple[str, bytes]:
+        """The id of the master key that unwraps the data key, and the data key."""
+        for kid, cipher in self._candidates(client_id, master_key_id):
+            try:
+                return kid, _decrypt(cipher, wrapped_key, client_id)
+            except InvalidTag:
+                continue
+        raise ProfileUnreadable(f"the data key of klien {client_id} does not unwrap")
+
+    def _candidates(
+        self, client_id: UUID, master_key_id: str | None
+    ) -> Iterator[tuple[str, AESGCM]]:
+        if master_key_id is None:
+            yield from self._wrapping.items()
+        elif master_key_id in self._wrapping:
+            yield master_key_id, self._wrapping[master_key_id]
+        else:
+            raise ProfileUnreadable(
+                f"the data key of klien {client_id} is wrapped by the master key "
+                f"{master_key_id}, which is not configured"
+            )
+
+    def open(
+        self,
+        client_id: UUID,
+        wrapped_key: bytes,
+        sealed: bytes,
+        master_key_id: str | None = None,
+    ) -> ClientProfile:
+        data_key = self.data_key(client_id, wrapped_key, master_key_id)
         try:
             plaintext = _decrypt(data_key, sealed, client_id)
         except InvalidTag:
@@ -159,19 +219,22 @@ async def store_profile(
     """Keep the klien's profile; ``False`` if its NIK is already registered at this Bapas."""
     wrapped_key, sealed = vault.seal(client_id, profile)
     await connection.execute(
-        "INSERT INTO client_data_keys (client_id, wrapped_key) VALUES ($1, $2)",
+        "INSERT INTO client_data_keys (client_id, wrapped_key, master_key_id) VALUES ($1, $2, $3)",
         client_id,
         wrapped_key,
+        vault.current_key_id,
     )
     stored = await connection.fetchval(
-        "INSERT INTO client_profiles (client_id, bapas_code, nik_digest, sealed, name_digest)"
-        " VALUES ($1, $2, $3, $4, $5)"
+        "INSERT INTO client_profiles"
+        " (client_id, bapas_code, nik_digest, sealed, name_digest, lookup_key_id)"
+        " VALUES ($1, $2, $3, $4, $5, $6)"
         " ON CONFLICT (bapas_code, nik_digest) DO NOTHING RETURNING true",
         client_id,
         bapas_code,
         vault.nik_digest(profile.nik),
         sealed,
         vault.name_digest(client_id, profile.full_name),
+        vault.lookup_key_id,
     )
     return stored is True
 
@@ -195,10 +258,13 @@ async def client_data_key(
     connection: Connection, vault: ProfileVault, client_id: UUID
 ) -> AESGCM | None:
     """The klien's data key, or ``None`` once its profile is erased (or it never had one)."""
-    wrapped: bytes | None = await connection.fetchval(
-        "SELECT wrapped_key FROM client_data_keys WHERE client_id = $1", client_id
+    row = await connection.fetchrow(
+        "SELECT wrapped_key, master_key_id FROM client_data_keys WHERE client_id = $1",
+        client_id,
     )
-    return None if wrapped is None else vault.data_key(client_id, wrapped)
+    if row is None:
+        return None
+    return vault.data_key(client_id, row["wrapped_key"], row["master_key_id"])
 
 
 async def read_profile(
@@ -206,13 +272,13 @@ async def read_profile(
 ) -> ClientProfile | None:
     """The klien's profile in clear, or ``None`` once it is erased."""
     row = await connection.fetchrow(
-        "SELECT k.wrapped_key, p.sealed FROM client_profiles p"
+        "SELECT k.wrapped_key, p.sealed, k.master_key_id FROM client_profiles p"
         " JOIN client_data_keys k USING (client_id) WHERE p.client_id = $1",
         client_id,
     )
     if row is None:
         return None
-    return vault.open(client_id, row["wrapped_key"], row["sealed"])
+    return vault.open(client_id, row["wrapped_key"], row["sealed"], row["master_key_id"])
 
 
 async def stored_name_digest(

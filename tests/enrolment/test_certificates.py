@@ -112,8 +112,8 @@ async def pdf(api: httpx.AsyncClient, certified: Trained) -> bytes:
 
 
 def _code_of(enrolment_id: UUID) -> str:
-    """The code the service would give the enrolment (same development master key)."""
-    return CertificateCodes(EnrolmentSettings().master_key(), "").code_of(enrolment_id)
+    """The code the service would give the enrolment (same development certificate key)."""
+    return CertificateCodes(EnrolmentSettings().certificate_code_key(), "").code_of(enrolment_id)
 
 
 async def _verify(

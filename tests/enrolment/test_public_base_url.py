@@ -5,10 +5,24 @@ when the service's settings are read."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from pydantic import ValidationError
 
-from services.enrolment.settings import DEVELOPMENT_PUBLIC_BASE_URL, EnrolmentSettings
+from services.enrolment.settings import (
+    CERTIFICATE_KEY_VARIABLE,
+    DEVELOPMENT_PUBLIC_BASE_URL,
+    MASTER_KEY_VARIABLE,
+    NIK_LOOKUP_KEY_VARIABLE,
+    EnrolmentSettings,
+)
+
+PRODUCTION_KEYS = {
+    MASTER_KEY_VARIABLE: b"real-production-key-of-32-bytes!",
+    NIK_LOOKUP_KEY_VARIABLE: b"real-nik-lookup-key-of-32-bytes!",
+    CERTIFICATE_KEY_VARIABLE: b"real-certificate-key-of-32bytes!",
+}
 
 
 @pytest.mark.parametrize(
@@ -52,9 +66,8 @@ def test_production_refuses_to_print_codes_that_point_at_the_local_service(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("BAPAS_ENVIRONMENT", "production")
-    monkeypatch.setenv(
-        "ENROLMENT_PROFILE_MASTER_KEY", "cmVhbC1wcm9kdWN0aW9uLWtleS1vZi0zMi1ieXRlcyE="
-    )
+    for variable, key in PRODUCTION_KEYS.items():
+        monkeypatch.setenv(variable, base64.b64encode(key).decode())
     monkeypatch.delenv("BAPAS_PUBLIC_BASE_URL", raising=False)
 
     with pytest.raises(ValidationError, match="BAPAS_PUBLIC_BASE_URL is the development address"):

@@ -9,8 +9,9 @@ from uuid import uuid4
 import pytest
 
 from services.enrolment.profiles import ProfileVault, normalised_name
+from shared.master_key import MasterKeys
 
-VAULT = ProfileVault(b"m" * 32)
+VAULT = ProfileVault(MasterKeys(b"m" * 32), lookup_key=b"l" * 32)
 PRINTED = "Muhammad Ma'ruf Al-Hakim"
 
 
@@ -47,10 +48,10 @@ def test_the_same_name_of_two_klien_has_two_digests() -> None:
     assert VAULT.name_digest(uuid4(), PRINTED) != VAULT.name_digest(uuid4(), PRINTED)
 
 
-def test_the_digest_needs_the_master_key() -> None:
+def test_the_digest_needs_the_lookup_key() -> None:
     client_id = uuid4()
 
-    other = ProfileVault(b"n" * 32)
+    other = ProfileVault(MasterKeys(b"m" * 32), lookup_key=b"n" * 32)
 
     assert other.name_digest(client_id, PRINTED) != VAULT.name_digest(client_id, PRINTED)
     assert not other.name_matches(client_id, PRINTED, VAULT.name_digest(client_id, PRINTED))

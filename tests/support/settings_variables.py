@@ -34,9 +34,10 @@ PROCESS_SETTINGS: tuple[type[BaseSettings], ...] = (AuthSettings, RequestLimits)
 """Settings every service process reads besides its own: how tokens are verified, how
 large a request may be."""
 
-SECRET_WORDS = frozenset({"SECRET", "PASSWORD", "KEY"})
+SECRET_WORDS = frozenset({"SECRET", "PASSWORD", "KEY", "KEYS"})
 """The last word of a secret's name (``BAPAS_JWT_SECRET``, ``KAFKA_SASL_PASSWORD``,
-``ENROLMENT_PROFILE_MASTER_KEY``), unless a public key's (``BAPAS_JWT_PUBLIC_KEY``)."""
+``ENROLMENT_PROFILE_MASTER_KEY``, ``ENROLMENT_PROFILE_PREVIOUS_MASTER_KEYS``), unless a
+public key's (``BAPAS_JWT_PUBLIC_KEY``)."""
 
 
 def _annotated_secret(annotation: Any) -> bool:

@@ -9,7 +9,8 @@ database the init script never creates, a Kafka address the services cannot reac
 a secret the services would refuse fails here, not on the first host with Docker.
 
 The file itself is checked too: no secret is written in it (each is a ``${NAME:?…}``
-that compose refuses to start without), ``.env.example`` names every variable it
+that compose refuses to start without, or ``${NAME:-}`` for the old keys of a rotation
+under way, empty otherwise), ``.env.example`` names every variable it
 interpolates, three brokers keep every event (replication 3, two in sync), and nothing
 but the services' HTTP ports is published.
 """
@@ -35,7 +36,12 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from services.enrolment.settings import DEVELOPMENT_PROFILE_MASTER_KEY, EnrolmentSettings
+from services.enrolment.settings import (
+    DEVELOPMENT_CERTIFICATE_KEY,
+    DEVELOPMENT_NIK_LOOKUP_KEY,
+    DEVELOPMENT_PROFILE_MASTER_KEY,
+    EnrolmentSettings,
+)
 from services.notifications.settings import DEVELOPMENT_SECRETS_MASTER_KEY, NotificationsSettings
 from shared.cli.main import app as bapas
 from shared.kafka.topics import DEFAULT_PARTITIONS
@@ -60,6 +66,8 @@ GENERATED_SECRETS = (
     "POSTGRES_PASSWORD",
     "BAPAS_JWT_SECRET",
     "ENROLMENT_PROFILE_MASTER_KEY",
+    "ENROLMENT_NIK_LOOKUP_KEY",
+    "ENROLMENT_CERTIFICATE_KEY",
     "NOTIFICATIONS_SECRETS_MASTER_KEY",
 )
 
@@ -119,7 +127,10 @@ def _example_variables() -> list[ExampleVariable]:
 
 def _generated(variable: ExampleVariable) -> str:
     """What the operator puts in place of an empty value: the output of its command, or
-    (for values a provider gives, such as the SMTP account) a plausible stand-in."""
+    (for values a provider gives, such as the SMTP account) a plausible stand-in; nothing
+    for a value the file does without (``${NAME:-}``)."""
+    if variable.name in _optional_variables():
+        return ""
     if variable.example is not None:
         return variable.example
     if variable.command is None:
@@ -377,6 +388,15 @@ def _required_variables() -> set[str]:
     return {match["braced"] for match in _interpolations() if match["operator"] == ":?"}
 
 
+def _optional_variables() -> set[str]:
+    """The variables the file interpolates as ``${NAME:-}``: empty unless given."""
+    return {
+        match["braced"]
+        for match in _interpolations()
+        if match["operator"] == ":-" and not match["argument"]
+    }
+
+
 def _interpolated_variables() -> set[str]:
     return {match["braced"] or match["bare"] for match in _interpolations()}
 
@@ -498,9 +518,11 @@ def test_enrolment_keeps_profiles_under_the_master_key_of_the_env_file(
 ) -> None:
     settings = _settings_in_compose(compose, "enrolment", monkeypatch)
     assert isinstance(settings, EnrolmentSettings)
-    expected = base64.b64decode(dotenv["ENROLMENT_PROFILE_MASTER_KEY"])
-    assert settings.master_key() == expected
-    settings.require_trusted_master_key()
+    assert settings.master_key() == base64.b64decode(dotenv["ENROLMENT_PROFILE_MASTER_KEY"])
+    assert settings.master_keys().previous == ()
+    assert settings.lookup_key() == base64.b64decode(dotenv["ENROLMENT_NIK_LOOKUP_KEY"])
+    assert settings.certificate_code_key() == base64.b64decode(dotenv["ENROLMENT_CERTIFICATE_KEY"])
+    settings.require_trusted_keys()
 
 
 def test_notifications_seal_webhook_secrets_under_the_master_key_of_the_env_file(
@@ -710,12 +732,15 @@ def test_no_secret_is_written_in_the_file() -> None:
                     match["braced"]
                     for match in _INTERPOLATION.finditer(value)
                     if match["operator"] == ":?"
+                    or (match["operator"] == ":-" and not match["argument"])
                 ]
                 assert referenced, f"{name}: {variable} is written, not a ${{NAME:?…}}"
     text = COMPOSE_FILE.read_text(encoding="utf-8")
     for development_secret in (
         DEVELOPMENT_JWT_SECRET,
         DEVELOPMENT_PROFILE_MASTER_KEY,
+        DEVELOPMENT_NIK_LOOKUP_KEY,
+        DEVELOPMENT_CERTIFICATE_KEY,
         DEVELOPMENT_SECRETS_MASTER_KEY,
     ):
         assert development_secret not in text

@@ -7,8 +7,9 @@ package knows. Then what an operator would otherwise find out on a cluster: each
 service's probes ask paths its app serves on the port its settings read, it has
 resources, a disruption budget and an autoscaler bound by the topics' partitions,
 every variable it is given is one its settings read, every secret reaches it from a
-Secret, the Secrets and ConfigMaps it names exist with the keys it names, and the
-placeholders of the Secrets are refused rather than run with.
+Secret, the Secrets and ConfigMaps it names exist with the keys it names (but a key
+marked optional, which an operator adds only for a while), and the placeholders of the
+Secrets are refused rather than run with.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pydantic import ValidationError
 from starlette.routing import Match
 from typer.testing import CliRunner
 
+from services.enrolment.settings import EnrolmentSettings
 from shared.cli.main import app as bapas
 from shared.kafka.connection import KafkaConnection, SecurityProtocol
 from shared.kafka.topics import DEFAULT_PARTITIONS
@@ -162,6 +164,8 @@ class Source:
     name: str = ""
     key: str = ""
     value: str = ""
+    optional: bool = False
+    """A key the object may lack: the variable is then not set."""
 
 
 def _sources(container: dict[str, Any]) -> dict[str, Source]:
@@ -177,10 +181,20 @@ def _sources(container: dict[str, Any]) -> dict[str, Source]:
         reference = entry.get("valueFrom", {})
         if "secretKeyRef" in reference:
             selector = reference["secretKeyRef"]
-            sources[entry["name"]] = Source("Secret", selector["name"], selector["key"])
+            sources[entry["name"]] = Source(
+                "Secret",
+                selector["name"],
+                selector["key"],
+                optional=selector.get("optional", False),
+            )
         elif "configMapKeyRef" in reference:
             selector = reference["configMapKeyRef"]
-            sources[entry["name"]] = Source("ConfigMap", selector["name"], selector["key"])
+            sources[entry["name"]] = Source(
+                "ConfigMap",
+                selector["name"],
+                selector["key"],
+                optional=selector.get("optional", False),
+            )
         else:
             assert not reference, f"{entry['name']}: only Secrets and ConfigMaps are expected"
             sources[entry["name"]] = Source("value", value=str(entry.get("value", "")))
@@ -196,8 +210,9 @@ def _environment(
         if source.kind == "value":
             environment[variable] = source.value
         elif source.kind == "ConfigMap":
-            environment[variable] = _data("ConfigMap", source.name)[source.key]
-        else:
+            if source.key in _data("ConfigMap", source.name) or not source.optional:
+                environment[variable] = _data("ConfigMap", source.name)[source.key]
+        elif (source.name, source.key) in secret_values or not source.optional:
             environment[variable] = secret_values[(source.name, source.key)]
     return environment
 
@@ -402,7 +417,8 @@ def test_every_configmap_and_secret_a_pod_names_exists_with_the_keys_it_names(
     found = WORKLOADS[workload]
     for variable, source in _sources(_container(found)).items():
         if source.kind != "value":
-            assert source.key in _data(source.kind, source.name), f"{variable}: {source}"
+            data = _data(source.kind, source.name)
+            assert source.optional or source.key in data, f"{variable}: {source}"
     for volume in _pod_spec(found).get("volumes", []):
         if "secret" in volume:
             _object("Secret", volume["secret"]["secretName"])
@@ -427,6 +443,8 @@ def test_every_secret_reaches_the_service_from_a_secret(name: str) -> None:
     [
         ("pokmas", AuthSettings, "BAPAS_JWT_SECRET"),
         ("enrolment", SETTINGS["enrolment"], "ENROLMENT_PROFILE_MASTER_KEY"),
+        ("enrolment", SETTINGS["enrolment"], "ENROLMENT_NIK_LOOKUP_KEY"),
+        ("enrolment", SETTINGS["enrolment"], "ENROLMENT_CERTIFICATE_KEY"),
         ("notifications", SETTINGS["notifications"], "NOTIFICATIONS_SECRETS_MASTER_KEY"),
     ],
 )
@@ -446,6 +464,21 @@ def test_a_pod_given_the_placeholder_secrets_refuses_to_start(
     )
     with pytest.raises(ValidationError, match=variable):
         settings_of()
+
+
+def test_the_enrolment_pod_reads_an_old_master_key_while_its_secret_holds_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    deployment = _object("Deployment", "enrolment")
+    read = variables_of_service("enrolment")
+    filled = _filled_secrets()
+    _pod_environment_in_this_process(deployment, read, filled, monkeypatch, tmp_path)
+    assert EnrolmentSettings().master_keys().previous == ()
+
+    old = secrets.token_bytes(32)
+    rotating = filled | {("enrolment-master-key", "previous"): base64.b64encode(old).decode()}
+    _pod_environment_in_this_process(deployment, read, rotating, monkeypatch, tmp_path)
+    assert EnrolmentSettings().master_keys().previous == (old,)
 
 
 # --- each service --------------------------------------------------------------------
