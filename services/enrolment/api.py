@@ -28,6 +28,7 @@ from services.enrolment.certificates import certificate_refusal
 from services.enrolment.dependencies import Codes, ReportingDefaults, Vault
 from services.enrolment.domain import ClientStatus, EnrolmentStatus
 from services.enrolment.export import EnrolmentExport, export_of
+from services.enrolment.notes import notes_of
 from services.enrolment.profiles import read_profile
 from services.enrolment.queries import (
     ClientDetail,
@@ -61,6 +62,7 @@ from shared.http.commands import CommandAccepted, Context, accepted
 from shared.http.problems import problem_responses
 from shared.reference import KnownBapasCode
 from shared.runtime import Runtime
+from shared.scope import Principal
 
 router = APIRouter(prefix="/api/v1", responses=COMMON_RESPONSES, tags=["enrolment"])
 
@@ -156,6 +158,7 @@ async def get_client(
             client.profile = await read_profile(connection, vault, client_id)
             if client.profile is not None:
                 await record_access(connection, request, caller, client_id)
+            (await notes_of(connection, vault, [client_id])).fill_client(client)
     return client
 
 
@@ -272,10 +275,18 @@ async def record_report(
     responses=READ_RESPONSES,
     summary="The klien's due dates answered or missed, the latest first",
 )
-async def get_reports(client_id: UUID, caller: Caller, runtime: Runtime) -> list[DueDate]:
-    """Who: as for the klien (`GET /clients/{client_id}`); 404 outside that scope."""
-    caller.require_found(await client_detail(runtime.pool, client_id), NO_CLIENT)
-    return await due_dates_of(runtime.pool, client_id)
+async def get_reports(
+    client_id: UUID, caller: Caller, runtime: Runtime, vault: Vault
+) -> list[DueDate]:
+    """Who: as for the klien (`GET /clients/{client_id}`); 404 outside that scope. A
+    report's `note` is shown to the officers of the klien's Bapas only."""
+    client = caller.require_found(await client_detail(runtime.pool, client_id), NO_CLIENT)
+    due_dates = await due_dates_of(runtime.pool, client_id)
+    if caller.can_see_client_profile(client.bapas_code):
+        async with runtime.pool.acquire() as connection:
+            notes = await notes_of(connection, vault, [client_id])
+        notes.fill_due_dates(client_id, due_dates)
+    return due_dates
 
 
 @router.get(
@@ -371,6 +382,7 @@ async def enrol_client(
 async def get_enrolments(
     caller: Caller,
     runtime: Runtime,
+    vault: Vault,
     page: Paging,
     bapas_code: KnownBapasCode | None = None,
     client_id: UUID | None = None,
@@ -379,15 +391,30 @@ async def get_enrolments(
 ) -> Page[EnrolmentSummary]:
     """Who: any role; the list holds only what the caller may read (everything for
     `ministry` and `service`, the province's Bapas for `regional`, its Bapas for
-    `bapas_officer`, its own Pokmas for `pokmas_partner`).
+    `bapas_officer`, its own Pokmas for `pokmas_partner`). A `withdrawal_note` is shown
+    to the officers of the enrolment's Bapas and the partner of its Pokmas only.
     """
-    return await list_enrolments(
+    enrolments = await list_enrolments(
         runtime.pool,
         caller.list_scope().narrowed(bapas_code=bapas_code),
         client_id=client_id,
         programme_id=programme_id,
         status=status,
         page=page,
+    )
+    entitled = [e for e in enrolments.items if _may_read_notes(caller, e)]
+    async with runtime.pool.acquire() as connection:
+        notes = await notes_of(connection, vault, [e.client_id for e in entitled])
+    for enrolment in entitled:
+        notes.fill_enrolment(enrolment)
+    return enrolments
+
+
+def _may_read_notes(caller: Principal, enrolment: EnrolmentSummary) -> bool:
+    """The notes of an enrolment (withdrawal, attendance concerns) are shown to those who
+    see its trainee's name: the officers of its Bapas and the partner of its Pokmas."""
+    return caller.can_see_client_profile(enrolment.bapas_code) or caller.acts_for_pokmas(
+        enrolment.pokmas_id
     )
 
 
@@ -412,13 +439,12 @@ async def get_enrolment(
     enrolment = caller.require_found(
         await enrolment_detail(runtime.pool, enrolment_id), NO_ENROLMENT
     )
-    if caller.can_see_client_profile(enrolment.bapas_code) or caller.acts_for_pokmas(
-        enrolment.pokmas_id
-    ):
+    if _may_read_notes(caller, enrolment):
         async with runtime.pool.acquire() as connection:
             profile = await read_profile(connection, vault, enrolment.client_id)
             if profile is not None:
                 await record_access(connection, request, caller, enrolment.client_id)
+            (await notes_of(connection, vault, [enrolment.client_id])).fill_enrolment(enrolment)
         enrolment.trainee_name = None if profile is None else profile.full_name
     if certificate_refusal(enrolment.status, enrolment.assessment) is None:
         enrolment.certificate_code = codes.code_of(enrolment_id)

@@ -2,7 +2,7 @@
 certificate codes, the pokmas projection (with the MoU reactions), the periodic jobs
 (the check of missed wajib lapor due dates, retention of profiles), the data migrations
 done at each start before serving (the digests of NIKs and names made again under a
-changed look-up key) and the routers (the API, and the
+changed look-up key, notes once kept in clear sealed) and the routers (the API, and the
 public verification of certificates), wired by the shared runtime into one ASGI app
 (run by uvicorn with ``--factory``)."""
 
@@ -19,6 +19,7 @@ from services.enrolment.api import router
 from services.enrolment.application import check_reports, erase_profiles_past_retention
 from services.enrolment.certificates import CertificateCodes
 from services.enrolment.key_rotation import rekey_lookup_digests
+from services.enrolment.notes import seal_notes_kept_in_clear
 from services.enrolment.profiles import ProfileVault
 from services.enrolment.projections import PROJECTIONS
 from services.enrolment.read_models import OWN_READ_MODELS
@@ -38,6 +39,11 @@ async def rekey_lookup_digests_now(runtime: ServiceRuntime, *, vault: ProfileVau
     made with another look-up key stayed."""
     async with runtime.pool.acquire() as connection:
         await rekey_lookup_digests(connection, vault)
+
+
+async def seal_notes_kept_in_clear_now(runtime: ServiceRuntime, *, vault: ProfileVault) -> None:
+    async with runtime.pool.acquire() as connection:
+        await seal_notes_kept_in_clear(connection, vault)
 
 
 async def erase_profiles_past_retention_now(runtime: ServiceRuntime, *, years: int) -> None:
@@ -64,6 +70,7 @@ def create_app() -> FastAPI:
         startup_checks=[settings.require_trusted_keys],
         data_migrations=[
             functools.partial(rekey_lookup_digests_now, vault=vault),
+            functools.partial(seal_notes_kept_in_clear_now, vault=vault),
         ],
         periodic_jobs=[
             PeriodicJob(

@@ -27,6 +27,7 @@ from services.enrolment.domain import (
     ClientStatus,
     Enrolment,
     NikAlreadyRegistered,
+    PrivateNote,
     ProgrammeTerms,
     years_after,
 )
@@ -108,9 +109,11 @@ class EnrolmentApplication(Application):
 
     async def record_report(self, client_id: UUID, command: commands.RecordReport) -> Events:
         async with self._work(transaction=True) as work:
-            bapas_code = await self._lock_client(self.records(work), client_id)
+            records = self.records(work)
+            bapas_code = await self._lock_client(records, client_id)
             client = await work.load(Client, client_id)
-            client.record_report(command, today=self._today(bapas_code))
+            note = client.record_report(command, today=self._today(bapas_code))
+            await self._keep(records, note)
             return await work.save(client)
 
     async def transfer(self, client_id: UUID, command: commands.TransferClient) -> Events:
@@ -123,9 +126,10 @@ class EnrolmentApplication(Application):
             bapas_code = await self._lock_client(records, client_id)
             open_enrolments = await records.lock_open_enrolments(client_id)
             client = await work.load(Client, client_id)
-            client.transfer(command, today=self._today(bapas_code))
+            note = client.transfer(command, today=self._today(bapas_code))
             if not await records.move_profile(client_id, command.to_bapas_code):
                 raise NikAlreadyRegistered(command.to_bapas_code)
+            await self._keep(records, note)
             await self._end_enrolments(
                 work, open_enrolments, WithdrawalReason.MOVED, command.transferred_on, None
             )
@@ -155,15 +159,26 @@ class EnrolmentApplication(Application):
             return await work.save(client)
 
     async def _change_client(
-        self, client_id: UUID, change: Callable[[Client, C], None], command: C
+        self, client_id: UUID, change: Callable[[Client, C], PrivateNote | None], command: C
     ) -> Events:
         """Lock the klien, check the caller may change it, apply ``change`` with the
-        command, and save."""
+        command, keep the note it hands back, and save."""
         async with self._work(transaction=True) as work:
-            await self._lock_client(self.records(work), client_id)
+            records = self.records(work)
+            await self._lock_client(records, client_id)
             client = await work.load(Client, client_id)
-            change(client, command)
+            await self._keep(records, change(client, command))
             return await work.save(client)
+
+    @staticmethod
+    async def _keep(records: EnrolmentRecords, note: PrivateNote | None) -> None:
+        """Keep a note the events leave out, in the command's transaction; refused (and
+        nothing saved) once the klien's profile is erased, which leaves no key for it."""
+        if note is not None and not await records.keep_note(note):
+            raise InvalidValue(
+                note.field,
+                "cannot be kept: the klien's personal data was erased; leave it out",
+            )
 
     async def _lock_client(self, records: EnrolmentRecords, client_id: UUID) -> str:
         bapas_code = await records.lock_client(client_id)
@@ -216,17 +231,21 @@ class EnrolmentApplication(Application):
         )
 
     async def _change_enrolment(
-        self, enrolment_id: UUID, change: Callable[[Enrolment, ProgrammeTerms], None]
+        self,
+        enrolment_id: UUID,
+        change: Callable[[Enrolment, ProgrammeTerms], PrivateNote | None],
     ) -> Events:
         """Lock the enrolment, check the caller may change it (its Bapas's officer or the
-        partner of its programme's Pokmas), apply ``change`` and save."""
+        partner of its programme's Pokmas), apply ``change``, keep the note it hands
+        back, and save."""
         async with self._work(transaction=True) as work:
-            place = await self.records(work).lock_enrolment(enrolment_id)
+            records = self.records(work)
+            place = await records.lock_enrolment(enrolment_id)
             if place is None:
                 raise NotVisible(NO_ENROLMENT)
             self.caller.require_write(place.bapas_code, partner_of=place.pokmas_id)
             enrolment = await work.load(Enrolment, enrolment_id)
-            change(enrolment, place.terms)
+            await self._keep(records, change(enrolment, place.terms))
             return await work.save(enrolment)
 
 

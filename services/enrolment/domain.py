@@ -9,6 +9,12 @@ enrolments) is handed to it as plain values; which enrolments count as seats, an
 which an MoU's end or renewal reaches, is said here too, for whoever reads them. The
 domain knows nothing of SQL, Kafka or HTTP.
 
+Free text written about a klien (a re-offence note, a report note, a transfer's reason,
+a withdrawal note, an attendance concern) may name people: a command method records its
+event with ``None`` in that field and hands the text back as a :class:`PrivateNote`,
+which the service keeps sealed under the klien's key. So no such text reaches a topic,
+and erasing the klien's key erases it too.
+
 Two kinds of refusal: :class:`RuleViolated` for a business rule (HTTP 409, the detail
 says which rule) and :class:`InvalidValue` for input that contradicts itself or the
 stored facts, such as dates out of order (HTTP 422 naming the field).
@@ -55,6 +61,45 @@ COMPLETION_ATTENDANCE_PERCENT = 75
 """Rule 3: completion needs attendance at this share of the planned sessions."""
 
 _ATTENDED = frozenset({AttendanceStatus.PRESENT, AttendanceStatus.LATE})
+
+
+@dataclass(frozen=True)
+class PrivateNote:
+    """Free text about a klien, kept by the service and never in an event. ``about``
+    names what it is about, unique for the klien (``reoffence/0``, ``report/2025-05-01``,
+    ``transfer/0``, ``withdrawal/<enrolment>``, ``attendance/<enrolment>/3``), so a read
+    finds it from the record it belongs to; ``field`` is the command's field it came in."""
+
+    client_id: UUID
+    about: str
+    field: str
+    text: str
+
+    @classmethod
+    def of(cls, client_id: UUID, about: str, field: str, text: str | None) -> PrivateNote | None:
+        return None if text is None else cls(client_id, about, field, text)
+
+
+def reoffence_note(index: int) -> str:
+    """What the note of the klien's ``index``-th re-offence (from 0) is about."""
+    return f"reoffence/{index}"
+
+
+def transfer_reason(index: int) -> str:
+    """What the reason of the klien's ``index``-th transfer (from 0) is about."""
+    return f"transfer/{index}"
+
+
+def report_note(due_on: date) -> str:
+    return f"report/{due_on.isoformat()}"
+
+
+def withdrawal_note(enrolment_id: UUID) -> str:
+    return f"withdrawal/{enrolment_id}"
+
+
+def attendance_concern(enrolment_id: UUID, session_no: int) -> str:
+    return f"attendance/{enrolment_id}/{session_no}"
 
 
 DEFAULT_RETENTION_YEARS = 5
@@ -181,6 +226,8 @@ class Client(Aggregate):
     supervision_ended_on: date | None
     profile_erased: bool
     reporting: Reporting
+    reoffences: int
+    transfers: int
 
     @classmethod
     def release(
@@ -216,10 +263,11 @@ class Client(Aggregate):
         self._require_not_before_release("started_on", command.started_on)
         self.record(ClientEmployed.built_from(command, client_id=self.id))
 
-    def record_reoffence(self, command: commands.RecordReoffence) -> None:
+    def record_reoffence(self, command: commands.RecordReoffence) -> PrivateNote | None:
         self.require_under_supervision()
         self._require_not_before_release("recorded_on", command.recorded_on)
-        self.record(ClientReoffended.built_from(command, client_id=self.id))
+        self.record(ClientReoffended.built_from(command, client_id=self.id, note=None))
+        return PrivateNote.of(self.id, reoffence_note(self.reoffences - 1), "note", command.note)
 
     def end_supervision(self, command: commands.EndSupervision) -> None:
         self.require_under_supervision()
@@ -235,7 +283,7 @@ class Client(Aggregate):
         self._require_not_before_release("first_due_on", command.first_due_on)
         self.record(ReportingScheduled.built_from(command, client_id=self.id))
 
-    def record_report(self, command: commands.RecordReport, *, today: date) -> None:
+    def record_report(self, command: commands.RecordReport, *, today: date) -> PrivateNote | None:
         """A report for one due date of the schedule: a past one (also one recorded as
         missed), or the next one ahead of time."""
         self.require_under_supervision()
@@ -260,7 +308,8 @@ class Client(Aggregate):
             raise InvalidValue("status", "a report after its due date is `late`")
         if command.status is ReportStatus.LATE and command.reported_on <= command.due_on:
             raise InvalidValue("status", "a report on or before its due date is `reported`")
-        self.record(ReportRecorded.built_from(command, client_id=self.id))
+        self.record(ReportRecorded.built_from(command, client_id=self.id, note=None))
+        return PrivateNote.of(self.id, report_note(command.due_on), "note", command.note)
 
     def record_missed_reports(self, *, today: date, default_every_days: int) -> None:
         """What the daily check records on ``today`` at the klien's Bapas: a schedule
@@ -305,7 +354,7 @@ class Client(Aggregate):
 
     # -- transfer ----------------------------------------------------------------------
 
-    def transfer(self, command: commands.TransferClient, *, today: date) -> None:
+    def transfer(self, command: commands.TransferClient, *, today: date) -> PrivateNote | None:
         """The klien moves to another Bapas: ClientTransferredOut under the old office,
         then ClientTransferredIn under the new one, which supervises the klien from now."""
         self.require_under_supervision()
@@ -317,11 +366,14 @@ class Client(Aggregate):
         if command.transferred_on > today:
             raise InvalidValue("transferred_on", f"must not be after today ({today}) at the Bapas")
         from_bapas_code = self.bapas_code
-        self.record(ClientTransferredOut.built_from(command, client_id=self.id))
+        self.record(ClientTransferredOut.built_from(command, client_id=self.id, reason=None))
         self.record(
             ClientTransferredIn.built_from(
                 command, client_id=self.id, from_bapas_code=from_bapas_code
             )
+        )
+        return PrivateNote.of(
+            self.id, transfer_reason(self.transfers - 1), "reason", command.reason
         )
 
     def erase_profile(self, *, erased_on: date) -> None:
@@ -349,6 +401,8 @@ class Client(Aggregate):
                 self.supervision_ends_on = event.supervision_ends_on
                 self.supervision_ended_on = None
                 self.profile_erased = False
+                self.reoffences = 0
+                self.transfers = 0
             case SupervisionEnded():
                 self.status = ClientStatus.SUPERVISION_ENDED
                 self.supervision_ended_on = event.ended_on
@@ -362,9 +416,12 @@ class Client(Aggregate):
                 self.reporting.miss(event.due_on)
             case RevocationRecommended():
                 self.reporting.recommended = True
+            case ClientReoffended():
+                self.reoffences += 1
             case ClientTransferredOut():
                 self.bapas_code = event.to_bapas_code  # the events after it are the new office's
-            case ClientEmployed() | ClientReoffended() | ClientTransferredIn():
+                self.transfers += 1
+            case ClientEmployed() | ClientTransferredIn():
                 pass  # on record; no rule depends on them
 
 
@@ -465,7 +522,9 @@ class Enrolment(Aggregate):
     def sessions_attended(self) -> int:
         return sum(1 for status in self.attendance.values() if status in _ATTENDED)
 
-    def record_attendance(self, command: commands.RecordAttendance, terms: ProgrammeTerms) -> None:
+    def record_attendance(
+        self, command: commands.RecordAttendance, terms: ProgrammeTerms
+    ) -> PrivateNote | None:
         self._require_enrolled("record attendance")
         if command.session_no > terms.sessions_planned:
             raise InvalidValue(
@@ -480,7 +539,9 @@ class Enrolment(Aggregate):
             raise RuleViolated(
                 f"session {command.session_no} is already recorded for this enrolment"
             )
-        self.record(AttendanceRecorded.built_from(command, enrolment_id=self.id))
+        self.record(AttendanceRecorded.built_from(command, enrolment_id=self.id, concern=None))
+        about = attendance_concern(self.id, command.session_no)
+        return PrivateNote.of(self.client_id, about, "concern", command.concern)
 
     def complete(self, command: commands.CompleteTraining, terms: ProgrammeTerms) -> None:
         """Rule 3: attendance (present or late) at 75 % of the planned sessions or more."""
@@ -501,7 +562,7 @@ class Enrolment(Aggregate):
             )
         )
 
-    def withdraw(self, command: commands.WithdrawFromTraining) -> None:
+    def withdraw(self, command: commands.WithdrawFromTraining) -> PrivateNote | None:
         self._require_enrolled("withdraw")
         self._require_not_before_enrolment("withdrawn_on", command.withdrawn_on)
         self.record(
@@ -510,8 +571,10 @@ class Enrolment(Aggregate):
                 enrolment_id=self.id,
                 client_id=self.client_id,
                 programme_id=self.programme_id,
+                note=None,
             )
         )
+        return PrivateNote.of(self.client_id, withdrawal_note(self.id), "note", command.note)
 
     def end_as_klien_leaves(self, reason: WithdrawalReason, *, on: date) -> None:
         """The klien was revoked or moved to another Bapas: an open enrolment (enrolled

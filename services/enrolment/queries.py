@@ -1,9 +1,9 @@
 """The read side: what the enrolment API shows of klien and enrolments, read from the
 read models, every list filtered by the caller's scope in SQL.
 
-Profiles are not read here: :mod:`services.enrolment.api` adds them, decrypted, only
-for the callers entitled to them. Nor are certificate codes, which need the service's
-key: the API adds them too.
+Profiles and notes are not read here: :mod:`services.enrolment.api` adds them,
+decrypted, only for the callers entitled to them. Nor are certificate codes, which need
+the service's key: the API adds them too.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Employment(BaseModel):
 
 class Reoffence(BaseModel):
     recorded_on: date
-    note: str | None
+    note: str | None = None
 
 
 class ClientSummary(BaseModel):
@@ -100,14 +100,14 @@ class DueDate(BaseModel):
     missed: bool
     reported_on: date | None
     channel: ReportChannel | None
-    note: str | None
+    note: str | None = None
 
 
 class Attendance(BaseModel):
     session_no: int
     session_date: date
     status: AttendanceStatus
-    concern: str | None
+    concern: str | None = None
 
 
 class EnrolmentSummary(BaseModel):
@@ -126,7 +126,7 @@ class EnrolmentSummary(BaseModel):
     certificate_number: str | None
     withdrawn_on: date | None
     withdrawal_reason: WithdrawalReason | None
-    withdrawal_note: str | None
+    withdrawal_note: str | None = None
     suspension_reason: str | None
     version: int
 
@@ -170,8 +170,7 @@ _CLIENT_COLUMNS = (
 _ENROLMENT_COLUMNS = (
     "enrolment_id, client_id, bapas_code, programme_id, pokmas_id, mou_id, enrolled_on,"
     " status, sessions_planned, sessions_attended, completed_on, assessment,"
-    " certificate_number, withdrawn_on, withdrawal_reason, withdrawal_note,"
-    " suspension_reason, version"
+    " certificate_number, withdrawn_on, withdrawal_reason, suspension_reason, version"
 )
 
 
@@ -225,7 +224,7 @@ async def client_detail(pool: asyncpg.Pool, client_id: UUID) -> ClientDetail | N
 async def due_dates_of(pool: asyncpg.Pool, client_id: UUID) -> list[DueDate]:
     """The klien's due dates answered or missed, the latest first."""
     rows = await pool.fetch(
-        "SELECT due_on, outcome, missed, reported_on, channel, note FROM client_reports"
+        "SELECT due_on, outcome, missed, reported_on, channel FROM client_reports"
         " WHERE client_id = $1 ORDER BY due_on DESC",
         client_id,
     )
@@ -271,7 +270,7 @@ async def enrolment_detail(pool: asyncpg.Pool, enrolment_id: UUID) -> EnrolmentD
     if row is None:
         return None
     attendance = await pool.fetch(
-        "SELECT session_no, session_date, status, concern FROM enrolment_attendance"
+        "SELECT session_no, session_date, status FROM enrolment_attendance"
         " WHERE enrolment_id = $1 ORDER BY session_no",
         enrolment_id,
     )

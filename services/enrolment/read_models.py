@@ -2,6 +2,10 @@
 wajib lapor: schedule, next due date, misses in a row), ``client_reports`` (each due
 date answered or missed), ``enrolments`` and ``enrolment_attendance``.
 
+Notes (a report's, a re-offence's, a withdrawal's, an attendance concern) are not read
+models: they are kept sealed beside them (:mod:`services.enrolment.notes`), and the text
+an event from before that carries is not written here.
+
 Each event maps to one statement, here and nowhere else; the unit of work writes it
 with the event (in the same statement when a save has one event), so a GET right after
 the 201 sees the change, the rules that count rows (seats, a klien's other enrolments)
@@ -72,7 +76,7 @@ def read_model_update(event: Envelope[EventPayload]) -> ReadModelChange:
             return _append_to_client(
                 "reoffences",
                 reoffended.client_id,
-                reoffended.model_dump_json(exclude={"client_id"}),
+                reoffended.model_dump_json(exclude={"client_id", "note"}),
                 version,
             )
         case SupervisionEnded() as ended:
@@ -98,17 +102,15 @@ def read_model_update(event: Envelope[EventPayload]) -> ReadModelChange:
         case ReportRecorded() as report:
             return (
                 Statement(
-                    "INSERT INTO client_reports"
-                    " (client_id, due_on, outcome, reported_on, channel, note)"
-                    " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (client_id, due_on) DO UPDATE"
+                    "INSERT INTO client_reports (client_id, due_on, outcome, reported_on, channel)"
+                    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (client_id, due_on) DO UPDATE"
                     " SET outcome = EXCLUDED.outcome, reported_on = EXCLUDED.reported_on,"
-                    " channel = EXCLUDED.channel, note = EXCLUDED.note",
+                    " channel = EXCLUDED.channel",
                     report.client_id,
                     report.due_on,
                     report.status.value,
                     report.reported_on,
                     report.channel.value,
-                    report.note,
                 ),
                 _after_due_date(report.client_id, report.due_on, 0, version),
             )
@@ -169,13 +171,11 @@ def read_model_update(event: Envelope[EventPayload]) -> ReadModelChange:
             return (
                 Statement(
                     "INSERT INTO enrolment_attendance"
-                    " (enrolment_id, session_no, session_date, status, concern)"
-                    " VALUES ($1, $2, $3, $4, $5)",
+                    " (enrolment_id, session_no, session_date, status) VALUES ($1, $2, $3, $4)",
                     attendance.enrolment_id,
                     attendance.session_no,
                     attendance.session_date,
                     attendance.status.value,
-                    attendance.concern,
                 ),
                 Statement(
                     "UPDATE enrolments SET sessions_attended = sessions_attended + $2,"
@@ -199,12 +199,11 @@ def read_model_update(event: Envelope[EventPayload]) -> ReadModelChange:
         case TrainingWithdrawn() as withdrawn:
             return Statement(
                 "UPDATE enrolments SET status = $2, withdrawn_on = $3, withdrawal_reason = $4,"
-                " withdrawal_note = $5, version = $6 WHERE enrolment_id = $1",
+                " version = $5 WHERE enrolment_id = $1",
                 withdrawn.enrolment_id,
                 EnrolmentStatus.WITHDRAWN.value,
                 withdrawn.withdrawn_on,
                 withdrawn.reason_code.value,
-                withdrawn.note,
                 version,
             )
         case EnrolmentSuspended() as suspended:

@@ -36,11 +36,13 @@ from services.enrolment.domain import (
     SEAT_HOLDING,
     MoU,
     MoUStatus,
+    PrivateNote,
     Programme,
     ProgrammeStatus,
     ProgrammeTerms,
     Seat,
 )
+from services.enrolment.notes import erase_notes, keep_note
 from services.enrolment.profiles import (
     ClientProfile,
     ProfileVault,
@@ -93,8 +95,12 @@ class EnrolmentRecords(Protocol):
         """Register the klien's NIK at another Bapas (a transfer); ``False`` if that Bapas
         has it already. A klien whose profile was erased has nothing to move."""
 
+    async def keep_note(self, note: PrivateNote) -> bool:
+        """Keep a note about the klien out of its event; ``False`` once its profile is
+        erased (there is no key left to seal it under)."""
+
     async def erase_profile(self, client_id: UUID) -> None:
-        """Delete the klien's profile so that nothing kept can give it back."""
+        """Delete the klien's profile and notes so that nothing kept can give them back."""
 
 
 RecordsOf = Callable[[UnitOfWork], EnrolmentRecords]
@@ -204,5 +210,9 @@ class PostgresRecords:
             self.connection, self.vault, client_id=client_id, bapas_code=bapas_code, profile=profile
         )
 
+    async def keep_note(self, note: PrivateNote) -> bool:
+        return await keep_note(self.connection, self.vault, note)
+
     async def erase_profile(self, client_id: UUID) -> None:
+        await erase_notes(self.connection, client_id)
         await erase_profile(self.connection, client_id)

@@ -62,6 +62,9 @@ EARLIER_TRAINING = (-120, -80)
 """The earlier cohort, trained by the first Pokmas of each skill: released five months
 ago, trained from four months ago until the day they all completed, 80 days ago."""
 
+LATE_CONCERN = "Terlambat 20 menit: feri dari Penajam tertunda"
+WITHDRAWAL_NOTE = "Diterima kerja sebagai teknisi AC di Balikpapan Baru sebelum pelatihan selesai"
+
 Narrate = Callable[[str], None]
 Step = Callable[[], Awaitable[None]]
 
@@ -106,10 +109,20 @@ class Scenario:
             self.narrate,
             self.report_check,
             self._release,
+            self.note,
         )
 
     def day(self, offset: int) -> str:
         return (self.today + timedelta(days=offset)).isoformat()
+
+    @property
+    def note_marker(self) -> str:
+        """In every note the run writes (attendance concerns, withdrawals, reports, the
+        transfer's reason): notes stay in the enrolment service, so no topic holds it."""
+        return f"catatan-{self.mark}"
+
+    def note(self, text: str) -> str:
+        return f"{text} ({self.note_marker})"
 
     @property
     def graduates(self) -> list[Graduate]:
@@ -258,7 +271,11 @@ class Scenario:
             await self.client.command(
                 "enrolment",
                 f"/enrolments/{played.enrolment_ids[2]}/withdrawal",
-                {"withdrawn_on": self.day(0), "reason_code": "employed"},
+                {
+                    "withdrawn_on": self.day(0),
+                    "reason_code": "employed",
+                    "note": self.note(WITHDRAWAL_NOTE),
+                },
                 token=played.partner_token,
             )
         self.narrate("attendance recorded; 20 klien completed their training, 10 withdrew")
@@ -275,6 +292,7 @@ class Scenario:
                     "session_no": session,
                     "session_date": self.day(starts_on + session),
                     "status": "present" if session % 5 else "late",
+                    "concern": None if session % 5 else self.note(LATE_CONCERN),
                 },
                 token=played.partner_token,
             )

@@ -41,6 +41,8 @@ ReportCheck = Callable[[], Awaitable[Sequence[Envelope[EventPayload]]]]
 the events it recorded."""
 
 Release = Callable[[int], Awaitable[UUID]]
+Note = Callable[[str], str]
+"""A note's text as the run writes it (with the run's marker)."""
 """Releases a klien of the run ``offset`` days from today; returns its id."""
 
 LAPSED_RELEASED = -60
@@ -56,6 +58,7 @@ NEW_PK_OFFICER = {
     "email": "rina.marlina@bapas-samarinda.example",
 }
 TRANSFER_REASON = "Diterima bekerja di bengkel AC di Samarinda"
+FIRST_REPORT_NOTE = "Datang diantar kakaknya; tinggal bersama keluarga di Gunung Samarinda"
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ class Supervision:
     narrate: Narrate
     report_check: ReportCheck
     release: Release
+    note: Note
     new_officer: str = field(
         default_factory=lambda: token_for(Role.BAPAS_OFFICER, bapas=NEW_OFFICE, sub="pk.samarinda")
     )
@@ -119,7 +123,7 @@ class Supervision:
         today = date.fromisoformat(self.day(0))
         reports = 0
         while due_on <= today:
-            await self._report(client_id, due_on.isoformat())
+            await self._report(client_id, due_on.isoformat(), first=reports == 0)
             due_on += every
             reports += 1
         return reports
@@ -172,7 +176,7 @@ class Supervision:
             {
                 "to_bapas_code": NEW_OFFICE,
                 "transferred_on": self.day(0),
-                "reason": TRANSFER_REASON,
+                "reason": self.note(TRANSFER_REASON),
                 "pk_officer": NEW_PK_OFFICER,
             },
             token=self.officer,
@@ -243,7 +247,8 @@ class Supervision:
             },
         ]
 
-    async def _report(self, client_id: UUID, due_on: str) -> None:
+    async def _report(self, client_id: UUID, due_on: str, *, first: bool = False) -> None:
+        """A report in person on ``due_on``; the klien's first report has a note."""
         await self.client.command(
             "enrolment",
             f"/clients/{client_id}/reports",
@@ -252,6 +257,7 @@ class Supervision:
                 "reported_on": due_on,
                 "status": ReportStatus.REPORTED,
                 "channel": ReportChannel.IN_PERSON,
+                "note": self.note(FIRST_REPORT_NOTE) if first else None,
             },
             token=self.officer,
         )

@@ -4,14 +4,15 @@ Written to ``enrolment.events.v1``. A klien's personal data (full name, NIK, pho
 address) never appears here (UU 27/2022): events name the klien only by the
 pseudonymous ``client_id``, and the profile stays in the enrolment service's database.
 The PK officer's contact details are the officer's work contact, not personal data of
-the klien.
+the klien. Nor does free text written about a klien travel (a note, a concern, a
+transfer's reason may name people): those fields stay, and carry ``null``.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import ClassVar
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 from pydantic import Field
@@ -27,6 +28,16 @@ from shared.events.envelope import (
     Text,
 )
 from shared.reference.skills import SkillCode
+
+KeptApart = Annotated[
+    Text | None,
+    Field(
+        description="Always null: the text stays in the enrolment service, sealed under "
+        "the klien's key, since it may name people. Events recorded before notes were "
+        "kept apart may carry it."
+    ),
+]
+"""Free text about a klien that its event leaves out."""
 
 
 class IntegrationType(StrEnum):
@@ -154,7 +165,7 @@ class AttendanceRecorded(EnrolmentEvent):
     session_no: int = Field(ge=1)
     session_date: date
     status: AttendanceStatus
-    concern: Text | None = None
+    concern: KeptApart = None
 
 
 class TrainingCompleted(EnrolmentEvent):
@@ -180,7 +191,7 @@ class TrainingWithdrawn(EnrolmentEvent):
     programme_id: UUID
     withdrawn_on: date
     reason_code: WithdrawalReason
-    note: Text | None = None
+    note: KeptApart = None
 
 
 class EnrolmentSuspended(EnrolmentEvent):
@@ -223,7 +234,7 @@ class ClientReoffended(ClientEvent):
     schema_version: ClassVar[int] = 1
 
     recorded_on: date
-    note: Text | None = None
+    note: KeptApart = None
 
 
 class SupervisionEnded(ClientEvent):
@@ -268,7 +279,7 @@ class ReportRecorded(ClientEvent):
     reported_on: date
     status: ReportStatus
     channel: ReportChannel
-    note: Text | None = None
+    note: KeptApart = None
 
 
 class ReportMissed(ClientEvent):
@@ -301,7 +312,7 @@ class ClientTransferredOut(ClientEvent):
 
     to_bapas_code: ShortText
     transferred_on: date
-    reason: Text | None = None
+    reason: KeptApart = None
 
 
 class ClientTransferredIn(ClientEvent):

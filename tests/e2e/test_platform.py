@@ -589,3 +589,25 @@ async def test_every_event_on_the_topics_has_the_full_envelope_and_no_personal_d
     assert len(events) > 300
     assert all(event.event_id and event.correlation_id and event.actor for event in events)
     assert not [value for _, value in records if any(secret in value for secret in secrets)]
+
+
+async def test_notes_stay_in_the_enrolment_service_and_reach_no_topic_subscriber_or_mail(
+    played: tuple[Scenario, WebhookReceiver], records: list[tuple[str, bytes]], platform: Platform
+) -> None:
+    scenario, receiver = played
+    marker = scenario.note_marker
+    enrolment_ids = scenario.programmes[0].enrolment_ids
+    completed, withdrawn = [
+        await scenario.client.read("enrolment", f"/enrolments/{i}", token=scenario.officer)
+        for i in (enrolment_ids[0], enrolment_ids[2])
+    ]
+    concerns = [s["concern"] for s in completed["attendance"] if s["status"] == "late"]
+
+    assert marker in withdrawn["withdrawal_note"]
+    assert concerns
+    assert all(marker in concern for concern in concerns)
+    assert not [topic for topic, value in records if marker.encode() in value]
+    assert not [body for _, body in receiver.received if marker.encode() in body]
+    mails = [path.read_bytes() for path in platform.mail_folder.glob("*.eml")]
+    assert mails
+    assert not [mail for mail in mails if marker.encode() in mail]

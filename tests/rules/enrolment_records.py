@@ -17,6 +17,7 @@ from services.enrolment.domain import (
     Client,
     Enrolment,
     MoU,
+    PrivateNote,
     Programme,
     ProgrammeTerms,
     Seat,
@@ -37,6 +38,8 @@ class RecordsInMemory:
     mous: dict[UUID, MoU] = field(default_factory=dict)
     registered_niks: dict[tuple[str, str], UUID] = field(default_factory=dict)
     """The klien holding each (Bapas, NIK)."""
+    notes: dict[tuple[UUID, str], str] = field(default_factory=dict)
+    """The notes kept out of the events, by klien and what they are about."""
 
     def of(self, work: UnitOfWork) -> EnrolmentRecords:
         return self
@@ -108,7 +111,14 @@ class RecordsInMemory:
             self.registered_niks[to_bapas_code, nik] = client_id
         return True
 
+    async def keep_note(self, note: PrivateNote) -> bool:
+        if note.client_id not in self.registered_niks.values():
+            return False  # its profile is erased: no key to seal the note under
+        self.notes[note.client_id, note.about] = note.text
+        return True
+
     async def erase_profile(self, client_id: UUID) -> None:
+        self.notes = {key: text for key, text in self.notes.items() if key[0] != client_id}
         self.registered_niks = {
             key: holder for key, holder in self.registered_niks.items() if holder != client_id
         }

@@ -266,7 +266,7 @@ def test_an_ended_supervision_records_its_day_and_outcome() -> None:
     )
 
 
-CLIENT_DATED_ACTIONS: dict[str, Callable[[Client, date], None]] = {
+CLIENT_DATED_ACTIONS: dict[str, Callable[[Client, date], object]] = {
     "started_on": lambda client, day: client.record_employment(
         RecordEmployment(
             employment_kind=EmploymentKind.EMPLOYED,
