@@ -1,8 +1,12 @@
 """The deliveries table: recorded before anything is sent, settled after.
 
-Exactly once per (cause, recipient, channel): a delivery is inserted with
-``ON CONFLICT DO NOTHING`` on that unique key in the transaction that consumed its
-cause, so a redelivered or replayed event, a rebuild or a second instance adds nothing.
+Exactly once per (cause, recipient, channel): a delivery is inserted in the transaction
+that consumed its cause, and a second one with the same unique key is not, so a
+redelivered or replayed event, a rebuild or a second instance adds nothing. A delivery
+records the klien it is about (for the klien's subject-access export); one recorded
+before deliveries did is given its klien, and nothing else changed, when its cause is
+replayed (:func:`fill_klien`: a rebuild replays even events too old to be told again)
+or told again (a reminder's next round: the conflicting insert fills it in).
 The worker then claims due rows with ``FOR UPDATE SKIP LOCKED`` (two instances never
 claim the same row) and leases them by moving ``next_attempt_at`` past the send; a
 worker that dies mid-send leaves the row to be claimed again when the lease ends. Each
@@ -35,11 +39,16 @@ class Cause:
     event_type: str
     correlation_id: UUID
     bapas_code: str
+    client_id: UUID | None
+    """The klien the event is about (a reminder's: the klien of the event that set the
+    date); ``None`` for an event about no klien (a Pokmas, an MoU, a vacancy…)."""
     reminder: Reminder | None = None
 
     @classmethod
-    def of(cls, event: Envelope[EventPayload]) -> Cause:
-        return cls(event.event_id, event.event_type, event.correlation_id, event.bapas_code)
+    def of(cls, event: Envelope[EventPayload], client_id: UUID | None) -> Cause:
+        return cls(
+            event.event_id, event.event_type, event.correlation_id, event.bapas_code, client_id
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,19 +65,24 @@ class NewDelivery:
     subscription_id: UUID | None = None
 
 
+# A delivery already recorded is kept as it is (its status, attempts, text…), but for
+# its klien when it was recorded without one.
 _RECORD = """
 INSERT INTO deliveries (notification_id, cause_event_id, cause_event_type, reminder,
                         correlation_id, bapas_code, recipient_kind, recipient_key, channel,
-                        address, subscription_id, template, subject, body)
+                        address, subscription_id, template, subject, body, client_id)
 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[],
                      $7::text[], $8::text[], $9::text[], $10::text[], $11::uuid[], $12::text[],
-                     $13::text[], $14::text[])
-ON CONFLICT (cause_event_id, reminder, recipient_kind, recipient_key, channel) DO NOTHING
+                     $13::text[], $14::text[], $15::uuid[])
+ON CONFLICT (cause_event_id, reminder, recipient_kind, recipient_key, channel)
+DO UPDATE SET client_id = EXCLUDED.client_id
+    WHERE deliveries.client_id IS NULL AND EXCLUDED.client_id IS NOT NULL
 """
 
 
 async def record_deliveries(connection: Connection, deliveries: Sequence[NewDelivery]) -> None:
-    """Insert the deliveries not recorded yet (by their unique key)."""
+    """Insert the deliveries not recorded yet (by their unique key); one recorded
+    without its klien is given it."""
     if not deliveries:
         return
     await connection.execute(
@@ -87,6 +101,22 @@ async def record_deliveries(connection: Connection, deliveries: Sequence[NewDeli
         [d.template for d in deliveries],
         [d.subject for d in deliveries],
         [d.body for d in deliveries],
+        [d.cause.client_id for d in deliveries],
+    )
+
+
+async def fill_klien(connection: Connection, klien_of_causes: Mapping[UUID, UUID]) -> None:
+    """Give the deliveries of each cause (its announcements, webhooks and reminders)
+    recorded without a klien the klien of the cause, ``klien_of_causes`` mapping cause
+    event ids to klien."""
+    if not klien_of_causes:
+        return
+    await connection.execute(
+        "UPDATE deliveries SET client_id = cause.client_id "
+        "FROM unnest($1::uuid[], $2::uuid[]) AS cause(event_id, client_id) "
+        "WHERE deliveries.cause_event_id = cause.event_id AND deliveries.client_id IS NULL",
+        list(klien_of_causes),
+        list(klien_of_causes.values()),
     )
 
 

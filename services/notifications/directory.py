@@ -351,8 +351,9 @@ class Directory:
         """Employers' names."""
 
     @classmethod
-    async def load(cls, connection: Connection, events: Sequence[Event]) -> Directory:
-        """The entries ``events`` name, and those their entries name, in a few queries."""
+    async def of_enrolments(cls, connection: Connection, events: Sequence[Event]) -> Directory:
+        """Only the enrolments ``events`` name: enough to tell whom they are about
+        (:meth:`klien_of`), in one query."""
         directory = cls()
         for row in await _fetch(
             connection,
@@ -362,6 +363,12 @@ class Directory:
             directory.enrolments[row["enrolment_id"]] = EnrolmentEntry(
                 row["enrolment_id"], row["client_id"], row["programme_id"], row["pokmas_id"]
             )
+        return directory
+
+    @classmethod
+    async def load(cls, connection: Connection, events: Sequence[Event]) -> Directory:
+        """The entries ``events`` name, and those their entries name, in a few queries."""
+        directory = await cls.of_enrolments(connection, events)
         enrolments = directory.enrolments.values()
         client_ids = _ids(events, "client_id") | {e.client_id for e in enrolments}
         for row in await _fetch(
@@ -396,6 +403,29 @@ class Directory:
         ):
             directory.employers[row["employer_id"]] = row["name"]
         return directory
+
+    def klien_of(self, payload: EventPayload) -> UUID | None:
+        """The klien an event is about: the one it names, else its enrolment's
+        (AttendanceRecorded, EnrolmentSuspended, EnrolmentResumed name only the
+        enrolment); ``None`` for an event about no klien (a Pokmas, an MoU, a vacancy…)
+        or about an enrolment never heard of."""
+        client_id = getattr(payload, "client_id", None)
+        if isinstance(client_id, UUID):
+            return client_id
+        enrolment_id = getattr(payload, "enrolment_id", None)
+        enrolment = self.enrolments.get(enrolment_id) if isinstance(enrolment_id, UUID) else None
+        return enrolment.client_id if enrolment else None
+
+
+async def klien_of_events(connection: Connection, events: Sequence[Event]) -> dict[UUID, UUID]:
+    """The klien each of ``events`` is about (:meth:`Directory.klien_of`), by event id;
+    the events about no klien are left out."""
+    directory = await Directory.of_enrolments(connection, events)
+    return {
+        event.event_id: client_id
+        for event in events
+        if (client_id := directory.klien_of(event.payload)) is not None
+    }
 
 
 async def _fetch(connection: Connection, query: str, ids: set[UUID]) -> list[Any]:

@@ -7,7 +7,9 @@ tell them with and the facts it shows. Each notice becomes at most one delivery
 (:func:`delivery_of`): rendered now, on the channel that reaches the recipient. A
 recipient the directory does not know (an event about a Pokmas or a klien whose earlier
 events never arrived, or a klien transferred with no PK officer named yet) is left out
-and logged.
+and logged. A notice's cause names the klien it is about, which its delivery records:
+the klien the event names or whose enrolment it names, for a reminder the klien of the
+release or placement whose date it is, none for a Pokmas's or an MoU's.
 
 A message names a klien by register number only, never by name or NIK, and shows none
 of the free texts of the supervision events (a transfer's reason may name people).
@@ -140,7 +142,7 @@ def event_notices(event: Envelope[EventPayload], directory: Directory) -> list[N
         RecipientKind.POKMAS: _pokmas_contact(event.payload, directory),
         RecipientKind.PK_OFFICER: _officer(event.payload, directory),
     }
-    cause = Cause.of(event)
+    cause = Cause.of(event, directory.klien_of(event.payload))
     base = _template_base(event.event_type)
     notices = []
     for kind in kinds:
@@ -153,11 +155,7 @@ def event_notices(event: Envelope[EventPayload], directory: Directory) -> list[N
 
 
 def _client_of(payload: EventPayload, directory: Directory) -> ClientEntry | None:
-    client_id = getattr(payload, "client_id", None)
-    if client_id is None and isinstance(payload, EnrolmentSuspended):
-        enrolment = directory.enrolments.get(payload.enrolment_id)
-        client_id = enrolment.client_id if enrolment else None
-    return _lookup(directory.clients, client_id)
+    return _lookup(directory.clients, directory.klien_of(payload))
 
 
 def _lookup(entries: Mapping[UUID, E], entity_id: object) -> E | None:
@@ -262,6 +260,7 @@ def mou_expiring_notices(
         event_type=mou.term_event_type,
         correlation_id=check,
         bapas_code=mou.bapas_code,
+        client_id=None,
         reminder=reminder,
     )
     facts: Facts = {
@@ -290,6 +289,7 @@ def supervision_ending_notices(
         event_type=ClientReleased.event_type,
         correlation_id=check,
         bapas_code=ending.bapas_code,
+        client_id=ending.client.client_id,
         reminder=reminder,
     )
     facts: Facts = {
@@ -312,6 +312,7 @@ def retention_check_notices(
         event_type=ClientPlaced.event_type,
         correlation_id=check,
         bapas_code=placement.bapas_code,
+        client_id=placement.client.client_id,
         reminder=reminder,
     )
     facts: Facts = {

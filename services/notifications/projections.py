@@ -11,17 +11,20 @@ until the old office's ClientTransferredOut is applied).
 
 For each batch, in the consumer's transaction: the recipient directory is updated,
 then the deliveries of the batch are recorded (people per ``who_is_told_of``, and
-every subscription that wants the event). A batch is taken in runs cut before each
-ClientTransferredIn, so that the events before a transfer are told to the klien's old
-PK officer and those from it on to the new one. Nothing is sent here: the worker sends, so a slow
-SMTP server never holds the consumer. The consumer's tracking makes the batch applied
-once; the deliveries' unique key makes a replay or a rebuild record nothing twice.
+every subscription that wants the event), each with the klien its event is about. A
+batch is taken in runs cut before each ClientTransferredIn, so that the events before a
+transfer are told to the klien's old PK officer and those from it on to the new one.
+Nothing is sent here: the worker sends, so a slow SMTP server never holds the consumer.
+The consumer's tracking makes the batch applied once; the deliveries' unique key makes
+a replay or a rebuild record nothing twice.
 
 Events recorded more than ``max_event_age_hours`` ago update the directory but are not
 announced: a new deployment, or a rebuild, reads the topics from the beginning and must
 not tell people years of old news. For the same reason :meth:`reset` (before a rebuild)
 empties the directory only; the deliveries are history, and the guard against
-sending twice.
+sending twice. Every event replayed, old or not, gives its klien to the deliveries it
+caused that were recorded before deliveries named their klien, so a rebuild completes
+those.
 """
 
 from __future__ import annotations
@@ -30,9 +33,10 @@ from collections.abc import Mapping, Sequence
 
 import asyncpg
 
-from services.notifications.deliveries import NewDelivery, record_deliveries
+from services.notifications.deliveries import NewDelivery, fill_klien, record_deliveries
 from services.notifications.directory import (
     Directory,
+    klien_of_events,
     reset_directory,
     transfer_runs,
     update_directory,
@@ -70,10 +74,16 @@ class DeliveriesProjection:
             announced = [e for e in run if e.event_id in news]
             if announced:
                 deliveries.extend(await self._announcements(connection, announced))
+        klien = await klien_of_events(connection, events)
+        await fill_klien(connection, klien)
         if not fresh:
             return
         for subscription in await active_subscriptions(connection):
-            deliveries.extend(subscription.delivery_of(e) for e in fresh if subscription.wants(e))
+            deliveries.extend(
+                subscription.delivery_of(e, client_id=klien.get(e.event_id))
+                for e in fresh
+                if subscription.wants(e)
+            )
         await record_deliveries(connection, deliveries)
 
     async def _announcements(

@@ -68,11 +68,12 @@ class Subscription:
             and event.recorded_at >= self.created_at
         )
 
-    def delivery_of(self, event: Envelope[EventPayload]) -> NewDelivery:
-        """The webhook delivery of ``event``: its envelope, as JSON."""
+    def delivery_of(self, event: Envelope[EventPayload], *, client_id: UUID | None) -> NewDelivery:
+        """The webhook delivery of ``event``, about klien ``client_id`` if any: its
+        envelope, as JSON."""
         return NewDelivery(
             notification_id=uuid4(),
-            cause=Cause.of(event),
+            cause=Cause.of(event, client_id),
             recipient_kind=RecipientKind.SUBSCRIBER,
             recipient_key=str(self.subscription_id),
             channel=Channel.WEBHOOK,
