@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.enrolment.domain import ClientStatus, EnrolmentStatus
 from services.enrolment.profiles import ClientProfile
@@ -44,9 +44,23 @@ class Employment(BaseModel):
     skill: str | None
 
 
+OFFICERS_NOTE = Field(
+    default=None,
+    description="Shown to the officers of the klien's Bapas only (null for others).",
+)
+ENROLMENT_NOTE = Field(
+    default=None,
+    description="Shown to the officers of the enrolment's Bapas and the partner of its "
+    "Pokmas only (null for others).",
+)
+
+
 class Reoffence(BaseModel):
+    # Notes are filled in after the query, for those entitled; always in the answer.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     recorded_on: date
-    note: str | None = None
+    note: str | None = OFFICERS_NOTE
 
 
 class ClientSummary(BaseModel):
@@ -95,22 +109,28 @@ class DueDate(BaseModel):
     ``excused`` or ``missed``; ``missed`` stays true when a report came after the miss
     was recorded."""
 
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     due_on: date
     outcome: str
     missed: bool
     reported_on: date | None
     channel: ReportChannel | None
-    note: str | None = None
+    note: str | None = OFFICERS_NOTE
 
 
 class Attendance(BaseModel):
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     session_no: int
     session_date: date
     status: AttendanceStatus
-    concern: str | None = None
+    concern: str | None = ENROLMENT_NOTE
 
 
 class EnrolmentSummary(BaseModel):
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     enrolment_id: UUID
     client_id: UUID
     bapas_code: str
@@ -126,7 +146,7 @@ class EnrolmentSummary(BaseModel):
     certificate_number: str | None
     withdrawn_on: date | None
     withdrawal_reason: WithdrawalReason | None
-    withdrawal_note: str | None = None
+    withdrawal_note: str | None = ENROLMENT_NOTE
     suspension_reason: str | None
     version: int
 
