@@ -11,22 +11,38 @@ The Bapas's officers and the ministry read a klien's entries, the latest first.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 import asyncpg
-from fastapi import Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from shared.eventstore.refusals import NotPermitted
 from shared.http.pagination import CursorCodec, Page, PageRequest
+from shared.http.problems import READ_RESPONSES, problem_responses
 from shared.http.request_log import request_correlation_id
 from shared.postgres.pool import Connection
 from shared.scope import Principal
 
 Seq = Annotated[int, Field(ge=0, lt=2**63)]
 _CURSOR: CursorCodec[int] = CursorCodec(Seq)
+
+Route = TypeVar("Route", bound=Callable[..., Any])
+
+
+def export_route(router: APIRouter) -> Callable[[Route], Route]:
+    """Declares a service's subject-access export, ``GET /clients/{client_id}/export``,
+    alike in every service that holds something of a klien (403 for a role that may
+    read the klien but not export it)."""
+    return router.get(
+        "/clients/{client_id}/export",
+        responses=READ_RESPONSES | problem_responses(403),
+        tags=["klien"],
+        summary="Everything this service holds of the klien (subject access)",
+    )
 
 
 class AccessEntry(BaseModel):

@@ -30,7 +30,7 @@ from services.employment.queries import (
     VacancyView,
 )
 from services.employment.records import postgres_records
-from shared.access_log import record_export
+from shared.access_log import export_route, record_export
 from shared.eventstore.refusals import NotPermitted
 from shared.eventstore.store import Events
 from shared.http import (
@@ -339,12 +339,7 @@ async def get_placement(placement_id: UUID, caller: Caller, runtime: Runtime) ->
     return caller.require_found(found, NO_PLACEMENT)
 
 
-@router.get(
-    "/clients/{client_id}/export",
-    responses=READ_RESPONSES | problem_responses(403),
-    tags=["klien"],
-    summary="Everything this service holds of the klien (subject access)",
-)
+@export_route(router)
 async def export_client(
     client_id: UUID, caller: Caller, runtime: Runtime, request: Request
 ) -> EmploymentExport:

@@ -44,7 +44,7 @@ from services.enrolment.queries import (
     list_enrolments,
 )
 from services.enrolment.records import postgres_records
-from shared.access_log import AccessEntry, accesses_of, record_access, record_export
+from shared.access_log import AccessEntry, accesses_of, export_route, record_access, record_export
 from shared.eventstore.store import Events
 from shared.http import (
     COMMAND_RESPONSES,
@@ -311,11 +311,7 @@ async def get_access_log(
     return await accesses_of(runtime.pool, client_id, page)
 
 
-@router.get(
-    "/clients/{client_id}/export",
-    responses=READ_RESPONSES | problem_responses(403),
-    summary="Everything this service holds of the klien (subject access)",
-)
+@export_route(router)
 async def export_client(
     client_id: UUID,
     caller: Caller,

@@ -1,4 +1,6 @@
-"""The insights HTTP API: the figures at four levels, the offices, and how fresh they are.
+"""The insights HTTP API: the figures at four levels, the offices, how fresh they are,
+and a klien's subject-access export (:mod:`services.insights.export`, for the officers
+of the klien's Bapas only, recorded in the klien's access log).
 
 Scope as everywhere on the platform: the ministry (and services) see the nation, a
 regional office its province, an officer its Bapas, a Pokmas partner its own Pokmas;
@@ -18,8 +20,10 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from services.insights import queries
+from services.insights.export import InsightsExport, export_of, office_of
 from services.insights.figures import BREAKDOWNS, Breakdown, Level, to_csv
 from services.insights.queries import AnswerCache, KeptAnswer, Period, Scope
+from shared.access_log import export_route, record_export
 from shared.http import (
     COMMON_RESPONSES,
     READ_RESPONSES,
@@ -41,6 +45,7 @@ router = APIRouter(prefix="/api/v1", tags=["figures"], responses=COMMON_RESPONSE
 JSON = "application/json"
 CSV = "text/csv"
 _READ_EVERYTHING = frozenset({Role.MINISTRY, Role.SERVICE})
+NO_CLIENT = "no klien with this id is known here"
 
 From = Annotated[
     date | None, Query(alias="from", description="First business date counted (inclusive).")
@@ -248,3 +253,21 @@ async def as_of(runtime: Runtime, caller: Caller) -> Freshness:
     async with runtime.pool.acquire() as connection:
         state = await queries.figures_state(connection)
     return Freshness(as_of=state.as_of, events_applied=state.events_applied)
+
+
+@export_route(router)
+async def export_client(
+    client_id: UUID, caller: Caller, runtime: Runtime, request: Request
+) -> InsightsExport:
+    """The facts the figures keep of the klien by its pseudonymous id (its row, its
+    enrolments, its employments, placements, re-offences, completions, withdrawals for
+    work and recommendations for revocation) and who read them, for the klien's right
+    of access. The export is recorded in the access log.
+
+    Who: an officer (`bapas_officer`) of the klien's Bapas. Other roles that may read
+    the klien's office: 403; an id the service keeps nothing of, or one the caller may
+    not read: 404.
+    """
+    office = caller.require_found(await office_of(runtime.pool, client_id), NO_CLIENT)
+    await record_export(runtime.pool, request, caller, client_id, office.bapas_code)
+    return await export_of(runtime.pool, client_id, exported_at=datetime.now(UTC))

@@ -1,10 +1,13 @@
-"""The notifications service's HTTP API (the API contract): the delivery history and the
-webhook subscriptions.
+"""The notifications service's HTTP API (the API contract): the delivery history, the
+webhook subscriptions and a klien's subject-access export.
 
 * ``GET /api/v1/notifications``: deliveries, newest first, filtered by ``bapas_code``,
   ``cause_event_id``, ``channel`` and ``status``, within the caller's scope (ministry
   and service all, regional its province, a Bapas officer its Bapas; a Pokmas partner
   may not read it). A webhook delivery shows its subscription, not its URL.
+* ``GET /api/v1/clients/{id}/export``: what the service holds of a klien
+  (:mod:`services.notifications.export`), for the officers of the klien's Bapas only,
+  recorded in the klien's access log.
 * ``POST/GET/DELETE /api/v1/subscriptions`` and ``POST
   /api/v1/subscriptions/{id}/secret``: roles ``ministry`` and ``service``. A
   subscription belongs to the caller who made it (the token's ``sub``): another caller
@@ -19,8 +22,7 @@ webhook subscriptions.
 
 from __future__ import annotations
 
-from datetime import datetime
-from enum import StrEnum
+from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -28,7 +30,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import AfterValidator, BaseModel, Field, HttpUrl, WithJsonSchema
 
 from services.notifications.deliveries import HistoryFilter, delivery_history
-from services.notifications.domain import Reminder
+from services.notifications.export import (
+    DeliveryStatus,
+    NotificationsExport,
+    NotificationView,
+    export_of,
+    klien_here,
+)
 from services.notifications.subscriptions import (
     WEBHOOK_EVENT_TYPES,
     Subscription,
@@ -40,12 +48,14 @@ from services.notifications.subscriptions import (
 )
 from services.notifications.targets import TargetGuard, TargetRefused
 from services.notifications.vault import SecretVault
+from shared.access_log import export_route, record_export
 from shared.commands import Command
-from shared.events.notifications import Channel, RecipientKind
+from shared.events.notifications import Channel
 from shared.http import (
     COMMAND_RESPONSES,
     COMMON_RESPONSES,
     READ_RESPONSES,
+    Caller,
     CursorCodec,
     FieldError,
     NotFound,
@@ -71,35 +81,7 @@ Paging = Annotated[PageRequest, Depends(page_request)]
 
 _KEYSET = CursorCodec(tuple[datetime, UUID])
 
-
-class DeliveryStatus(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-class NotificationView(BaseModel):
-    """One delivery: a cause told to one recipient over one channel."""
-
-    notification_id: UUID
-    cause_event_id: UUID = Field(
-        description="The announced event; for a reminder, the event that set the date."
-    )
-    cause_event_type: str
-    reminder: Reminder | None = Field(description="The daily check, if it is a reminder.")
-    bapas_code: str
-    recipient_kind: RecipientKind
-    channel: Channel
-    address: str | None = Field(description="E-mail address or phone; null for a webhook.")
-    subscription_id: UUID | None = Field(description="The subscription of a webhook.")
-    template: str
-    subject: str | None
-    status: DeliveryStatus
-    attempts: int
-    last_error: str | None
-    created_at: datetime
-    settled_at: datetime | None
+NO_CLIENT = "no klien with this id is known here"
 
 
 @router.get("/notifications", summary="Delivery history")
@@ -132,28 +114,26 @@ async def notification_history(
         rows = await delivery_history(
             connection, query, after=paging.after(_KEYSET), limit=paging.fetch_limit
         )
-    views = [
-        NotificationView(
-            notification_id=row["notification_id"],
-            cause_event_id=row["cause_event_id"],
-            cause_event_type=row["cause_event_type"],
-            reminder=Reminder(row["reminder"]) if row["reminder"] else None,
-            bapas_code=row["bapas_code"],
-            recipient_kind=RecipientKind(row["recipient_kind"]),
-            channel=Channel(row["channel"]),
-            address=None if row["subscription_id"] else row["address"],
-            subscription_id=row["subscription_id"],
-            template=row["template"],
-            subject=row["subject"],
-            status=DeliveryStatus(row["status"]),
-            attempts=row["attempts"],
-            last_error=row["last_error"],
-            created_at=row["created_at"],
-            settled_at=row["settled_at"],
-        )
-        for row in rows
-    ]
+    views = [NotificationView.of(row) for row in rows]
     return paging.page(views, _KEYSET, lambda view: (view.created_at, view.notification_id))
+
+
+@export_route(router)
+async def export_client(
+    client_id: UUID, caller: Caller, runtime: Runtime, request: Request
+) -> NotificationsExport:
+    """The klien as this service knows it (its office, register number, supervision and
+    PK officer, its enrolments and placements), every message sent about its events (when,
+    to whom, over which channel, the subject and body as sent, and what became of it)
+    and who read its data here, for the klien's right of access. The export is recorded
+    in the access log.
+
+    Who: an officer (`bapas_officer`) of the klien's Bapas. Other roles that may read
+    the klien: 403; an unknown id, or one the caller may not read: 404.
+    """
+    klien = caller.require_found(await klien_here(runtime.pool, client_id), NO_CLIENT)
+    await record_export(runtime.pool, request, caller, client_id, klien.bapas_code)
+    return await export_of(runtime.pool, klien, exported_at=datetime.now(UTC))
 
 
 def _known_event_type(event_type: str) -> str:

@@ -1,4 +1,4 @@
-"""``bapas privacy export CLIENT_ID``: a klien's subject-access export, gathered from
+"""``bapas privacy``. ``export CLIENT_ID``: a klien's subject-access export, gathered from
 every service that holds something of the klien into one JSON file.
 
 Each such service answers ``GET /api/v1/clients/{id}/export`` for the officers of the
@@ -6,7 +6,12 @@ klien's Bapas (and records the export in its access log); this command asks each
 the officer's token and writes one document: the klien's id, when, and each service's
 export under its name. A service that holds nothing of the klien (404) is named with
 ``null``; a refusal (the token is not an officer of the klien's Bapas) stops the
-command, and nothing is written.
+command, and nothing is written. With ``--pdf`` it also writes the document as a
+summary the klien can read, in Bahasa Indonesia (:mod:`shared.cli.privacy_summary`).
+
+Beside it, the commands on the keys that protect the klien's data, run where the
+enrolment service's settings are (:mod:`shared.cli.privacy_keys`): ``rotate-key`` and
+``certificate-key``.
 """
 
 from __future__ import annotations
@@ -24,9 +29,11 @@ import httpx
 import typer
 
 from shared.cli.console import console, fail
+from shared.cli.privacy_keys import certificate_key, rotate_key
+from shared.cli.privacy_summary import summary_pdf
 from shared.demo.client import ServiceUrls
 
-EXPORTING_SERVICES = ("enrolment", "employment")
+EXPORTING_SERVICES = ("enrolment", "employment", "notifications", "insights")
 """The services that hold something of a klien and answer its export."""
 
 TOKEN_VARIABLE = "BAPAS_TOKEN"
@@ -36,7 +43,7 @@ privacy_app = typer.Typer(help="A klien's rights over its personal data.", no_ar
 
 @privacy_app.callback()
 def privacy_commands() -> None:
-    """A klien's rights over its personal data."""
+    """A klien's rights over its personal data, and the keys that protect it."""
 
 
 class ExportRefused(RuntimeError):
@@ -89,8 +96,13 @@ def export(
             "--token", help=f"An officer's token of the klien's Bapas (or {TOKEN_VARIABLE})."
         ),
     ] = None,
+    pdf: Annotated[
+        Path | None,
+        typer.Option("--pdf", help="Also write a readable summary in Bahasa Indonesia here."),
+    ] = None,
 ) -> None:
-    """Gather everything the platform holds of a klien into one JSON file."""
+    """Gather everything the platform holds of a klien into one JSON file (and a PDF
+    summary in Bahasa Indonesia with --pdf)."""
     bearer = token or os.environ.get(TOKEN_VARIABLE)
     if not bearer:
         raise fail(f"give an officer's token with --token or {TOKEN_VARIABLE}")
@@ -104,3 +116,10 @@ def export(
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
     held = [s for s, e in document["services"].items() if e is not None]
     console.print(f"[green]✓[/] {path}: the exports of {', '.join(held) or 'no service'}")
+    if pdf is not None:
+        pdf.write_bytes(summary_pdf(document))
+        console.print(f"[green]✓[/] {pdf}: the summary in Bahasa Indonesia")
+
+
+privacy_app.command("rotate-key")(rotate_key)
+privacy_app.command("certificate-key")(certificate_key)
