@@ -29,14 +29,13 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import AfterValidator, BaseModel, Field, HttpUrl, WithJsonSchema
 
-from services.notifications.deliveries import HistoryFilter, delivery_history
-from services.notifications.export import (
+from services.notifications.deliveries import (
     DeliveryStatus,
-    NotificationsExport,
+    HistoryFilter,
     NotificationView,
-    export_of,
-    klien_here,
+    delivery_history,
 )
+from services.notifications.export import NotificationsExport, export_of, klien_here
 from services.notifications.subscriptions import (
     WEBHOOK_EVENT_TYPES,
     Subscription,

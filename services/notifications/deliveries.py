@@ -14,7 +14,8 @@ outcome is written only if the row is still the one claimed (same attempt, still
 pending), so a late worker cannot settle a delivery twice. A claim leaves out the
 webhook receivers that are paused (their circuit breaker is open) or that already have
 as many deliveries in flight as one receiver may, so a slow or failing receiver never
-takes the slots of the others.
+takes the slots of the others. A delivery is shown (the history, a klien's export) as a
+:class:`NotificationView`.
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, Self
 from uuid import UUID
+
+from pydantic import BaseModel, Field
 
 from services.notifications.domain import Delivered, Reminder
 from shared.events.envelope import Envelope, EventPayload
@@ -315,6 +319,44 @@ async def cancel(connection: Connection, delivery: DueDelivery, *, reason: str) 
         delivery.attempts,
         reason,
     )
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class NotificationView(BaseModel):
+    """One delivery: a cause told to one recipient over one channel."""
+
+    notification_id: UUID
+    cause_event_id: UUID = Field(
+        description="The announced event; for a reminder, the event that set the date."
+    )
+    cause_event_type: str
+    reminder: Reminder | None = Field(description="The daily check, if it is a reminder.")
+    bapas_code: str
+    recipient_kind: RecipientKind
+    channel: Channel
+    address: str | None = Field(description="E-mail address or phone; null for a webhook.")
+    subscription_id: UUID | None = Field(description="The subscription of a webhook.")
+    template: str
+    subject: str | None
+    status: DeliveryStatus
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    settled_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> Self:
+        """A ``deliveries`` row as shown: a webhook's URL never is."""
+        shown = dict(row)
+        shown["reminder"] = row["reminder"] or None
+        shown["address"] = None if row["subscription_id"] else row["address"]
+        return cls.model_validate(shown)
 
 
 @dataclass(frozen=True, slots=True)

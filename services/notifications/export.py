@@ -7,8 +7,7 @@ placements (the recipient directory). And it keeps every message it sent about t
 klien's events: when, to whom (the klien's officers, its office, the Pokmas of its
 training, a webhook subscription), over which channel, the subject and the body as
 sent, and what became of it. A message is shown as the delivery history shows a
-delivery (:class:`NotificationView`, which the history route answers too), with its
-body.
+delivery (:class:`~services.notifications.deliveries.NotificationView`), with its body.
 
 Every delivery records the klien it is about (the klien its cause names, or whose
 enrolment it names; for a reminder, the klien of the release or placement whose date it
@@ -23,57 +22,15 @@ export itself included.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
-from enum import StrEnum
-from typing import Any, Self
 from uuid import UUID
 
 import asyncpg
 from pydantic import BaseModel, Field
 
-from services.notifications.domain import Reminder
+from services.notifications.deliveries import NotificationView
 from shared.access_log import AccessEntry, all_accesses_of
 from shared.events.envelope import Source
-from shared.events.notifications import Channel, RecipientKind
-
-
-class DeliveryStatus(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-class NotificationView(BaseModel):
-    """One delivery: a cause told to one recipient over one channel."""
-
-    notification_id: UUID
-    cause_event_id: UUID = Field(
-        description="The announced event; for a reminder, the event that set the date."
-    )
-    cause_event_type: str
-    reminder: Reminder | None = Field(description="The daily check, if it is a reminder.")
-    bapas_code: str
-    recipient_kind: RecipientKind
-    channel: Channel
-    address: str | None = Field(description="E-mail address or phone; null for a webhook.")
-    subscription_id: UUID | None = Field(description="The subscription of a webhook.")
-    template: str
-    subject: str | None
-    status: DeliveryStatus
-    attempts: int
-    last_error: str | None
-    created_at: datetime
-    settled_at: datetime | None
-
-    @classmethod
-    def of(cls, row: Mapping[str, Any]) -> Self:
-        """A ``deliveries`` row as shown: a webhook's URL never is."""
-        shown = dict(row)
-        shown["reminder"] = row["reminder"] or None
-        shown["address"] = None if row["subscription_id"] else row["address"]
-        return cls.model_validate(shown)
 
 
 class Message(NotificationView):
