@@ -399,10 +399,11 @@ async def get_enrolments(
         page=page,
     )
     entitled = [e for e in enrolments.items if _may_read_notes(caller, e)]
-    async with runtime.pool.acquire() as connection:
-        notes = await notes_of(connection, vault, [e.client_id for e in entitled])
-    for enrolment in entitled:
-        notes.fill_enrolment(enrolment)
+    if entitled:
+        async with runtime.pool.acquire() as connection:
+            notes = await notes_of(connection, vault, [e.client_id for e in entitled])
+        for enrolment in entitled:
+            notes.fill_enrolment(enrolment)
     return enrolments
 
 
