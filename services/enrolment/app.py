@@ -9,10 +9,12 @@ public verification of certificates), wired by the shared runtime into one ASGI 
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from services.enrolment import verification
 from services.enrolment.api import router
@@ -20,12 +22,15 @@ from services.enrolment.application import check_reports, erase_profiles_past_re
 from services.enrolment.certificates import CertificateCodes
 from services.enrolment.key_rotation import rekey_lookup_digests
 from services.enrolment.notes import seal_notes_kept_in_clear
-from services.enrolment.profiles import ProfileVault
+from services.enrolment.profiles import ProfileUnreadable, ProfileVault
 from services.enrolment.projections import PROJECTIONS
 from services.enrolment.read_models import OWN_READ_MODELS
 from services.enrolment.settings import EnrolmentSettings
 from shared.events.enrolment import IntegrationType
+from shared.http.problems import ServiceUnavailable
 from shared.runtime import PeriodicJob, ServiceRuntime, build_service_app
+
+log = logging.getLogger(__name__)
 
 
 async def check_reports_now(
@@ -44,6 +49,16 @@ async def rekey_lookup_digests_now(runtime: ServiceRuntime, *, vault: ProfileVau
 async def seal_notes_kept_in_clear_now(runtime: ServiceRuntime, *, vault: ProfileVault) -> None:
     async with runtime.pool.acquire() as connection:
         await seal_notes_kept_in_clear(connection, vault)
+
+
+async def keys_missing(request: Request, error: Exception) -> JSONResponse:
+    """A klien's data that this instance's keys do not open: most likely an instance not
+    yet given the new master key during a rotation, which another instance may answer."""
+    log.error("answering 503 to %s %s: %s", request.method, request.url.path, error)
+    return ServiceUnavailable(
+        "this instance cannot read the klien's data with the keys it is given; the error "
+        "is logged, and another instance may answer"
+    ).to_response(request.url.path)
 
 
 async def erase_profiles_past_retention_now(runtime: ServiceRuntime, *, years: int) -> None:
@@ -87,6 +102,7 @@ def create_app() -> FastAPI:
             ),
         ],
     )
+    app.add_exception_handler(ProfileUnreadable, keys_missing)
     app.state.reporting_every_days = settings.reporting_every_days
     app.state.profile_vault = vault
     app.state.certificate_codes = CertificateCodes(

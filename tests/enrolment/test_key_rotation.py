@@ -1,7 +1,8 @@
 """Replacing the profile master key while the service serves: with the new key current
 and the old one still readable, ``bapas privacy rotate-key`` wraps every data key again
 under the new one in small batches while klien are released, read and erased; then the
-service needs only the new key, and a second run has nothing to do. A data key of a
+service needs only the new key, and a second run has nothing to do. An instance given
+the new key alone before that answers a profile it cannot open with a 503. A data key of a
 master key the command was not given stops it before it changes anything."""
 
 from __future__ import annotations
@@ -133,6 +134,11 @@ async def test_the_master_key_is_replaced_while_commands_go_on(
         before = [await _release(service) for _ in range(KLIEN_BEFORE)]
     digests_before = await _digests(database_url)
     assert set((await _key_ids(database_url)).values()) == {key_id(OLD_KEY)}
+
+    async with enrolment_with(database_url, kafka_bootstrap, NEW_KEY) as not_given_the_old:
+        unreadable = await not_given_the_old.get(f"/api/v1/clients/{before[0]}", headers=OFFICER)
+    assert unreadable.status_code == 503, unreadable.text
+    assert unreadable.headers["content-type"] == "application/problem+json"
 
     rotated = asyncio.Event()
 
