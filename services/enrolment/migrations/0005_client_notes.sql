@@ -6,3 +6,13 @@ CREATE TABLE client_notes (
     sealed    bytea NOT NULL,
     PRIMARY KEY (client_id, about)
 );
+
+-- Notes recorded before they were sealed lie in clear in these columns until the service,
+-- at start, seals them here and clears them: these indexes find the few left at once.
+CREATE INDEX client_reports_note_in_clear ON client_reports (client_id) WHERE note IS NOT NULL;
+CREATE INDEX enrolments_note_in_clear ON enrolments (enrolment_id)
+    WHERE withdrawal_note IS NOT NULL;
+CREATE INDEX enrolment_attendance_concern_in_clear ON enrolment_attendance (enrolment_id)
+    WHERE concern IS NOT NULL;
+CREATE INDEX clients_reoffence_note_in_clear ON clients (client_id)
+    WHERE jsonb_path_exists(reoffences, '$[*] ? (@.note != null)');
