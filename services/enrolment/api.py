@@ -28,7 +28,7 @@ from services.enrolment.certificates import certificate_refusal
 from services.enrolment.dependencies import Codes, ReportingDefaults, Vault
 from services.enrolment.domain import ClientStatus, EnrolmentStatus
 from services.enrolment.export import EnrolmentExport, export_of
-from services.enrolment.notes import notes_of
+from services.enrolment.notes import ENROLMENT_NOTES, notes_of
 from services.enrolment.profiles import read_profile
 from services.enrolment.queries import (
     ClientDetail,
@@ -401,7 +401,9 @@ async def get_enrolments(
     entitled = [e for e in enrolments.items if _may_read_notes(caller, e)]
     if entitled:
         async with runtime.pool.acquire() as connection:
-            notes = await notes_of(connection, vault, [e.client_id for e in entitled])
+            notes = await notes_of(
+                connection, vault, [e.client_id for e in entitled], kinds=ENROLMENT_NOTES
+            )
         for enrolment in entitled:
             notes.fill_enrolment(enrolment)
     return enrolments
@@ -441,7 +443,8 @@ async def get_enrolment(
             profile = await read_profile(connection, vault, enrolment.client_id)
             if profile is not None:
                 await record_access(connection, request, caller, enrolment.client_id)
-            (await notes_of(connection, vault, [enrolment.client_id])).fill_enrolment(enrolment)
+            notes = await notes_of(connection, vault, [enrolment.client_id], kinds=ENROLMENT_NOTES)
+        notes.fill_enrolment_detail(enrolment)
         enrolment.trainee_name = None if profile is None else profile.full_name
     if certificate_refusal(enrolment.status, enrolment.assessment) is None:
         enrolment.certificate_code = codes.code_of(enrolment_id)

@@ -21,7 +21,7 @@ from services.enrolment.api import router
 from services.enrolment.application import check_reports, erase_profiles_past_retention
 from services.enrolment.certificates import CertificateCodes
 from services.enrolment.key_rotation import rekey_lookup_digests
-from services.enrolment.notes import seal_notes_kept_in_clear
+from services.enrolment.notes_in_clear import seal_notes_kept_in_clear
 from services.enrolment.profiles import ProfileUnreadable, ProfileVault
 from services.enrolment.projections import PROJECTIONS
 from services.enrolment.read_models import OWN_READ_MODELS

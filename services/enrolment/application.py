@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from typing import TypeVar
 from uuid import UUID, uuid4
 
-from services.enrolment import commands, profiles
+from services.enrolment import commands
 from services.enrolment.domain import (
     DEFAULT_RETENTION_YEARS,
     Client,
@@ -31,6 +31,7 @@ from services.enrolment.domain import (
     ProgrammeTerms,
     years_after,
 )
+from services.enrolment.notes import erase_klien_data
 from services.enrolment.records import EnrolmentRecords, RecordsOf
 from services.enrolment.reporting import DEFAULT_EVERY_DAYS
 from shared.commands import Command
@@ -295,7 +296,7 @@ async def erase_profiles_past_retention(
 ) -> list[Envelope[EventPayload]]:
     """Retention, at ``now``: the profile of each klien whose supervision ended ``years``
     years ago or more (at the klien's Bapas) is erased, as an officer would erase it
-    (ClientProfileErased, the data key and the profile deleted). Returns the events
+    (ClientProfileErased; the data key, the profile and the notes deleted). Returns the events
     recorded. Every instance runs it; like the check of wajib lapor, each klien is
     taken under its row's lock, and an erased profile is not erased again.
     """
@@ -310,7 +311,7 @@ async def erase_profiles_past_retention(
     async def erase(work: UnitOfWork, client: Client) -> None:
         client.erase_profile_past_retention(today=today_in(client.bapas_code, now), years=years)
         if client.pending_events:
-            await profiles.erase_profile(work.connection, client.id)
+            await erase_klien_data(work.connection, client.id)
 
     return await _each_klien(store, context, [row["client_id"] for row in candidates], erase)
 

@@ -65,7 +65,7 @@ async def export_of(
         if enrolment is None:
             continue
         enrolment.trainee_name = None if profile is None else profile.full_name
-        notes.fill_enrolment(enrolment)
+        notes.fill_enrolment_detail(enrolment)
         if certificate_refusal(enrolment.status, enrolment.assessment) is None:
             enrolment.certificate_code = codes.code_of(enrolment_id)
         enrolments.append(enrolment)

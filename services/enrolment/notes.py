@@ -14,13 +14,12 @@ way the profile is (UU 27/2022):
 * it is shown to the same people as before, where the record it belongs to is shown
   (:class:`KlienNotes` fills it in), and it is all in the klien's export.
 
-Notes written before they were sealed lie in clear in the read models:
-:func:`seal_notes_kept_in_clear` moves them here when the service starts.
+Notes written before they were sealed were kept in clear:
+:mod:`services.enrolment.notes_in_clear` seals them when the service starts.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Iterable, Sequence
@@ -38,13 +37,8 @@ from services.enrolment.domain import (
     report_note,
     withdrawal_note,
 )
-from services.enrolment.profiles import (
-    NONCE_BYTES,
-    ProfileUnreadable,
-    ProfileVault,
-    client_data_key,
-)
-from services.enrolment.queries import ClientDetail, DueDate, EnrolmentSummary
+from services.enrolment.profiles import NONCE_BYTES, ProfileUnreadable, ProfileVault, erase_profile
+from services.enrolment.queries import ClientDetail, DueDate, EnrolmentDetail, EnrolmentSummary
 from shared.postgres.pool import Connection
 
 log = logging.getLogger(__name__)
@@ -78,10 +72,20 @@ def unseal(data_key: AESGCM, client_id: UUID, about: str, sealed: bytes) -> str:
 
 async def keep_note(connection: Connection, vault: ProfileVault, note: PrivateNote) -> bool:
     """Seal and keep ``note`` (replacing one about the same thing); ``False`` when the
-    klien's data key is gone (its profile was erased), and nothing is kept."""
-    data_key = await client_data_key(connection, vault, note.client_id)
-    if data_key is None:
+    klien's data key is gone (its profile was erased), and nothing is kept.
+
+    The data key's row stays locked (``FOR KEY SHARE``: a rotation may still re-wrap it)
+    until the note commits, so an erasure running meanwhile deletes the note with it
+    (:func:`erase_klien_data`) instead of leaving it behind.
+    """
+    row = await connection.fetchrow(
+        "SELECT wrapped_key, master_key_id FROM client_data_keys WHERE client_id = $1"
+        " FOR KEY SHARE",
+        note.client_id,
+    )
+    if row is None:
         return False
+    data_key = vault.data_key(note.client_id, row["wrapped_key"], row["master_key_id"])
     await connection.execute(
         "INSERT INTO client_notes (client_id, about, sealed) VALUES ($1, $2, $3)"
         " ON CONFLICT (client_id, about) DO UPDATE SET sealed = EXCLUDED.sealed",
@@ -92,7 +96,11 @@ async def keep_note(connection: Connection, vault: ProfileVault, note: PrivateNo
     return True
 
 
-async def erase_notes(connection: Connection, client_id: UUID) -> None:
+async def erase_klien_data(connection: Connection, client_id: UUID) -> None:
+    """Erase the klien's profile, its data key and its notes: nothing kept can give them
+    back. The key goes first: a note being kept meanwhile holds the key's row, so this
+    waits for it, and then deletes it with the others."""
+    await erase_profile(connection, client_id)
     await connection.execute("DELETE FROM client_notes WHERE client_id = $1", client_id)
 
 
@@ -125,23 +133,38 @@ class KlienNotes:
         enrolment.withdrawal_note = self.of(
             enrolment.client_id, withdrawal_note(enrolment.enrolment_id)
         )
-        for session in getattr(enrolment, "attendance", ()):
+
+    def fill_enrolment_detail(self, enrolment: EnrolmentDetail) -> None:
+        """The withdrawal's note and each session's concern."""
+        self.fill_enrolment(enrolment)
+        for session in enrolment.attendance:
             session.concern = self.of(
                 enrolment.client_id, attendance_concern(enrolment.enrolment_id, session.session_no)
             )
 
 
+ENROLMENT_NOTES = ("withdrawal", "attendance")
+"""The kinds of note an enrolment shows (what their ``about`` starts with)."""
+
+
 async def notes_of(
-    connection: Connection, vault: ProfileVault, client_ids: Sequence[UUID]
+    connection: Connection,
+    vault: ProfileVault,
+    client_ids: Sequence[UUID],
+    *,
+    kinds: Sequence[str] | None = None,
 ) -> KlienNotes:
-    """The notes of ``client_ids``, decrypted (none for a klien whose key is erased)."""
+    """The notes of ``client_ids`` (only those of ``kinds``, if given), decrypted; none
+    for a klien whose key is erased."""
     if not client_ids:
         return KlienNotes()
     rows = await connection.fetch(
         "SELECT n.client_id, n.about, n.sealed, k.wrapped_key, k.master_key_id"
-        " FROM client_notes n"
-        " JOIN client_data_keys k USING (client_id) WHERE n.client_id = ANY($1::uuid[])",
+        " FROM client_notes n JOIN client_data_keys k USING (client_id)"
+        " WHERE n.client_id = ANY($1::uuid[])"
+        " AND ($2::text[] IS NULL OR split_part(n.about, '/', 1) = ANY($2))",
         list(set(client_ids)),
+        None if kinds is None else list(kinds),
     )
     texts: dict[tuple[UUID, str], str] = {}
     keys: dict[UUID, AESGCM] = {}
@@ -151,64 +174,3 @@ async def notes_of(
             keys[klien] = vault.data_key(klien, row["wrapped_key"], row["master_key_id"])
         texts[(klien, row["about"])] = unseal(keys[klien], klien, row["about"], row["sealed"])
     return KlienNotes(texts)
-
-
-_IN_CLEAR: tuple[tuple[str, str], ...] = (
-    (
-        "SELECT client_id, 'report/' || due_on::text AS about, note AS text"
-        " FROM client_reports WHERE note IS NOT NULL",
-        "UPDATE client_reports SET note = NULL"
-        " WHERE client_id = $1 AND 'report/' || due_on::text = $2",
-    ),
-    (
-        "SELECT client_id, 'withdrawal/' || enrolment_id::text AS about, withdrawal_note AS text"
-        " FROM enrolments WHERE withdrawal_note IS NOT NULL",
-        "UPDATE enrolments SET withdrawal_note = NULL"
-        " WHERE client_id = $1 AND 'withdrawal/' || enrolment_id::text = $2",
-    ),
-    (
-        "SELECT e.client_id, 'attendance/' || a.enrolment_id::text || '/' || a.session_no::text"
-        " AS about, a.concern AS text FROM enrolment_attendance a"
-        " JOIN enrolments e USING (enrolment_id) WHERE a.concern IS NOT NULL",
-        "UPDATE enrolment_attendance a SET concern = NULL FROM enrolments e"
-        " WHERE e.enrolment_id = a.enrolment_id AND e.client_id = $1"
-        " AND 'attendance/' || a.enrolment_id::text || '/' || a.session_no::text = $2",
-    ),
-)
-"""For each read-model column that held notes in clear: its notes, and how one is cleared."""
-
-
-async def seal_notes_kept_in_clear(connection: Connection, vault: ProfileVault) -> int:
-    """Move the notes recorded before notes were sealed from the read models (in clear)
-    into :func:`keep_note`, and clear them there; one transaction, idempotent. A note of
-    a klien whose key is erased is only cleared. Returns how many were moved."""
-    moved = 0
-    async with connection.transaction():
-        notes: list[tuple[PrivateNote, str]] = []
-        for select, clear in _IN_CLEAR:
-            for row in await connection.fetch(select):
-                notes.append(
-                    (PrivateNote(row["client_id"], row["about"], "note", row["text"]), clear)
-                )
-        for row in await connection.fetch(
-            "SELECT client_id, reoffences FROM clients"
-            " WHERE jsonb_path_exists(reoffences, '$[*] ? (@.note != null)')"
-        ):
-            entries = json.loads(row["reoffences"])
-            for index, entry in enumerate(entries):
-                if entry.get("note") is not None:
-                    about = reoffence_note(index)
-                    notes.append((PrivateNote(row["client_id"], about, "note", entry["note"]), ""))
-                    entry["note"] = None
-            await connection.execute(
-                "UPDATE clients SET reoffences = $2::jsonb WHERE client_id = $1",
-                row["client_id"],
-                json.dumps(entries),
-            )
-        for note, clear in notes:
-            moved += await keep_note(connection, vault, note)
-            if clear:
-                await connection.execute(clear, note.client_id, note.about)
-    if moved:
-        log.info("notes sealed under their klien's keys", extra={"notes": moved})
-    return moved

@@ -42,11 +42,10 @@ from services.enrolment.domain import (
     ProgrammeTerms,
     Seat,
 )
-from services.enrolment.notes import erase_notes, keep_note
+from services.enrolment.notes import erase_klien_data, keep_note
 from services.enrolment.profiles import (
     ClientProfile,
     ProfileVault,
-    erase_profile,
     move_profile,
     store_profile,
 )
@@ -214,5 +213,4 @@ class PostgresRecords:
         return await keep_note(self.connection, self.vault, note)
 
     async def erase_profile(self, client_id: UUID) -> None:
-        await erase_notes(self.connection, client_id)
-        await erase_profile(self.connection, client_id)
+        await erase_klien_data(self.connection, client_id)

@@ -164,7 +164,14 @@ async def test_notes_kept_in_clear_before_are_sealed_when_the_service_starts(
     client_id = await release_client(api)
     await posted(api, f"/clients/{client_id}/reoffence", {"recorded_on": days(0).isoformat()})
     assert (await report_next_due_date(api, client_id, None)).status_code == 201
+    await posted(
+        api,
+        f"/clients/{client_id}/transfer",
+        {"to_bapas_code": "makassar", "transferred_on": days(0).isoformat(), "reason": "-"},
+    )
     old = f"lama-{uuid4().hex}"
+    # As the service kept them before: in the read models, and in the stored events.
+    await database.execute("DELETE FROM client_notes WHERE client_id = $1", client_id)
     await database.execute(
         "UPDATE clients SET reoffences = jsonb_set(reoffences, '{0,note}', to_jsonb($2::text))"
         " WHERE client_id = $1",
@@ -174,13 +181,28 @@ async def test_notes_kept_in_clear_before_are_sealed_when_the_service_starts(
     await database.execute(
         "UPDATE client_reports SET note = $2 WHERE client_id = $1", client_id, f"{old} L"
     )
+    for event_type, field, text in (
+        ("ReportRecorded", "note", f"{old} L"),
+        ("ClientTransferredOut", "reason", f"{old} T"),
+    ):
+        await database.execute(
+            "UPDATE events SET envelope = jsonb_set(envelope::jsonb, ARRAY['payload', $3::text],"
+            " to_jsonb($4::text))::json WHERE aggregate_id = $1 AND event_type = $2",
+            client_id,
+            event_type,
+            field,
+            text,
+        )
 
     async with enrolment_instance(package_database_url, kafka_bootstrap):
         pass
 
     assert await tables_holding(database, old) == []
-    klien = await shown(api, f"/clients/{client_id}", officer())
+    new_office = officer("makassar")
+    klien = await shown(api, f"/clients/{client_id}", new_office)
     assert [r["note"] for r in klien["reoffences"]] == [f"{old} R"]
-    assert [r["note"] for r in await shown(api, f"/clients/{client_id}/reports", officer())] == [
+    assert [r["note"] for r in await shown(api, f"/clients/{client_id}/reports", new_office)] == [
         f"{old} L"
     ]
+    export = await shown(api, f"/clients/{client_id}/export", new_office)
+    assert sorted(n["text"] for n in export["notes"]) == [f"{old} {kind}" for kind in "LRT"]

@@ -1,6 +1,7 @@
-"""Retention: a klien's profile is erased once its time after the end of supervision
-has passed (five years by default), at the klien's Bapas, once however often and by
-however many instances the job runs; nothing happens while the supervision goes on.
+"""Retention: a klien's profile (with its notes) is erased once its time after the end of
+supervision has passed (five years by default), at the klien's Bapas, once however often
+and by however many instances the job runs; nothing happens while the supervision goes
+on.
 
 The job is called with a chosen instant (its clock is injected), on instances with a
 database of their own, because it acts on every klien of the database.
@@ -61,6 +62,12 @@ async def test_a_profile_is_erased_once_on_the_anniversary_of_the_end_of_supervi
     ended = await release_client(service.client)
     ongoing = await release_client(service.client)
     ended_on = days(0)
+    reoffence = await service.client.post(
+        f"/api/v1/clients/{ended}/reoffence",
+        json={"recorded_on": ended_on.isoformat(), "note": "Dilaporkan oleh tetangganya."},
+        headers=officer(),
+    )
+    assert reoffence.status_code == 201, reoffence.text
     await end_supervision(service.client, ended, ended_on)
     anniversary = start_of(years_after(ended_on, 5))
 
@@ -76,6 +83,11 @@ async def test_a_profile_is_erased_once_on_the_anniversary_of_the_end_of_supervi
     assert await profile_of(service.client, ongoing) is not None  # still under supervision
     shown = (await service.client.get(f"/api/v1/clients/{ended}", headers=officer())).json()
     assert shown["profile_erased_on"] == years_after(ended_on, 5).isoformat()
+    assert [r["note"] for r in shown["reoffences"]] == [None]
+    notes_left = await service.runtime.pool.fetchval(
+        "SELECT count(*) FROM client_notes WHERE client_id = $1", ended
+    )
+    assert notes_left == 0
 
 
 async def test_a_shorter_retention_is_configuration_and_two_instances_erase_once(
