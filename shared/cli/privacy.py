@@ -113,12 +113,21 @@ def export(
     except httpx.HTTPError as error:
         raise fail(f"a service does not answer: {error}") from None
     path = out or Path(f"klien-{client_id}.json")
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
+    _write_privately(path, json.dumps(document, indent=2, ensure_ascii=False).encode())
     held = [s for s, e in document["services"].items() if e is not None]
     console.print(f"[green]✓[/] {path}: the exports of {', '.join(held) or 'no service'}")
     if pdf is not None:
-        pdf.write_bytes(summary_pdf(document))
+        _write_privately(pdf, summary_pdf(document))
         console.print(f"[green]✓[/] {pdf}: the summary in Bahasa Indonesia")
+
+
+def _write_privately(path: Path, content: bytes) -> None:
+    """Write a file only its owner may read (it holds a klien's NIK and notes), also
+    over an existing file that others could read."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(content)
 
 
 privacy_app.command("rotate-key")(rotate_key)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import stat
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -328,6 +329,8 @@ def test_the_command_writes_the_document_and_its_summary(
     monkeypatch.setattr(privacy, "_gather", already_gathered)
     client_id = gathered.subject.klien.client_id
     out, pdf = tmp_path / "klien.json", tmp_path / "klien.pdf"
+    out.write_text("an earlier export, readable by all")
+    out.chmod(0o644)
 
     result = CliRunner().invoke(
         privacy.privacy_app,
@@ -337,6 +340,7 @@ def test_the_command_writes_the_document_and_its_summary(
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text(encoding="utf-8")) == gathered.document
     assert gathered.subject.klien.nik in pdf_text(pdf.read_bytes())
+    assert [stat.S_IMODE(f.stat().st_mode) for f in (out, pdf)] == [0o600, 0o600]
 
 
 async def test_another_office_s_officer_learns_nothing_and_the_ministry_is_refused(
