@@ -7,6 +7,10 @@ klien, adds one entry: the klien, when, the caller's role and subject, the route
 the request's correlation id, which its log line carries too. The table is
 append-only: its triggers refuse to change, delete or empty it, and no route tries.
 The Bapas's officers and the ministry read a klien's entries, the latest first.
+
+An export is recorded here before it is answered (:func:`record_export`, which also
+refuses anyone but the klien's officers), and every service declares its export route
+alike (:func:`export_route`).
 """
 
 from __future__ import annotations

@@ -23,8 +23,8 @@ Every printed code needs the certificate key, so it must stay as long as the
 certificates printed with it; the master key, which has nothing to do with it, can be
 replaced meanwhile. Codes printed before the certificate key was a setting were made
 with a key derived from the master key (:func:`code_key_of_master_key`): an installation
-that has such codes sets that key as its certificate key, once, before it replaces its
-master key.
+that has such codes sets that key as its certificate key when it upgrades to the
+version that reads the setting (any other key breaks those codes at once).
 """
 
 from __future__ import annotations
