@@ -5,15 +5,12 @@ The page states the skill, the programme, the Pokmas, the Bapas, the completion 
 the klien's name as it is printed, and the certificate's code. The QR code is drawn
 as vector squares, so it stays sharp however the page is printed or scanned.
 
-The PDF's built-in fonts know the Windows-1252 characters (Latin letters with their
-accents, curly quotes, dashes): another letter is printed without its accent (ǎ as a,
-which the name check does not tell apart), and one that has no plain form, rare in an
-Indonesian name (ł), as ``?``.
+It is printed with the PDF's built-in fonts (:func:`shared.pdf_text.printable` says
+what they print of a name).
 """
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Final
 
 import segno
@@ -21,8 +18,8 @@ from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
 from services.enrolment.certificate_wording import CertificateWording
+from shared.pdf_text import BUILT_IN_FONTS_ENCODING, printable
 
-_ENCODING: Final = "windows-1252"
 _FONT: Final = "Helvetica"
 _CODE_FONT: Final = "Courier"
 _PAGE_WIDTH: Final = 297.0
@@ -39,7 +36,7 @@ def certificate_pdf(
 ) -> bytes:
     """The certificate as PDF bytes."""
     pdf = FPDF(orientation="landscape", unit="mm", format="A4")
-    pdf.core_fonts_encoding = _ENCODING
+    pdf.core_fonts_encoding = BUILT_IN_FONTS_ENCODING
     pdf.set_auto_page_break(auto=False)
     pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
     pdf.set_title("Sertifikat Pelatihan Keterampilan")
@@ -73,28 +70,6 @@ def certificate_pdf(
 
     _verification(pdf, code, verification_url)
     return bytes(pdf.output())
-
-
-def printable(text: str) -> str:
-    """``text`` in the characters the built-in fonts can print (see the module's note)."""
-    shown = []
-    for character in unicodedata.normalize("NFC", text):
-        if _encodable(character):
-            shown.append(character)
-            continue
-        simpler = "".join(
-            c for c in unicodedata.normalize("NFKD", character) if not unicodedata.combining(c)
-        )
-        shown.append(simpler if simpler and _encodable(simpler) else "?")
-    return "".join(shown)
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode(_ENCODING)
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _frame(pdf: FPDF) -> None:

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 
 import jinja2
 
-from services.notifications.indonesian import dates, skill_names
-from shared.indonesian import format_date
+from shared.indonesian import dates, format_date, skill_names
 
 TEMPLATE_SUFFIX = ".txt"
 

@@ -41,14 +41,6 @@ from services.notifications.domain import (
     reach,
     who_is_told_of,
 )
-from services.notifications.indonesian import (
-    ASSESSMENTS,
-    INTEGRATION_TYPES,
-    PLACEMENT_KINDS,
-    RETENTION_MILESTONES,
-    WITHDRAWAL_REASONS,
-    format_time,
-)
 from services.notifications.messages import render
 from shared.events.employment import ClientPlaced, PlacementKind, RetentionMilestone, VacancyPosted
 from shared.events.enrolment import (
@@ -65,7 +57,15 @@ from shared.events.enrolment import (
 from shared.events.envelope import Envelope, EventPayload
 from shared.events.notifications import Channel, RecipientKind
 from shared.events.pokmas import MoUExpired, MoUSigned, MoUTerminated
-from shared.indonesian import skill_name
+from shared.indonesian import (
+    ASSESSMENTS,
+    INTEGRATION_TYPES,
+    PLACEMENT_KINDS,
+    RETENTION_MILESTONES,
+    WITHDRAWAL_REASONS,
+    format_time,
+    skill_name,
+)
 from shared.reference import bapas_office
 
 log = logging.getLogger(__name__)

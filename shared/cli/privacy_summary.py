@@ -12,7 +12,7 @@ by its Indonesian name, yes and no, the platform's codes (statuses, roles, chann
 kinds) in words, a value that is absent as "-"; a code without words is printed as is.
 
 Printed with the PDF's built-in fonts, as the training certificate is (see
-:func:`services.enrolment.certificate_pdf.printable`).
+:func:`shared.pdf_text.printable`).
 """
 
 from __future__ import annotations
@@ -26,15 +26,16 @@ from typing import Any, Final, TypeVar
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from services.enrolment.certificate_pdf import printable
-from services.notifications.indonesian import (
+from shared.indonesian import (
     ASSESSMENTS,
     INTEGRATION_TYPES,
     PLACEMENT_KINDS,
     WITHDRAWAL_REASONS,
+    format_date,
     format_time,
+    skill_name,
 )
-from shared.indonesian import format_date, skill_name
+from shared.pdf_text import BUILT_IN_FONTS_ENCODING, printable
 from shared.reference import bapas_office, is_known_bapas
 
 TITLE: Final = "Ringkasan Data Pribadi Klien"
@@ -252,7 +253,6 @@ CODES: Final[Mapping[str, Mapping[str, str]]] = {
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}[\d:.]*(Z|[+-]\d{2}:\d{2})?")
-_ENCODING: Final = "windows-1252"
 _FONT: Final = "Helvetica"
 _MARGIN: Final = 15.0
 _INDENT: Final = 5.0
@@ -313,7 +313,7 @@ class _Summary:
     def __init__(self, time_zone: str) -> None:
         self._time_zone = time_zone
         pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-        pdf.core_fonts_encoding = _ENCODING
+        pdf.core_fonts_encoding = BUILT_IN_FONTS_ENCODING
         pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
         pdf.set_auto_page_break(auto=True, margin=_MARGIN)
         pdf.set_lang("id")

@@ -10,9 +10,10 @@ import pypdf
 import pypdfium2
 import zxingcpp
 
-from services.enrolment.certificate_pdf import certificate_pdf, printable
+from services.enrolment.certificate_pdf import certificate_pdf
 from services.enrolment.certificate_wording import CertificateWording
 from services.enrolment.profiles import normalised_name
+from shared.pdf_text import printable
 
 CODE = "0K7D-M2QX-9ABC-DEFG-HJKM-NPQR-ST"
 URL = f"https://sertifikat.bapas.example/verify/{CODE}"

@@ -6,8 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.notifications.indonesian import format_time, skill_names
-from shared.indonesian import format_date
+from shared.indonesian import format_date, format_time, skill_names
 
 
 @pytest.mark.parametrize(
