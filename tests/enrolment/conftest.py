@@ -9,7 +9,7 @@ acts on every klien of its database, start instances of their own on a fresh dat
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager
 
 import asyncpg
@@ -33,6 +33,20 @@ def enrolment_instance(
     which acts on everything in its database)."""
     return service_instance(
         create_app, service="enrolment", database_url=database_url, kafka_bootstrap=kafka_bootstrap
+    )
+
+
+def enrolment_with(
+    database_url: str, kafka_bootstrap: str, environment: Mapping[str, str] | None = None
+) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    """An instance of its own on ``database_url``, with ``environment`` besides (its keys,
+    say): the client to call it."""
+    return running_service(
+        create_app,
+        service="enrolment",
+        database_url=database_url,
+        kafka_bootstrap=kafka_bootstrap,
+        extra_environment=dict(environment or {}),
     )
 
 

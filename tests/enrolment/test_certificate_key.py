@@ -6,8 +6,6 @@ valid by taking as its certificate key what ``bapas privacy certificate-key`` pr
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 from uuid import UUID
@@ -20,7 +18,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from typer.testing import CliRunner
 
-from services.enrolment.app import create_app
 from services.enrolment.certificates import CertificateCodes
 from services.enrolment.key_rotation import rotate_master_key
 from services.enrolment.profiles import ProfileVault
@@ -33,6 +30,7 @@ from services.enrolment.settings import (
 )
 from shared.cli.privacy_keys import certificate_key
 from shared.master_key import MasterKeys
+from tests.enrolment.conftest import enrolment_with
 from tests.enrolment.helpers import (
     OFFICER,
     Event,
@@ -43,7 +41,6 @@ from tests.enrolment.helpers import (
     new_nik,
     today,
 )
-from tests.support.service_app import running_service
 
 OLD_KEY = b"master-key-the-codes-came-from!!"
 NEW_KEY = b"master-key-that-replaces-it-now!"
@@ -80,20 +77,6 @@ def _printed_key(master_key: bytes) -> str:
     )
     assert result.exit_code == 0, result.output
     return result.stdout.strip()
-
-
-@asynccontextmanager
-async def enrolment_with(
-    database_url: str, kafka_bootstrap: str, environment: dict[str, str]
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_service(
-        create_app,
-        service="enrolment",
-        database_url=database_url,
-        kafka_bootstrap=kafka_bootstrap,
-        extra_environment=environment,
-    ) as client:
-        yield client
 
 
 async def _certified(service: httpx.AsyncClient, database_url: str, full_name: str) -> UUID:

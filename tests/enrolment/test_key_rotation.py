@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -19,7 +19,6 @@ import httpx
 import typer
 from typer.testing import CliRunner
 
-from services.enrolment.app import create_app
 from services.enrolment.key_rotation import rotate_master_key
 from services.enrolment.profiles import ClientProfile, ProfileVault, store_profile
 from services.enrolment.settings import (
@@ -30,8 +29,8 @@ from services.enrolment.settings import (
 from shared.cli.privacy_keys import rotate_key
 from shared.master_key import MasterKeys, key_id
 from shared.postgres.migrations import apply_migrations, migrations_of
+from tests.enrolment.conftest import enrolment_with
 from tests.enrolment.helpers import BAPAS, OFFICER, client_body, new_nik
-from tests.support.service_app import running_service
 
 OLD_KEY = b"the-old-master-key-of-32-bytes!!"
 NEW_KEY = b"the-new-master-key-of-32-bytes!!"
@@ -50,22 +49,15 @@ def _vault(current: bytes, *previous: bytes) -> ProfileVault:
     )
 
 
-@asynccontextmanager
-async def enrolment_with(
+def enrolment_on_keys(
     database_url: str, kafka_bootstrap: str, current: bytes, *previous: bytes
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AbstractAsyncContextManager[httpx.AsyncClient]:
     """The enrolment service with ``current`` as its master key and ``previous`` readable."""
-    async with running_service(
-        create_app,
-        service="enrolment",
-        database_url=database_url,
-        kafka_bootstrap=kafka_bootstrap,
-        extra_environment={
-            MASTER_KEY_VARIABLE: _base64(current),
-            PREVIOUS_MASTER_KEYS_VARIABLE: _base64(*previous),
-        },
-    ) as client:
-        yield client
+    return enrolment_with(
+        database_url,
+        kafka_bootstrap,
+        {MASTER_KEY_VARIABLE: _base64(current), PREVIOUS_MASTER_KEYS_VARIABLE: _base64(*previous)},
+    )
 
 
 async def _release(service: httpx.AsyncClient, body: dict[str, Any] | None = None) -> UUID:
@@ -130,12 +122,12 @@ async def _commands_while(
 async def test_the_master_key_is_replaced_while_commands_go_on(
     database_url: str, kafka_bootstrap: str
 ) -> None:
-    async with enrolment_with(database_url, kafka_bootstrap, OLD_KEY) as service:
+    async with enrolment_on_keys(database_url, kafka_bootstrap, OLD_KEY) as service:
         before = [await _release(service) for _ in range(KLIEN_BEFORE)]
     digests_before = await _digests(database_url)
     assert set((await _key_ids(database_url)).values()) == {key_id(OLD_KEY)}
 
-    async with enrolment_with(database_url, kafka_bootstrap, NEW_KEY) as not_given_the_old:
+    async with enrolment_on_keys(database_url, kafka_bootstrap, NEW_KEY) as not_given_the_old:
         unreadable = await not_given_the_old.get(f"/api/v1/clients/{before[0]}", headers=OFFICER)
     assert unreadable.status_code == 503, unreadable.text
     assert unreadable.headers["content-type"] == "application/problem+json"
@@ -152,7 +144,7 @@ async def test_the_master_key_is_replaced_while_commands_go_on(
             rotated.set()
             await connection.close()
 
-    async with enrolment_with(database_url, kafka_bootstrap, NEW_KEY, OLD_KEY) as service:
+    async with enrolment_on_keys(database_url, kafka_bootstrap, NEW_KEY, OLD_KEY) as service:
         rotation, (released, erased, during) = await asyncio.gather(
             rotate(), _commands_while(service, rotated, before)
         )
@@ -167,7 +159,7 @@ async def test_the_master_key_is_replaced_while_commands_go_on(
     unchanged = {c: d for c, d in (await _digests(database_url)).items() if c in digests_before}
     assert unchanged == {c: d for c, d in digests_before.items() if c != erased}
 
-    async with enrolment_with(database_url, kafka_bootstrap, NEW_KEY) as service:
+    async with enrolment_on_keys(database_url, kafka_bootstrap, NEW_KEY) as service:
         kept = [c for c in [*before, *released] if c != erased]
         profiles = await asyncio.gather(*(_profile(service, c) for c in kept))
         assert all(profile is not None for profile in profiles)

@@ -19,12 +19,11 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from services.enrolment.app import create_app
 from services.enrolment.profiles import ProfileVault, normalised_name
 from services.enrolment.settings import DEVELOPMENT_NIK_LOOKUP_KEY, DEVELOPMENT_PROFILE_MASTER_KEY
 from shared.master_key import MasterKeys, key_id
+from tests.enrolment.conftest import enrolment_with
 from tests.enrolment.helpers import BAPAS, client_body, officer
-from tests.support.service_app import running_service
 
 MASTER_KEY = base64.b64decode(DEVELOPMENT_PROFILE_MASTER_KEY)
 LOOKUP_KEY = base64.b64decode(DEVELOPMENT_NIK_LOOKUP_KEY)
@@ -77,9 +76,7 @@ async def test_digests_made_from_the_master_key_are_made_again_at_start(
     twice = client_body(
         ELSEWHERE, profile={"full_name": "Rina", "nik": bodies[0]["profile"]["nik"]}
     )
-    async with running_service(
-        create_app, service="enrolment", database_url=database_url, kafka_bootstrap=kafka_bootstrap
-    ) as service:
+    async with enrolment_with(database_url, kafka_bootstrap) as service:
         klien = [await _release(service, body) for body in bodies]
         registered_twice = await _release(service, twice)
     database = await asyncpg.connect(database_url)
@@ -88,12 +85,7 @@ async def test_digests_made_from_the_master_key_are_made_again_at_start(
             await _as_before_the_lookup_key(database, client_id, body)
         await _as_before_the_lookup_key(database, registered_twice, twice)
 
-        async with running_service(
-            create_app,
-            service="enrolment",
-            database_url=database_url,
-            kafka_bootstrap=kafka_bootstrap,
-        ) as service:
+        async with enrolment_with(database_url, kafka_bootstrap) as service:
             for body in bodies:
                 again = client_body(profile={"full_name": "Ani", "nik": body["profile"]["nik"]})
                 refused = await service.post("/api/v1/clients", json=again, headers=officer())
