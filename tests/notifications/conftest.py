@@ -42,7 +42,7 @@ from tests.notifications.receivers import (
     http_receiver,
     mailbox,
 )
-from tests.notifications.world import EventPublisher, event_publisher
+from tests.notifications.world import EventPublisher, World, event_publisher
 from tests.support.infrastructure import Infrastructure
 from tests.support.service_app import bearer, running_service
 
@@ -74,6 +74,9 @@ class StubResolver:
         if host not in self.answers:
             raise OSError(f"{host} is not a name of this test")
         return list(self.answers[host])
+
+
+CATCH_UP_SECONDS = 180.0
 
 
 @dataclass
@@ -113,6 +116,16 @@ class Notifications:
             return found if done else []
 
         return await eventually(all_settled)
+
+    async def caught_up(self) -> None:
+        """Once a klien released now is told, a new service has read the topics' history
+        (every earlier test's events), which takes a while late in a run: each test then
+        waits for its own events only."""
+        world = World()
+        released = await world.publish(self.publisher, world.client_released())
+        await eventually(
+            lambda: self.history(cause_event_id=str(released.event_id)), timeout=CATCH_UP_SECONDS
+        )
 
 
 @asynccontextmanager

@@ -50,6 +50,7 @@ async def notifications(
         tmp_path_factory.mktemp("mail"),
         environment={**RECENT_EVENTS_ONLY, "NOTIFICATIONS_REMINDER_CHECK_SECONDS": "0.5"},
     ) as service:
+        await service.caught_up()
         yield service
 
 

@@ -25,8 +25,6 @@ from tests.notifications.supervision import KLIEN_NAME, KLIEN_NIK, Event, Superv
 from tests.notifications.world import World
 from tests.support.infrastructure import Infrastructure
 
-CATCH_UP_SECONDS = 180.0
-
 
 @pytest.fixture(scope="module")
 async def service(
@@ -38,14 +36,7 @@ async def service(
         tmp_path_factory.mktemp("mail"),
         environment={**RECENT_EVENTS_ONLY, "NOTIFICATIONS_REMINDER_CHECK_SECONDS": "0.2"},
     ) as running:
-        # A new service first reads the topics' history (every earlier test's events):
-        # once a klien released now is told, it has, and each test waits for its own.
-        world = World()
-        released = await world.publish(running.publisher, world.client_released())
-        await eventually(
-            lambda: running.history(cause_event_id=str(released.event_id)),
-            timeout=CATCH_UP_SECONDS,
-        )
+        await running.caught_up()
         yield running
 
 
