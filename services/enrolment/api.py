@@ -28,7 +28,7 @@ from services.enrolment.certificates import certificate_refusal
 from services.enrolment.dependencies import Codes, ReportingDefaults, Vault
 from services.enrolment.domain import ClientStatus, EnrolmentStatus
 from services.enrolment.export import EnrolmentExport, export_of
-from services.enrolment.notes import ENROLMENT_NOTES, notes_of
+from services.enrolment.notes import CLIENT_NOTES, ENROLMENT_NOTES, REPORT_NOTES, notes_of
 from services.enrolment.profiles import read_profile
 from services.enrolment.queries import (
     ClientDetail,
@@ -158,7 +158,8 @@ async def get_client(
             client.profile = await read_profile(connection, vault, client_id)
             if client.profile is not None:
                 await record_access(connection, request, caller, client_id)
-            (await notes_of(connection, vault, [client_id])).fill_client(client)
+            notes = await notes_of(connection, vault, [client_id], kinds=CLIENT_NOTES)
+        notes.fill_client(client)
     return client
 
 
@@ -284,7 +285,7 @@ async def get_reports(
     due_dates = await due_dates_of(runtime.pool, client_id)
     if caller.can_see_client_profile(client.bapas_code):
         async with runtime.pool.acquire() as connection:
-            notes = await notes_of(connection, vault, [client_id])
+            notes = await notes_of(connection, vault, [client_id], kinds=REPORT_NOTES)
         notes.fill_due_dates(client_id, due_dates)
     return due_dates
 

@@ -145,6 +145,10 @@ class KlienNotes:
 
 ENROLMENT_NOTES = ("withdrawal", "attendance")
 """The kinds of note an enrolment shows (what their ``about`` starts with)."""
+CLIENT_NOTES = ("reoffence",)
+"""The kinds of note a klien's detail shows."""
+REPORT_NOTES = ("report",)
+"""The kinds of note a klien's due dates show."""
 
 
 async def notes_of(
