@@ -57,13 +57,11 @@ from shared.events.enrolment import (
 )
 from shared.events.envelope import Actor, Envelope, EventPayload
 from shared.events.pokmas import Contact, PokmasKind, PokmasRegistered
-from shared.http import Role
+from tests.insights.answers import MINISTRY, figures_of, row_of
 from tests.insights.conftest import InsightsTopics, publish, wait_until_all_applied
 from tests.insights.histories import NumberedHistory
 from tests.insights.oracle import EMPLOYER_FIGURES
-from tests.support.service_app import bearer
 
-MINISTRY = bearer(Role.MINISTRY)
 OFFICER = Actor(role="bapas_officer", sub="pk-employment-figures")
 POKMAS = uuid4()
 
@@ -343,19 +341,6 @@ async def api(
     return insights_api
 
 
-async def _answer(api: httpx.AsyncClient, path: str, **query: str) -> dict[str, Any]:
-    response = await api.get(path, params=query, headers=MINISTRY)
-    assert response.status_code == 200, response.text
-    answer: dict[str, Any] = response.json()
-    return answer
-
-
-def _row(answer: dict[str, Any], breakdown: str, key: str) -> dict[str, Any]:
-    rows: list[dict[str, Any]] = [row for row in answer[breakdown] if row["key"] == key]
-    assert len(rows) == 1, f"{breakdown} has {len(rows)} rows {key!r}"
-    return rows[0]
-
-
 BALIKPAPAN = _employer_figures(
     pledged=1,
     vacancies=2,
@@ -397,7 +382,7 @@ KALIMANTAN_TIMUR = _employer_figures(
 async def test_a_job_recorded_as_employment_and_as_placement_is_one_employed_klien(
     api: httpx.AsyncClient,
 ) -> None:
-    totals = (await _answer(api, "/api/v1/figures"))["totals"]
+    totals = (await figures_of(api, "/api/v1/figures"))["totals"]
     # Seven employment records (A twice for one job, B two placements, C one, D an old
     # job and a placement): four klien at work.
     assert totals["klien_employed"] == 4
@@ -409,18 +394,18 @@ async def test_a_job_recorded_as_employment_and_as_placement_is_one_employed_kli
     # B withdrew "for work" and was then placed: the work is recorded.
     assert totals["withdrawn_for_work_unrecorded"] == 0
 
-    balikpapan = await _answer(api, "/api/v1/figures/bapas/balikpapan")
+    balikpapan = await figures_of(api, "/api/v1/figures/bapas/balikpapan")
     assert balikpapan["totals"]["klien_employed"] == 2
-    assert _row(balikpapan, "by_skill", "ac_repair")["klien_employed"] == 1
-    assert _row(balikpapan, "by_month", "2026-03")["klien_employed"] == 1
+    assert row_of(balikpapan, "by_skill", "ac_repair")["klien_employed"] == 1
+    assert row_of(balikpapan, "by_month", "2026-03")["klien_employed"] == 1
 
 
 async def test_employer_figures_at_national_province_and_office_levels(
     api: httpx.AsyncClient,
 ) -> None:
-    national = await _answer(api, "/api/v1/figures")
-    province = await _answer(api, "/api/v1/figures/provinces/kalimantan-timur")
-    balikpapan = await _answer(api, "/api/v1/figures/bapas/balikpapan")
+    national = await figures_of(api, "/api/v1/figures")
+    province = await figures_of(api, "/api/v1/figures/provinces/kalimantan-timur")
+    balikpapan = await figures_of(api, "/api/v1/figures/bapas/balikpapan")
 
     assert _employer_part(national["totals"]) == _employer_figures(
         pledged=3,
@@ -434,8 +419,8 @@ async def test_employer_figures_at_national_province_and_office_levels(
         rate=0.5,
         ended={"dismissed": 1, "resigned": 1, "contract_ended": 1},
     )
-    assert _employer_part(_row(national, "by_province", "kalimantan-timur")) == KALIMANTAN_TIMUR
-    assert _employer_part(_row(national, "by_province", "jawa-timur")) == _employer_figures(
+    assert _employer_part(row_of(national, "by_province", "kalimantan-timur")) == KALIMANTAN_TIMUR
+    assert _employer_part(row_of(national, "by_province", "jawa-timur")) == _employer_figures(
         pledged=1,
         vacancies=1,
         positions=4,
@@ -447,19 +432,19 @@ async def test_employer_figures_at_national_province_and_office_levels(
         rate=None,
     )
     assert _employer_part(province["totals"]) == KALIMANTAN_TIMUR
-    assert _employer_part(_row(province, "by_bapas", "balikpapan")) == BALIKPAPAN
-    assert _employer_part(_row(province, "by_bapas", "samarinda")) == SAMARINDA
+    assert _employer_part(row_of(province, "by_bapas", "balikpapan")) == BALIKPAPAN
+    assert _employer_part(row_of(province, "by_bapas", "samarinda")) == SAMARINDA
     assert _employer_part(balikpapan["totals"]) == BALIKPAPAN
 
 
 async def test_employer_figures_by_skill_and_month_and_none_for_a_pokmas(
     api: httpx.AsyncClient,
 ) -> None:
-    balikpapan = await _answer(api, "/api/v1/figures/bapas/balikpapan")
+    balikpapan = await figures_of(api, "/api/v1/figures/bapas/balikpapan")
 
     # A pledge is the employer's, of no one skill; checks and ends keep their
     # placement's skill (B's second placement filled no vacancy: in no skill row).
-    assert _employer_part(_row(balikpapan, "by_skill", "ac_repair")) == _employer_figures(
+    assert _employer_part(row_of(balikpapan, "by_skill", "ac_repair")) == _employer_figures(
         pledged=None,
         vacancies=1,
         positions=3,
@@ -470,7 +455,7 @@ async def test_employer_figures_by_skill_and_month_and_none_for_a_pokmas(
         retained_6_months=1,
         rate=1.0,
     )
-    assert _employer_part(_row(balikpapan, "by_skill", "welding")) == _employer_figures(
+    assert _employer_part(row_of(balikpapan, "by_skill", "welding")) == _employer_figures(
         pledged=None,
         vacancies=1,
         positions=2,
@@ -482,7 +467,7 @@ async def test_employer_figures_by_skill_and_month_and_none_for_a_pokmas(
         rate=None,
         ended={"dismissed": 1},
     )
-    assert _employer_part(_row(balikpapan, "by_month", "2026-03")) == _employer_figures(
+    assert _employer_part(row_of(balikpapan, "by_month", "2026-03")) == _employer_figures(
         pledged=1,
         vacancies=1,
         positions=3,
@@ -493,7 +478,7 @@ async def test_employer_figures_by_skill_and_month_and_none_for_a_pokmas(
         retained_6_months=0,
         rate=None,
     )
-    assert _employer_part(_row(balikpapan, "by_month", "2026-10")) == _employer_figures(
+    assert _employer_part(row_of(balikpapan, "by_month", "2026-10")) == _employer_figures(
         pledged=0,
         vacancies=0,
         positions=0,
@@ -506,13 +491,13 @@ async def test_employer_figures_by_skill_and_month_and_none_for_a_pokmas(
         ended={"resigned": 1},
     )
     nothing = dict.fromkeys(EMPLOYER_FIGURES)
-    assert _employer_part(_row(balikpapan, "by_pokmas", str(POKMAS))) == nothing
-    pokmas = await _answer(api, f"/api/v1/figures/pokmas/{POKMAS}")
+    assert _employer_part(row_of(balikpapan, "by_pokmas", str(POKMAS))) == nothing
+    pokmas = await figures_of(api, f"/api/v1/figures/pokmas/{POKMAS}")
     assert _employer_part(pokmas["totals"]) == nothing
 
 
 async def test_a_period_counts_the_employer_events_dated_in_it(api: httpx.AsyncClient) -> None:
-    answer = await _answer(api, "/api/v1/figures", **{"from": "2026-04-01", "to": "2026-06-30"})
+    answer = await figures_of(api, "/api/v1/figures", **{"from": "2026-04-01", "to": "2026-06-30"})
 
     totals = answer["totals"]
     # E3's pledge; V2 and V3; B (twice) and C placed; the six-week checks of A, B and C;

@@ -46,13 +46,11 @@ from shared.events.enrolment import (
     SupervisionOutcome,
 )
 from shared.events.envelope import Actor, Envelope, EventPayload
-from shared.http import Role
+from tests.insights.answers import MINISTRY, figures_of, row_of
 from tests.insights.conftest import InsightsTopics, publish, wait_until_all_applied
 from tests.insights.histories import NumberedHistory
 from tests.insights.oracle import SUPERVISION_FIGURES
-from tests.support.service_app import bearer
 
-MINISTRY = bearer(Role.MINISTRY)
 OFFICER = Actor(role="bapas_officer", sub="pk-supervision-figures")
 PK_OFFICER = PkOfficer(id="198703152010121002", name="Andi Pratama")
 
@@ -168,19 +166,6 @@ async def api(
     return insights_api
 
 
-async def _answer(api: httpx.AsyncClient, path: str, **query: str) -> dict[str, Any]:
-    response = await api.get(path, params=query, headers=MINISTRY)
-    assert response.status_code == 200, response.text
-    answer: dict[str, Any] = response.json()
-    return answer
-
-
-def _row(answer: dict[str, Any], breakdown: str, key: str) -> dict[str, Any]:
-    rows: list[dict[str, Any]] = [row for row in answer[breakdown] if row["key"] == key]
-    assert len(rows) == 1, f"{breakdown} has {len(rows)} rows {key!r}"
-    return rows[0]
-
-
 def _supervision(figures: dict[str, Any]) -> dict[str, Any]:
     return {name: figures[name] for name in SUPERVISION_FIGURES}
 
@@ -209,78 +194,78 @@ def _figures(
 async def test_a_klien_counts_under_supervision_at_the_office_holding_it_and_once(
     api: httpx.AsyncClient,
 ) -> None:
-    national = await _answer(api, "/api/v1/figures")
-    kaltim = await _answer(api, "/api/v1/figures/provinces/kalimantan-timur")
-    sulsel = await _answer(api, "/api/v1/figures/provinces/sulawesi-selatan")
+    national = await figures_of(api, "/api/v1/figures")
+    kaltim = await figures_of(api, "/api/v1/figures/provinces/kalimantan-timur")
+    sulsel = await figures_of(api, "/api/v1/figures/provinces/sulawesi-selatan")
 
     # A at Makassar, B at Samarinda; C revoked. Released where they were released.
     assert national["totals"]["klien_under_supervision"] == 2
     assert national["totals"]["klien_released"] == 3
     assert [
-        _row(national, "by_province", province)["klien_under_supervision"]
+        row_of(national, "by_province", province)["klien_under_supervision"]
         for province in ("kalimantan-timur", "sulawesi-selatan")
     ] == [1, 1]
     assert sum(row["klien_under_supervision"] for row in national["by_province"]) == 2
     assert kaltim["totals"]["klien_under_supervision"] == 1
     assert {
-        office: _row(kaltim, "by_bapas", office)["klien_under_supervision"]
+        office: row_of(kaltim, "by_bapas", office)["klien_under_supervision"]
         for office in ("balikpapan", "samarinda")
     } == {"balikpapan": 0, "samarinda": 1}
     assert {
-        office: _row(kaltim, "by_bapas", office)["klien_released"]
+        office: row_of(kaltim, "by_bapas", office)["klien_released"]
         for office in ("balikpapan", "samarinda")
     } == {"balikpapan": 2, "samarinda": 1}
-    assert _row(sulsel, "by_bapas", "makassar")["klien_under_supervision"] == 1
-    assert _row(sulsel, "by_bapas", "makassar")["klien_released"] == 0
+    assert row_of(sulsel, "by_bapas", "makassar")["klien_under_supervision"] == 1
+    assert row_of(sulsel, "by_bapas", "makassar")["klien_released"] == 0
 
 
 async def test_the_supervision_figures_at_every_level(api: httpx.AsyncClient) -> None:
-    national = await _answer(api, "/api/v1/figures")
-    kaltim = await _answer(api, "/api/v1/figures/provinces/kalimantan-timur")
-    makassar = await _answer(api, "/api/v1/figures/bapas/makassar")
+    national = await figures_of(api, "/api/v1/figures")
+    kaltim = await figures_of(api, "/api/v1/figures/provinces/kalimantan-timur")
+    makassar = await figures_of(api, "/api/v1/figures/bapas/makassar")
 
     # A and C recommended (C twice: one klien); A's recommendation stands, at Makassar.
     assert _supervision(national["totals"]) == _figures(
         {"reported": 1, "late": 2, "excused": 1}, 11, 2, 1, 2, 2
     )
-    assert _supervision(_row(national, "by_province", "kalimantan-timur")) == _figures(
+    assert _supervision(row_of(national, "by_province", "kalimantan-timur")) == _figures(
         {"reported": 1, "late": 2, "excused": 1}, 10, 2, 0, 1, 2
     )
-    assert _supervision(_row(national, "by_province", "sulawesi-selatan")) == _figures(
+    assert _supervision(row_of(national, "by_province", "sulawesi-selatan")) == _figures(
         None, 1, 0, 1, 1, 0
     )
-    assert _supervision(_row(kaltim, "by_bapas", "balikpapan")) == _figures(
+    assert _supervision(row_of(kaltim, "by_bapas", "balikpapan")) == _figures(
         {"reported": 1, "excused": 1}, 3, 1, 0, 0, 2
     )
-    assert _supervision(_row(kaltim, "by_bapas", "samarinda")) == _figures(
+    assert _supervision(row_of(kaltim, "by_bapas", "samarinda")) == _figures(
         {"late": 2}, 7, 1, 0, 1, 0
     )
     assert _supervision(makassar["totals"]) == _figures(None, 1, 0, 1, 1, 0)
-    samarinda = await _answer(api, "/api/v1/figures/bapas/samarinda")
+    samarinda = await figures_of(api, "/api/v1/figures/bapas/samarinda")
     assert samarinda["totals"]["supervisions_ended"] == {"completed": 0, "revoked": 1}
 
 
 async def test_a_period_counts_the_supervision_events_dated_in_it(
     api: httpx.AsyncClient,
 ) -> None:
-    spring = await _answer(api, "/api/v1/figures", **{"from": "2026-04-01", "to": "2026-05-31"})
-    summer = await _answer(api, "/api/v1/figures", **{"from": "2026-06-01"})
+    spring = await figures_of(api, "/api/v1/figures", **{"from": "2026-04-01", "to": "2026-05-31"})
+    summer = await figures_of(api, "/api/v1/figures", **{"from": "2026-06-01"})
 
     # A's and C's first recommendations; the pending one is now, whatever the period.
     assert _supervision(spring["totals"]) == _figures({"late": 2}, 5, 2, 1, 1, 1)
     assert _supervision(summer["totals"]) == _figures(None, 3, 1, 1, 0, 0)
-    may = _row(spring, "by_month", "2026-05")
+    may = row_of(spring, "by_month", "2026-05")
     assert _supervision(may) == _figures(None, 2, 1, None, 1, 1)
-    april = _row(spring, "by_month", "2026-04")
+    april = row_of(spring, "by_month", "2026-04")
     assert _supervision(april) == _figures({"late": 2}, 3, 1, None, 0, 0)
-    everything = await _answer(api, "/api/v1/figures")
+    everything = await figures_of(api, "/api/v1/figures")
     assert [row["key"] for row in everything["by_month"]] == [
         f"2026-{month:02d}" for month in range(1, 8)
     ]
 
 
 async def test_the_supervision_figures_have_no_skill(api: httpx.AsyncClient) -> None:
-    national = await _answer(api, "/api/v1/figures")
+    national = await figures_of(api, "/api/v1/figures")
 
     for row in national["by_skill"]:
         assert set(_supervision(row).values()) == {None}
